@@ -1,0 +1,100 @@
+// CPU implementations of the per-step operations. Each is a plain loop over structure-of-arrays
+// state calling the per-element model code; nothing here allocates or dispatches at run time.
+#pragma once
+
+#include <span>
+
+#include "spiketorch/backend/concepts.hpp"
+#include "spiketorch/network/layer.hpp"
+#include "spiketorch/network/projection.hpp"
+
+namespace spiketorch::backend {
+
+/// Integrate every neuron of a population for one step, then threshold and reset.
+/// Two passes: the first is branch-light and vectorisable, the second visits spiking neurons.
+template <>
+struct kernel<op::update_population, cpu> {
+  template <class Neuron, class Synapse, class State>
+  static void run(State& pop, step_context ctx) {
+    const std::size_t n = pop.size;
+    const auto& nd = pop.neuron_derived;
+    const auto& sd = pop.synapse_derived;
+    std::uint8_t* __restrict fired = pop.fired.data();
+    real* nbase = pop.neuron_state.data();
+    real* sbase = pop.synapse_state.data();
+    if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
+      if (Neuron::periodic_due(nd, ctx))
+        for (std::size_t i = 0; i < n; ++i) Neuron::periodic(element{nbase + i, n}, nd);
+    }
+    SPIKETORCH_SIMD_LOOP
+    for (std::size_t i = 0; i < n; ++i) {
+      const element ns{nbase + i, n};
+      const element ss{sbase + i, n};
+      const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
+      Neuron::integrate(ns, nd, in, ctx);
+      Synapse::decay(ss, sd);
+      fired[i] = Neuron::spiked(ns, nd);
+    }
+    auto& spikes = pop.spikes.current;
+    spikes.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!fired[i]) continue;
+      Neuron::reset(element{nbase + i, n}, nd, ctx);
+      spikes.push_back(static_cast<index_t>(i));
+    }
+  }
+};
+
+/// Deliver the spikes a source emitted in this step into the target's synaptic channel, directly
+/// or through the delay ring (scatter into the slots d steps ahead, then move the slot due now
+/// into the channel and advance the ring).
+template <>
+struct kernel<op::deliver_spikes, cpu> {
+  template <class P, class Proj>
+  static void run(Proj& proj, std::span<const index_t> pre_spikes, real* __restrict channel) {
+    using topo_t = typename P::topology_type;
+    const auto& topo = proj.topo;
+    const real* __restrict w = proj.topo.weights().data();
+    if constexpr (P::delay_type::has_delays) {
+      auto& ring = proj.ring;
+      const std::size_t n_post = topo.n_post();
+      const std::uint8_t* __restrict d = proj.delay_steps.data();
+      const std::size_t* __restrict off = ring.offsets();
+      real* __restrict buf = ring.data();
+      for (index_t i : pre_spikes) {
+        if constexpr (topo_t::contiguous_rows) {
+          const std::size_t base = topo.row_begin(i);
+          for (std::size_t j = 0; j < n_post; ++j) buf[off[d[base + j]] + j] += w[base + j];
+        } else {
+          topo.for_each_target(i, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
+        }
+      }
+      // Slot 0 now holds what was scheduled for this step plus this step's delay-0 synapses.
+      const real* __restrict now = ring.row(0);
+      for (std::size_t j = 0; j < n_post; ++j) channel[j] += now[j];
+      ring.advance();
+    } else {
+      for (index_t i : pre_spikes) {
+        if constexpr (topo_t::contiguous_rows) {
+          const std::size_t base = topo.row_begin(i);
+          const std::size_t n_post = topo.n_post();
+          for (std::size_t j = 0; j < n_post; ++j) channel[j] += w[base + j];
+        } else {
+          topo.for_each_target(i, [&](index_t j, std::size_t k) { channel[j] += w[k]; });
+        }
+      }
+    }
+  }
+};
+
+/// One step of a plastic projection's learning rule.
+template <>
+struct kernel<op::apply_learning, cpu> {
+  template <class P, class Proj>
+  static void run(Proj& proj, std::span<const index_t> pre_spikes,
+                  std::span<const index_t> post_spikes) {
+    P::rule_type::apply(proj.rule.state, proj.rule.derived, proj.topo, pre_spikes, post_spikes);
+  }
+};
+
+}  // namespace spiketorch::backend

@@ -1,0 +1,33 @@
+// Build-wide configuration: the scalar type, host/device annotation and feature switches.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define SPIKETORCH_HD __host__ __device__
+#define SPIKETORCH_INLINE __forceinline__
+#else
+#define SPIKETORCH_HD
+#define SPIKETORCH_INLINE inline
+#endif
+
+// Asks the compiler to vectorise a loop whose iterations are independent by construction (each
+// touches only its own neuron or synapse); used where aliasing analysis cannot prove it.
+#if defined(__CUDACC__)
+#define SPIKETORCH_SIMD_LOOP
+#elif defined(__clang__)
+#define SPIKETORCH_SIMD_LOOP _Pragma("clang loop vectorize(enable)")
+#elif defined(__GNUC__)
+#define SPIKETORCH_SIMD_LOOP _Pragma("GCC ivdep")
+#else
+#define SPIKETORCH_SIMD_LOOP
+#endif
+
+namespace spiketorch {
+
+/// State variables are float32 everywhere: it halves memory traffic and matches the GPU path.
+using real = float;
+using index_t = std::uint32_t;
+
+}  // namespace spiketorch

@@ -1,0 +1,258 @@
+// The network of Diehl & Cook (2015), "Unsupervised learning of digit recognition using
+// spike-timing-dependent plasticity", Front. Comput. Neurosci. 9:99, with the semantics of the
+// authors' released code (see shared reference, column ORIG), as a library type.
+//
+//   X (784 Poisson inputs) --dense, triplet STDP, delays U[0,10] ms--> Ae (N adaptive LIF,
+//   conductance synapses) --one-to-one, g += 10.4--> Ai (N LIF) --all-but-self, g_inh += 17-->
+//   Ae
+//
+// Protocol for one example (train: learning on; respond: learning off, no normalisation):
+//   1. (train) rescale each Ae neuron's input weights to sum to 78;
+//   2. present for 350 ms at pixel/8 · intensity Hz, intensity starting at 2 (0-63.75 Hz);
+//   3. if Ae fired fewer than 5 spikes: intensity += 1, rest 150 ms at 0 Hz, go to 1;
+//   4. else keep the spike counts of this presentation and rest 150 ms at 0 Hz.
+// Nothing is reset between examples: the rest lets V and conductances relax, theta persists.
+//
+// Deliberate choices where the reference is ambiguous or quirky:
+//   - Refractoriness: the exc timer gate of the original (`timer > refrac_e` with
+//     dtimer/dt = 100) is inert under brian_no_units, so only Brian's refractory = 5 ms acts:
+//     exc neurons are clamped for 5 ms (max ~200 Hz), not the 50 ms lockout of Brian2 ports.
+//   - Spike counts of an example are those of its accepted presentation only; the original also
+//     counted spikes of the preceding rest into the next example.
+//   - STDP events of an input spike happen when it is emitted (trace per input neuron), while
+//     its conductance arrives after the synapse's delay.
+//   - Retries are capped at `max_presentations` (the original loops without bound); the last
+//     presentation is accepted then, and the cap is reported in the result.
+//   - Neurons that never fired in the labelling pass stay unassigned (-1) and do not vote.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <thread>
+#include <xtensor/xtensor.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "spiketorch/backend/concepts.hpp"
+#include "spiketorch/encoding/poisson.hpp"
+#include "spiketorch/learning/normalization.hpp"
+#include "spiketorch/learning/stdp_triplet.hpp"
+#include "spiketorch/network/network.hpp"
+#include "spiketorch/neurons/adaptive_lif.hpp"
+#include "spiketorch/neurons/lif.hpp"
+#include "spiketorch/synapses/exp_conductance.hpp"
+#include "spiketorch/topology/all_but_self.hpp"
+#include "spiketorch/topology/delays.hpp"
+#include "spiketorch/topology/dense.hpp"
+#include "spiketorch/topology/one_to_one.hpp"
+
+namespace spiketorch::models {
+
+template <class Backend = backend::default_backend>
+using diehl_cook_network = network<
+    layers<input<"X", encoding::poisson>,
+           population<"Ae", neurons::adaptive_lif, synapses::exp_conductance>,
+           population<"Ai", neurons::lif, synapses::exp_conductance>>,
+    projections<projection<"X", "Ae", topology::dense, learning::stdp_triplet, delays::uniform>,
+                projection<"Ae", "Ai", topology::one_to_one>,
+                projection<"Ai", "Ae", topology::all_but_self, learning::none, delays::none,
+                           receptor::inhibitory>>,
+    Backend>;
+
+struct diehl_cook_params {
+  std::size_t n_input = 784;
+  std::size_t n_neurons = 100;
+  double dt_ms = 0.5;
+  double time_ms = 350.0;       // presentation
+  double rest_ms = 150.0;       // input-free rest after each presentation
+  double intensity = 2.0;       // rate = pixel / 8 * intensity Hz
+  double intensity_step = 1.0;  // added per retry
+  std::uint32_t min_spikes = 5;
+  std::uint32_t max_presentations = 40;
+  double norm = 78.0;           // target sum of each exc neuron's input weights
+  double w_init_low = 0.003, w_init_high = 0.303;  // (U[0,1) + 0.01) * 0.3
+  double delay_min_ms = 0.0, delay_max_ms = 10.0;
+  double w_exc_inh = 10.4;
+  double w_inh_exc = 17.0;
+  neurons::adaptive_lif::params exc{};
+  neurons::lif::params inh{};  // defaults are D&C's inhibitory neurons
+  synapses::exp_conductance::params exc_synapses{.tau_exc_ms = 1, .tau_inh_ms = 2, .e_exc_mv = 0, .e_inh_mv = -100};
+  synapses::exp_conductance::params inh_synapses{.tau_exc_ms = 1, .tau_inh_ms = 2, .e_exc_mv = 0, .e_inh_mv = -85};
+  learning::stdp_triplet::params stdp{};
+  encoding::poisson::params encoder{};
+  std::uint64_t seed = 0;
+
+  void validate() const {
+    require(n_input > 0, "diehl_cook: n_input must be > 0");
+    require(n_neurons > 1, "diehl_cook: n_neurons must be at least 2, got ", n_neurons);
+    require_positive(dt_ms, "diehl_cook: dt_ms");
+    require_positive(time_ms, "diehl_cook: time_ms");
+    require_non_negative(rest_ms, "diehl_cook: rest_ms");
+    require_positive(intensity, "diehl_cook: intensity");
+    require_non_negative(intensity_step, "diehl_cook: intensity_step");
+    require(max_presentations >= 1, "diehl_cook: max_presentations must be >= 1");
+    require_positive(norm, "diehl_cook: norm");
+    require(std::abs(time_ms / dt_ms - std::round(time_ms / dt_ms)) < 1e-6 &&
+                std::abs(rest_ms / dt_ms - std::round(rest_ms / dt_ms)) < 1e-6,
+            "diehl_cook: time_ms (", time_ms, ") and rest_ms (", rest_ms,
+            ") must be whole multiples of dt_ms (", dt_ms, ")");
+  }
+};
+
+/// What happened during one example.
+struct example_result {
+  std::span<const std::uint32_t> counts;  // exc spike counts of the accepted presentation
+  std::uint32_t presentations = 0;        // 1 + number of retries
+  std::uint64_t input_spikes = 0;         // over all presentations of the example
+  std::uint64_t exc_spikes = 0;           // in the accepted presentation
+  bool capped = false;                    // retries stopped at max_presentations
+};
+
+template <class Backend = backend::default_backend>
+class diehl_cook_2015 {
+ public:
+  using network_type = diehl_cook_network<Backend>;
+
+  explicit diehl_cook_2015(const diehl_cook_params& p)
+      : p_((p.validate(), p)), net_({.dt_ms = p.dt_ms, .seed = p.seed}, {p.n_input, p.n_neurons, p.n_neurons}) {
+    net_.template set_params<"Ae">(p.exc, p.exc_synapses);
+    net_.template set_params<"Ai">(p.inh, p.inh_synapses);
+    net_.template set_encoder_params<"X">(p.encoder);
+    net_.template connect<"X", "Ae">({.weights = {p.w_init_low, p.w_init_high},
+                                      .rule = p.stdp,
+                                      .delays = {.min_ms = p.delay_min_ms, .max_ms = p.delay_max_ms}});
+    net_.template connect<"Ae", "Ai">({.weights = {p.w_exc_inh, p.w_exc_inh}});
+    net_.template connect<"Ai", "Ae">({.weights = {p.w_inh_exc, p.w_inh_exc}});
+    rates_.assign(p.n_input, 0.0f);
+    zeros_.assign(p.n_input, 0.0f);
+    counts_.assign(p.n_neurons, 0);
+  }
+
+  const diehl_cook_params& params() const { return p_; }
+  network_type& net() { return net_; }
+  const network_type& net() const { return net_; }
+
+  /// One training example (learning on). `image`: n_input pixel intensities 0..255.
+  example_result train(std::span<const std::uint8_t> image) {
+    net_.set_learning(true);
+    return present(image, true);
+  }
+
+  /// The network's response to one example with learning (STDP and theta) frozen.
+  example_result respond(std::span<const std::uint8_t> image) {
+    net_.set_learning(false);
+    return present(image, false);
+  }
+  /// Same, with the input spikes addressed by `example_id`: the response then depends only on
+  /// the example and the network's state, not on how many presentations ran before.
+  example_result respond(std::span<const std::uint8_t> image, std::uint64_t example_id) {
+    net_.set_presentation_index(example_id * 2 * p_.max_presentations);
+    return respond(image);
+  }
+
+  std::span<real> input_weights() { return net_.template weights<"X", "Ae">(); }
+  std::span<real> theta() { return net_.template state<"Ae", "theta">(); }
+
+ private:
+  example_result present(std::span<const std::uint8_t> image, bool learning) {
+    require(image.size() == p_.n_input, "diehl_cook: image has ", image.size(),
+            " pixels, the network expects ", p_.n_input);
+    example_result r;
+    double intensity = p_.intensity;
+    for (;;) {
+      if (learning) net_.template normalize<"X", "Ae">(p_.norm);
+      const float scale = static_cast<float>(intensity / 8.0);
+      for (std::size_t i = 0; i < image.size(); ++i) rates_[i] = float(image[i]) * scale;
+      net_.reset_counts();
+      net_.template set_input<"X">(rates_);
+      net_.run(p_.time_ms);
+      ++r.presentations;
+      r.input_spikes += net_.template total_spikes<"X">();
+      r.exc_spikes = net_.template total_spikes<"Ae">();
+      const bool enough = r.exc_spikes >= p_.min_spikes;
+      if (enough || r.presentations >= p_.max_presentations) {
+        r.capped = !enough;
+        const auto c = net_.template spike_counts<"Ae">();
+        std::copy(c.begin(), c.end(), counts_.begin());
+        rest();
+        break;
+      }
+      intensity += p_.intensity_step;
+      rest();
+    }
+    r.counts = counts_;
+    return r;
+  }
+
+  void rest() {
+    if (p_.rest_ms <= 0) return;
+    net_.template set_input<"X">(zeros_);
+    net_.run(p_.rest_ms);
+  }
+
+  diehl_cook_params p_;
+  network_type net_;
+  std::vector<float> rates_, zeros_;
+  std::vector<std::uint32_t> counts_;
+};
+
+/// Responses (spike counts, learning frozen) of the model to images[first, first + count), as a
+/// [count, n_neurons] array. Work is split into `threads` contiguous chunks, each run by its own
+/// copy of the model, so the result is identical for a given thread count and seed. Example e
+/// draws its input spikes from id `id_base + e`. `progress(done)` is called about four times a
+/// second from a reporter thread (and once at the end), so it must only print.
+template <class Model, class Images, class Progress>
+xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& images,
+                                          std::size_t first, std::size_t count,
+                                          std::size_t threads, std::uint64_t id_base,
+                                          Progress&& progress, std::uint64_t* input_spikes = nullptr,
+                                          std::uint64_t* presentations = nullptr) {
+  const std::size_t n = model.params().n_neurons, pixels = model.params().n_input;
+  require(images.shape()[1] * images.shape()[2] == pixels, "respond_all: images have ",
+          images.shape()[1] * images.shape()[2], " pixels, the model expects ", pixels);
+  require(first + count <= images.shape()[0], "respond_all: asked for examples up to ",
+          first + count, " of ", images.shape()[0]);
+  xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
+  threads = std::max<std::size_t>(1, std::min(threads, count));
+  std::vector<std::uint64_t> done(threads, 0), spikes(threads, 0), pres(threads, 0);
+  auto work = [&](std::size_t t) {
+    Model copy = model;
+    const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
+    for (std::size_t e = lo; e < hi; ++e) {
+      const std::uint8_t* img = images.data() + (first + e) * pixels;
+      const auto r = copy.respond({img, pixels}, id_base + first + e);
+      std::copy(r.counts.begin(), r.counts.end(), counts.data() + e * n);
+      spikes[t] += r.input_spikes;
+      pres[t] += r.presentations;
+      std::atomic_ref<std::uint64_t>(done[t]).store(e - lo + 1, std::memory_order_relaxed);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+  std::atomic<bool> finished{false};
+  std::thread reporter;
+  // The calling thread does chunk 0; a light reporter thread publishes progress meanwhile.
+  reporter = std::thread([&] {
+    while (!finished.load()) {
+      std::uint64_t sum = 0;
+      for (auto& d : done) sum += std::atomic_ref<std::uint64_t>(d).load(std::memory_order_relaxed);
+      progress(sum);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  work(0);
+  for (auto& th : pool) th.join();
+  finished = true;
+  reporter.join();
+  progress(count);
+  if (input_spikes) *input_spikes = std::accumulate(spikes.begin(), spikes.end(), std::uint64_t{0});
+  if (presentations) *presentations = std::accumulate(pres.begin(), pres.end(), std::uint64_t{0});
+  return counts;
+}
+
+}  // namespace spiketorch::models

@@ -1,0 +1,116 @@
+// Layer declarations (part of the network type) and their run-time state.
+//
+//   input<"X", encoding::poisson>                                  spike source driven by an encoder
+//   population<"Ae", neurons::adaptive_lif, synapses::exp_conductance>   neurons with a synapse kernel
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "spiketorch/core/fixed_string.hpp"
+#include "spiketorch/core/soa.hpp"
+#include "spiketorch/encoding/concepts.hpp"
+#include "spiketorch/network/monitors.hpp"
+#include "spiketorch/neurons/concepts.hpp"
+#include "spiketorch/synapses/concepts.hpp"
+#include "spiketorch/synapses/delta_current.hpp"
+
+namespace spiketorch {
+
+template <fixed_string Name, encoding::Encoder Enc>
+struct input {
+  static constexpr auto name = Name;
+  static constexpr bool is_input = true;
+  using encoder_type = Enc;
+};
+
+template <fixed_string Name, neurons::NeuronModel Neuron,
+          synapses::SynapseKernel Synapse = synapses::delta_current>
+struct population {
+  static constexpr auto name = Name;
+  static constexpr bool is_input = false;
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+};
+
+template <class... L>
+struct layers {};
+
+/// Spike bookkeeping shared by both kinds of layer.
+struct layer_spikes {
+  std::vector<index_t> current;         // neurons that spiked in the current step
+  std::vector<std::uint32_t> counts;    // spikes per neuron since reset_counts()
+  std::uint64_t total = 0;              // all spikes since reset_counts()
+  spike_recorder recorder;
+
+  void resize(std::size_t n) {
+    current.reserve(n);
+    counts.assign(n, 0);
+  }
+  void count(std::span<const index_t> spikes) {
+    for (index_t i : spikes) ++counts[i];
+    total += spikes.size();
+    if (recorder.enabled()) recorder.record(spikes);
+  }
+  void reset_counts() {
+    std::fill(counts.begin(), counts.end(), 0u);
+    total = 0;
+  }
+};
+
+template <class L>
+struct layer_state;
+
+template <fixed_string Name, class Enc>
+struct layer_state<input<Name, Enc>> {
+  using encoder_type = Enc;
+  std::size_t size = 0;
+  Enc encoder;
+  std::vector<float> values;  // encoder input of the current presentation
+  layer_spikes spikes;
+  std::span<const index_t> step_spikes;
+
+  void init(std::size_t n) {
+    size = n;
+    values.assign(n, 0.0f);
+    spikes.resize(n);
+  }
+  std::span<const index_t> emitted() const { return step_spikes; }
+  void reset_state() { step_spikes = {}; }
+};
+
+template <fixed_string Name, class Neuron, class Synapse>
+struct layer_state<population<Name, Neuron, Synapse>> {
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+  std::size_t size = 0;
+  typename Neuron::params neuron_params{};
+  typename Neuron::derived neuron_derived{};
+  typename Synapse::params synapse_params{};
+  typename Synapse::derived synapse_derived{};
+  soa_block neuron_state, synapse_state;
+  std::vector<std::uint8_t> fired;
+  layer_spikes spikes;
+  state_recorder state_rec;
+
+  void init(std::size_t n) {
+    size = n;
+    neuron_state = soa_block(Neuron::n_fields, n);
+    synapse_state = soa_block(Synapse::n_fields, n);
+    fired.assign(n, 0);
+    spikes.resize(n);
+  }
+  void derive(double dt_ms) {
+    neuron_derived = Neuron::derive(neuron_params, dt_ms);
+    synapse_derived = Synapse::derive(synapse_params, dt_ms);
+  }
+  std::span<const index_t> emitted() const { return spikes.current; }
+  void reset_state() {
+    for (std::size_t i = 0; i < size; ++i) Neuron::init(neuron_state.at(i), neuron_params);
+    std::fill_n(synapse_state.data(), Synapse::n_fields * size, real(0));
+    spikes.current.clear();
+  }
+};
+
+}  // namespace spiketorch

@@ -1,0 +1,108 @@
+// Recorders for spikes and state variables with a recording interval and a window, so that
+// recording a long run keeps only the last `window` frames instead of exhausting memory.
+// Storage is allocated when a recorder is attached; recording a step only copies into it.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <vector>
+#include <xtensor/xtensor.hpp>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/errors.hpp"
+
+namespace spiketorch {
+
+/// A ring of fixed-size frames: the last `window` frames pushed, exported oldest first.
+template <class T>
+class frame_ring {
+ public:
+  frame_ring() = default;
+  frame_ring(std::size_t width, std::size_t window)
+      : width_(width), window_(window), data_(width * window) {
+    require(window > 0, "recorder window must be > 0 frames");
+  }
+  /// Slot for the next frame (overwrites the oldest once the window is full).
+  T* push() {
+    T* slot = data_.data() + (next_ % window_) * width_;
+    ++next_;
+    return slot;
+  }
+  std::size_t frames() const { return std::min<std::size_t>(next_, window_); }
+  std::uint64_t pushed() const { return next_; }
+  std::size_t width() const { return width_; }
+  bool enabled() const { return window_ > 0; }
+  xt::xtensor<T, 2> to_tensor() const {
+    const std::size_t n = frames();
+    xt::xtensor<T, 2> out = xt::zeros<T>({n, width_});
+    const std::uint64_t first = next_ - n;
+    for (std::size_t f = 0; f < n; ++f)
+      std::copy_n(data_.data() + ((first + f) % window_) * width_, width_, out.data() + f * width_);
+    return out;
+  }
+  void clear() { next_ = 0; }
+
+ private:
+  std::size_t width_ = 0, window_ = 0;
+  std::uint64_t next_ = 0;
+  std::vector<T> data_;
+};
+
+/// Spike raster of a layer: one frame per step, 1 where the neuron spiked.
+class spike_recorder {
+ public:
+  spike_recorder() = default;
+  spike_recorder(std::size_t n_neurons, std::size_t window_steps) : ring_(n_neurons, window_steps) {}
+  bool enabled() const { return ring_.enabled(); }
+  void record(std::span<const index_t> spikes) {
+    std::uint8_t* frame = ring_.push();
+    std::fill_n(frame, ring_.width(), std::uint8_t(0));
+    for (index_t i : spikes) frame[i] = 1;
+  }
+  /// [time, neuron], oldest step first.
+  xt::xtensor<std::uint8_t, 2> raster() const { return ring_.to_tensor(); }
+  void clear() { ring_.clear(); }
+
+ private:
+  frame_ring<std::uint8_t> ring_;
+};
+
+/// One state variable of selected neurons, every `interval` steps.
+class state_recorder {
+ public:
+  state_recorder() = default;
+  state_recorder(std::size_t field, std::vector<index_t> neurons, std::size_t interval,
+                 std::size_t window_frames)
+      : field_(field), neurons_(std::move(neurons)), interval_(interval),
+        ring_(neurons_.size(), window_frames) {
+    require(interval > 0, "state recorder: interval must be >= 1 step");
+    require(!neurons_.empty(), "state recorder: select at least one neuron");
+  }
+  bool enabled() const { return ring_.enabled(); }
+  std::size_t field() const { return field_; }
+  std::span<const index_t> neurons() const { return neurons_; }
+  std::size_t interval() const { return interval_; }
+  /// Called every step with the field's array; keeps every interval-th step.
+  void record(const real* values) {
+    if (step_++ % interval_ != 0) return;
+    real* frame = ring_.push();
+    for (std::size_t k = 0; k < neurons_.size(); ++k) frame[k] = values[neurons_[k]];
+  }
+  /// [frame, selected neuron], oldest first.
+  xt::xtensor<real, 2> trace() const { return ring_.to_tensor(); }
+  std::uint64_t frames_recorded() const { return ring_.pushed(); }
+  void clear() {
+    ring_.clear();
+    step_ = 0;
+  }
+
+ private:
+  std::size_t field_ = 0;
+  std::vector<index_t> neurons_;
+  std::size_t interval_ = 1;
+  std::uint64_t step_ = 0;
+  frame_ring<real> ring_;
+};
+
+}  // namespace spiketorch

@@ -1,0 +1,566 @@
+// The static network type: layers and projections are template arguments, so the per-step loop
+// is fully known to the compiler (no virtual calls, no allocation). See network/schedule.hpp for
+// the order of operations inside a step.
+//
+//   using net_t = network<layers<input<"X", encoding::poisson>,
+//                                population<"E", neurons::lif, synapses::exp_current>>,
+//                         projections<projection<"X", "E", topology::dense>>>;
+//   net_t net({.dt_ms = 0.5, .seed = 1}, {784, 100});
+//   net.connect<"X", "E">({.weights = {0.0, 0.5}});
+//   net.set_input<"X">(rates_hz);
+//   net.run(350.0);
+//   auto counts = net.spike_counts<"E">();
+#pragma once
+
+#include <Eigen/Core>
+#include <array>
+#include <cmath>
+#include <span>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "spiketorch/backend/concepts.hpp"
+#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/fixed_string.hpp"
+#include "spiketorch/core/random.hpp"
+#include "spiketorch/network/layer.hpp"
+#include "spiketorch/network/projection.hpp"
+#include "spiketorch/network/schedule.hpp"
+#include "spiketorch/learning/normalization.hpp"
+
+namespace spiketorch {
+
+struct network_config {
+  double dt_ms = 0.5;
+  std::uint64_t seed = 0;
+};
+
+template <class Layers, class Projections, class Backend = backend::default_backend>
+class network;
+
+template <class... L, class... P, class Backend>
+class network<layers<L...>, projections<P...>, Backend> {
+  static_assert(sizeof...(L) > 0, "spiketorch: a network needs at least one layer");
+
+ public:
+  static constexpr std::size_t n_layers = sizeof...(L);
+  static constexpr std::size_t n_projections = sizeof...(P);
+  using backend_type = Backend;
+
+ private:
+  static constexpr std::array<std::string_view, n_layers> layer_names{L::name.view()...};
+
+  template <fixed_string Name>
+  static constexpr std::size_t find_layer() {
+    for (std::size_t i = 0; i < n_layers; ++i)
+      if (layer_names[i] == Name.view()) return i;
+    return n_layers;
+  }
+  template <fixed_string Pre, fixed_string Post>
+  static constexpr std::size_t find_projection() {
+    constexpr std::array<std::string_view, n_projections> pres{P::pre.view()...};
+    constexpr std::array<std::string_view, n_projections> posts{P::post.view()...};
+    for (std::size_t i = 0; i < n_projections; ++i)
+      if (pres[i] == Pre.view() && posts[i] == Post.view()) return i;
+    return n_projections;
+  }
+  template <fixed_string Name>
+  static constexpr std::size_t layer_index() {
+    constexpr std::size_t i = find_layer<Name>();
+    static_assert(i < n_layers, "spiketorch: no layer with this name in the network "
+                                "(check the spelling of the layer name)");
+    return i;
+  }
+  template <fixed_string Pre, fixed_string Post>
+  static constexpr std::size_t projection_index() {
+    constexpr std::size_t i = find_projection<Pre, Post>();
+    static_assert(i < n_projections, "spiketorch: no projection between these layers in the "
+                                     "network (check the names and the direction)");
+    return i;
+  }
+
+ public:
+  template <fixed_string Pre, fixed_string Post>
+  using projection_type = std::tuple_element_t<projection_index<Pre, Post>(), std::tuple<P...>>;
+
+ private:
+
+ private:
+  static constexpr bool names_unique() {
+    for (std::size_t i = 0; i < n_layers; ++i)
+      for (std::size_t j = i + 1; j < n_layers; ++j)
+        if (layer_names[i] == layer_names[j]) return false;
+    return true;
+  }
+  static_assert(names_unique(), "spiketorch: two layers of this network have the same name");
+  static_assert(((find_layer<P::pre>() < n_layers) && ...),
+                "spiketorch: a projection names a source layer that is not in layers<...>");
+  static_assert(((find_layer<P::post>() < n_layers) && ...),
+                "spiketorch: a projection names a target layer that is not in layers<...>");
+
+  template <class Proj>
+  using post_layer_t =
+      std::tuple_element_t<find_layer<Proj::post>(), std::tuple<L...>>;
+  static_assert((!post_layer_t<P>::is_input && ...),
+                "spiketorch: a projection cannot target an input layer");
+
+ public:
+  template <fixed_string Name>
+  using layer_type = std::tuple_element_t<find_layer<Name>(), std::tuple<L...>>;
+
+  network(network_config config, std::array<std::size_t, n_layers> sizes) : config_(config) {
+    require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
+            "network: dt_ms must be finite and > 0, got ", config.dt_ms);
+    for (std::size_t i = 0; i < n_layers; ++i)
+      require(sizes[i] > 0, "network: layer '", layer_names[i], "' must have at least one neuron");
+    sizes_ = sizes;
+    std::size_t k = 0;
+    std::apply([&](auto&... layer) { (layer.init(sizes[k++]), ...); }, layers_);
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                if constexpr (requires { layer.derive(1.0); }) layer.derive(config_.dt_ms);
+              }(),
+              ...);
+        },
+        layers_);
+    reset_state();
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+
+  double dt_ms() const { return config_.dt_ms; }
+  std::uint64_t seed() const { return config_.seed; }
+  template <fixed_string Name>
+  std::size_t size() const {
+    return sizes_[layer_index<Name>()];
+  }
+
+  /// Neuron and synapse parameters of a population (validated; derived constants recomputed).
+  template <fixed_string Name>
+  void set_params(const typename layer_type<Name>::neuron_type::params& neuron,
+                  const typename layer_type<Name>::synapse_type::params& synapse = {}) {
+    auto& pop = layer<Name>();
+    pop.neuron_params = neuron;
+    pop.synapse_params = synapse;
+    pop.derive(config_.dt_ms);
+    for (std::size_t i = 0; i < pop.size; ++i)
+      layer_type<Name>::neuron_type::init(pop.neuron_state.at(i), neuron);
+  }
+  template <fixed_string Name>
+  void set_encoder_params(const typename layer_type<Name>::encoder_type::params& p) {
+    layer<Name>().encoder.set_params(p);
+  }
+
+  /// Builds the synapses of a projection: structure, initial weights, delays and rule state.
+  template <fixed_string Pre, fixed_string Post>
+  void connect(const connection_options<projection_type<Pre, Post>>& options = {}) {
+    auto& proj = projection<Pre, Post>();
+    const auto stream = projection_stream<Pre, Post>();
+    proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream);
+  }
+
+  // ---- running ---------------------------------------------------------------------------------
+
+  /// Encoder input of an input layer for the following runs (rates in Hz for Poisson coding).
+  template <fixed_string Name>
+  void set_input(std::span<const float> values) {
+    auto& in = layer<Name>();
+    static_assert(layer_type<Name>::is_input, "spiketorch: set_input needs an input layer");
+    require(values.size() == in.size, "set_input<", Name.view(), ">: expected ", in.size,
+            " values, got ", values.size());
+    std::copy(values.begin(), values.end(), in.values.begin());
+  }
+
+  /// Simulates `duration_ms` (rounded to whole steps) with the current inputs.
+  void run(double duration_ms) {
+    require(std::isfinite(duration_ms) && duration_ms >= 0,
+            "run: duration_ms must be finite and >= 0, got ", duration_ms);
+    check_connected();
+    const auto n_steps = static_cast<std::uint64_t>(std::llround(duration_ms / config_.dt_ms));
+    begin_presentation(n_steps);
+    for (std::uint64_t t = 0; t < n_steps; ++t) step(t);
+  }
+
+  /// Sets the input of the only input layer and runs.
+  void run(std::span<const float> values, double duration_ms) {
+    constexpr std::size_t n_inputs = (std::size_t(L::is_input) + ...);
+    static_assert(n_inputs == 1, "spiketorch: run(values, ms) needs exactly one input layer; "
+                                 "use set_input<\"name\">(values) and run(ms)");
+    set_input<std::tuple_element_t<first_input_index(), std::tuple<L...>>::name>(values);
+    run(duration_ms);
+  }
+
+  /// Plasticity and adaptive thresholds on or frozen. Traces restart from zero when it turns on.
+  void set_learning(bool on) {
+    if (on && !learning_)
+      std::apply(
+          [](auto&... proj) {
+            (
+                [&] {
+                  using rule_t = typename std::remove_reference_t<decltype(proj)>::rule_type;
+                  if constexpr (rule_t::is_plastic) rule_t::reset(proj.rule.state);
+                }(),
+                ...);
+          },
+          projections_);
+    learning_ = on;
+  }
+  bool learning() const { return learning_; }
+
+  /// Back to the initial state: membrane potentials, synaptic state, spikes in flight, traces.
+  /// Weights and adaptive thresholds' learned values are kept only if `keep` names them: the
+  /// neuron state is re-initialised from the parameters, except fields listed in `keep_fields`.
+  void reset_state(std::span<const std::string_view> keep_fields = {}) {
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                using layer_t = std::remove_reference_t<decltype(layer)>;
+                if constexpr (requires { layer.neuron_state; })
+                  reset_population<layer_t>(layer, keep_fields);
+                else
+                  layer.reset_state();
+              }(),
+              ...);
+        },
+        layers_);
+    std::apply([](auto&... proj) { (proj.reset_state(), ...); }, projections_);
+  }
+
+  void reset_counts() {
+    std::apply([](auto&... layer) { (layer.spikes.reset_counts(), ...); }, layers_);
+  }
+
+  // ---- access ----------------------------------------------------------------------------------
+
+  template <fixed_string Name>
+  auto& layer() {
+    return std::get<layer_index<Name>()>(layers_);
+  }
+  template <fixed_string Name>
+  const auto& layer() const {
+    return std::get<layer_index<Name>()>(layers_);
+  }
+  template <fixed_string Pre, fixed_string Post>
+  auto& projection() {
+    return std::get<projection_index<Pre, Post>()>(projections_);
+  }
+  template <fixed_string Pre, fixed_string Post>
+  const auto& projection() const {
+    return std::get<projection_index<Pre, Post>()>(projections_);
+  }
+
+  /// A state variable of a population by name (e.g. "v", "theta", "g_exc").
+  template <fixed_string Name, fixed_string Field>
+  std::span<real> state() {
+    using pop_t = layer_type<Name>;
+    static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
+    using neuron_t = typename pop_t::neuron_type;
+    using synapse_t = typename pop_t::synapse_type;
+    constexpr std::size_t nf = neurons::field_index<neuron_t>(Field.view());
+    if constexpr (nf < neuron_t::n_fields) {
+      return layer<Name>().neuron_state.field_span(nf);
+    } else {
+      constexpr std::size_t sf = synapse_field_index<synapse_t>(Field.view());
+      static_assert(sf < synapse_t::n_fields,
+                    "spiketorch: this population's neuron model and synapse kernel have no state "
+                    "field of that name");
+      return layer<Name>().synapse_state.field_span(sf);
+    }
+  }
+  /// Run-time lookup of a state variable by name (throws if unknown).
+  template <fixed_string Name>
+  std::span<real> state(std::string_view field) {
+    using pop_t = layer_type<Name>;
+    static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
+    auto& pop = layer<Name>();
+    const std::size_t nf = neurons::field_index<typename pop_t::neuron_type>(field);
+    if (nf < pop_t::neuron_type::n_fields) return pop.neuron_state.field_span(nf);
+    const std::size_t sf = synapse_field_index<typename pop_t::synapse_type>(field);
+    require(sf < pop_t::synapse_type::n_fields, "layer '", Name.view(), "' has no state field '",
+            field, "'");
+    return pop.synapse_state.field_span(sf);
+  }
+
+  template <fixed_string Name>
+  std::span<const std::uint32_t> spike_counts() const {
+    return layer<Name>().spikes.counts;
+  }
+  template <fixed_string Name>
+  std::uint64_t total_spikes() const {
+    return layer<Name>().spikes.total;
+  }
+  /// Neurons of a layer that spiked in the last step.
+  template <fixed_string Name>
+  std::span<const index_t> last_spikes() const {
+    return layer<Name>().emitted();
+  }
+
+  template <fixed_string Pre, fixed_string Post>
+  std::span<real> weights() {
+    return projection<Pre, Post>().topo.weights();
+  }
+  /// Dense projections as an n_pre x n_post Eigen matrix view (row-major, no copy).
+  template <fixed_string Pre, fixed_string Post>
+  auto weight_matrix() {
+    using topo_t = typename projection_type<Pre, Post>::topology_type;
+    static_assert(topo_t::contiguous_rows, "spiketorch: weight_matrix needs a dense projection");
+    auto& topo = projection<Pre, Post>().topo;
+    return Eigen::Map<Eigen::Matrix<real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        topo.weights().data(), static_cast<Eigen::Index>(topo.n_pre()),
+        static_cast<Eigen::Index>(topo.n_post()));
+  }
+  /// Replaces all weights (size and rule bounds checked).
+  template <fixed_string Pre, fixed_string Post>
+  void set_weights(std::span<const real> values) {
+    auto& proj = projection<Pre, Post>();
+    require(proj.connected, "set_weights<", Pre.view(), ", ", Post.view(),
+            ">: connect the projection first");
+    auto w = proj.topo.weights();
+    require(values.size() == w.size(), "set_weights<", Pre.view(), ", ", Post.view(),
+            ">: expected ", w.size(), " weights, got ", values.size());
+    for (std::size_t k = 0; k < values.size(); ++k)
+      require(std::isfinite(values[k]), "set_weights: weight ", k, " is not finite");
+    std::copy(values.begin(), values.end(), w.begin());
+  }
+  template <fixed_string Pre, fixed_string Post>
+  std::span<const delays::steps_t> delay_steps() const {
+    return projection<Pre, Post>().delay_steps;
+  }
+
+  /// Rescales each target neuron's incoming weights of a projection to sum to `target_sum`.
+  template <fixed_string Pre, fixed_string Post>
+  void normalize(double target_sum) {
+    auto& proj = projection<Pre, Post>();
+    learning::normalize_incoming{target_sum}.apply(proj.topo, proj.scratch);
+  }
+
+  // ---- monitors --------------------------------------------------------------------------------
+
+  /// Keeps a raster of the last `window_steps` steps of a layer's spikes.
+  template <fixed_string Name>
+  void record_spikes(std::size_t window_steps) {
+    layer<Name>().spikes.recorder = spike_recorder(size<Name>(), window_steps);
+  }
+  template <fixed_string Name>
+  xt::xtensor<std::uint8_t, 2> spike_raster() const {
+    return layer<Name>().spikes.recorder.raster();
+  }
+  /// Records a state field of the given neurons every `interval` steps, keeping `window` frames.
+  template <fixed_string Name>
+  void record_state(std::string_view field, std::vector<index_t> neurons, std::size_t interval,
+                    std::size_t window) {
+    using pop_t = layer_type<Name>;
+    static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
+    using neuron_t = typename pop_t::neuron_type;
+    const std::size_t n = size<Name>();
+    for (index_t i : neurons)
+      require(i < n, "record_state: neuron ", i, " outside layer '", Name.view(), "' of ", n);
+    // Synapse fields are numbered after the neuron fields so one index identifies either.
+    std::size_t id = neurons::field_index<neuron_t>(field);
+    if (id == neuron_t::n_fields) {
+      const std::size_t sf = synapse_field_index<typename pop_t::synapse_type>(field);
+      require(sf < pop_t::synapse_type::n_fields, "record_state: layer '", Name.view(),
+              "' has no state field '", field, "'");
+      id += sf;
+    }
+    layer<Name>().state_rec = state_recorder(id, std::move(neurons), interval, window);
+  }
+  template <fixed_string Name>
+  xt::xtensor<real, 2> state_trace() const {
+    return layer<Name>().state_rec.trace();
+  }
+  template <fixed_string Name>
+  void clear_recordings() {
+    auto& l = layer<Name>();
+    l.spikes.recorder.clear();
+    if constexpr (requires { l.state_rec; }) l.state_rec.clear();
+  }
+
+  std::uint64_t steps_done() const { return step_; }
+
+  /// Each run() is one presentation; its number addresses the encoders' random draws. Setting it
+  /// explicitly (e.g. from an example's index) makes a presentation's input spikes independent of
+  /// what ran before, so copies of a network on several threads draw the same inputs.
+  std::uint64_t presentation_index() const { return presentation_; }
+  void set_presentation_index(std::uint64_t index) { presentation_ = index; }
+
+ private:
+  static constexpr std::size_t first_input_index() {
+    constexpr std::array<bool, n_layers> is_in{L::is_input...};
+    for (std::size_t i = 0; i < n_layers; ++i)
+      if (is_in[i]) return i;
+    return 0;
+  }
+
+  template <class K>
+  static constexpr std::size_t synapse_field_index(std::string_view name) {
+    for (std::size_t f = 0; f < K::n_fields; ++f)
+      if (K::field_names[f] == name) return f;
+    return K::n_fields;
+  }
+
+  template <class LayerState>
+  void reset_population(LayerState& pop, std::span<const std::string_view> keep_fields) {
+    using neuron_t = typename LayerState::neuron_type;
+    // Keep listed fields (e.g. the learned "theta") across the re-initialisation.
+    std::array<std::vector<real>, neuron_t::n_fields> saved;
+    for (std::string_view name : keep_fields) {
+      const std::size_t f = neurons::field_index<neuron_t>(name);
+      require(f < neuron_t::n_fields, "reset_state: no neuron state field '", name, "'");
+      saved[f].assign(pop.neuron_state.field(f), pop.neuron_state.field(f) + pop.size);
+    }
+    pop.reset_state();
+    for (std::size_t f = 0; f < neuron_t::n_fields; ++f)
+      if (!saved[f].empty()) std::copy(saved[f].begin(), saved[f].end(), pop.neuron_state.field(f));
+  }
+
+  random_stream layer_stream(std::string_view name) const {
+    return random_stream(config_.seed, static_cast<std::uint32_t>(name_hash(name)));
+  }
+  template <fixed_string Pre, fixed_string Post>
+  random_stream projection_stream() const {
+    const std::uint64_t h = name_hash(Pre.view()) * 31 + name_hash(Post.view()) + 0x9e37;
+    return random_stream(config_.seed, static_cast<std::uint32_t>(h ^ (h >> 32)));
+  }
+
+  void check_connected() const {
+    std::size_t k = 0;
+    std::apply(
+        [&](const auto&... proj) {
+          (
+              [&] {
+                if (!proj.connected) {
+                  constexpr std::array<std::string_view, n_projections> pres{P::pre.view()...};
+                  constexpr std::array<std::string_view, n_projections> posts{P::post.view()...};
+                  throw invalid_argument(detail::concat(
+                      "projection ", pres[k], " -> ", posts[k],
+                      " was never connected: call connect<\"", pres[k], "\", \"", posts[k],
+                      "\">(...) before run"));
+                }
+                ++k;
+              }(),
+              ...);
+        },
+        projections_);
+  }
+
+  void begin_presentation(std::uint64_t n_steps) {
+    const auto presentation = static_cast<std::uint32_t>(presentation_++);
+    std::size_t k = 0;
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                if constexpr (requires { layer.encoder; })
+                  layer.encoder.begin(layer.values, n_steps, config_.dt_ms,
+                                      layer_stream(layer_names[k]), presentation);
+                ++k;
+              }(),
+              ...);
+        },
+        layers_);
+  }
+
+  void step(std::uint64_t local_step) {
+    const step_context ctx{step_, learning_};
+    // 1. inputs
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                if constexpr (requires { layer.encoder; })
+                  layer.step_spikes = layer.encoder.spikes_at(local_step);
+              }(),
+              ...);
+        },
+        layers_);
+    // 2. update populations
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                using state_t = std::remove_reference_t<decltype(layer)>;
+                if constexpr (requires { layer.neuron_state; }) update_layer<state_t>(layer, ctx);
+              }(),
+              ...);
+        },
+        layers_);
+    // 3. deliver
+    deliver_all(std::index_sequence_for<P...>{});
+    // 4. learn
+    if (learning_) learn_all(std::index_sequence_for<P...>{});
+    // 5. record
+    std::apply(
+        [&](auto&... layer) {
+          (
+              [&] {
+                layer.spikes.count(layer.emitted());
+                if constexpr (requires { layer.state_rec; }) {
+                  if (layer.state_rec.enabled()) {
+                    const std::size_t f = layer.state_rec.field();
+                    const real* values = f < layer.neuron_state.fields()
+                                             ? layer.neuron_state.field(f)
+                                             : layer.synapse_state.field(f - layer.neuron_state.fields());
+                    layer.state_rec.record(values);
+                  }
+                }
+              }(),
+              ...);
+        },
+        layers_);
+    ++step_;
+  }
+
+  template <class State>
+  void update_layer(State& pop, step_context ctx) {
+    backend::kernel<backend::op::update_population, Backend>::template run<
+        typename State::neuron_type, typename State::synapse_type>(pop, ctx);
+  }
+
+  template <std::size_t... I>
+  void deliver_all(std::index_sequence<I...>) {
+    (deliver_one<I>(), ...);
+  }
+  template <std::size_t I>
+  void deliver_one() {
+    using proj_t = std::tuple_element_t<I, std::tuple<P...>>;
+    auto& proj = std::get<I>(projections_);
+    const auto& pre = std::get<find_layer<proj_t::pre>()>(layers_);
+    auto& post = std::get<find_layer<proj_t::post>()>(layers_);
+    using synapse_t = typename post_layer_t<proj_t>::synapse_type;
+    real* channel = post.synapse_state.field(synapse_t::channel_field(proj_t::target_receptor));
+    backend::kernel<backend::op::deliver_spikes, Backend>::template run<proj_t>(
+        proj, pre.emitted(), channel);
+  }
+
+  template <std::size_t... I>
+  void learn_all(std::index_sequence<I...>) {
+    (learn_one<I>(), ...);
+  }
+  template <std::size_t I>
+  void learn_one() {
+    using proj_t = std::tuple_element_t<I, std::tuple<P...>>;
+    if constexpr (proj_t::rule_type::is_plastic) {
+      auto& proj = std::get<I>(projections_);
+      const auto& pre = std::get<find_layer<proj_t::pre>()>(layers_);
+      const auto& post = std::get<find_layer<proj_t::post>()>(layers_);
+      backend::kernel<backend::op::apply_learning, Backend>::template run<proj_t>(
+          proj, pre.emitted(), post.emitted());
+    }
+  }
+
+  network_config config_;
+  std::array<std::size_t, n_layers> sizes_{};
+  std::tuple<layer_state<L>...> layers_;
+  std::tuple<projection_state<P>...> projections_;
+  bool learning_ = true;
+  std::uint64_t step_ = 0;
+  std::uint64_t presentation_ = 0;
+};
+
+}  // namespace spiketorch

@@ -1,0 +1,136 @@
+// Projection declarations (part of the network type) and their run-time state.
+//
+//   projection<"X", "Ae", topology::dense, learning::stdp_triplet, delays::uniform>
+//   projection<"Ai", "Ae", topology::all_but_self, learning::none, delays::none, receptor::inhibitory>
+//
+// A synapse is three orthogonal choices (connectivity, learning rule, delays) plus the receptor
+// channel of the target's synapse kernel it feeds; the postsynaptic shape belongs to the target
+// population.
+#pragma once
+
+#include <type_traits>
+#include <vector>
+
+#include "spiketorch/core/fixed_string.hpp"
+#include "spiketorch/core/random.hpp"
+#include "spiketorch/core/ring_buffer.hpp"
+#include "spiketorch/learning/concepts.hpp"
+#include "spiketorch/synapses/concepts.hpp"
+#include "spiketorch/topology/concepts.hpp"
+#include "spiketorch/topology/delays.hpp"
+
+namespace spiketorch {
+
+template <fixed_string Pre, fixed_string Post, topology::Topology Topo,
+          learning::LearningRule Rule = learning::none, class Delays = delays::none,
+          receptor Receptor = receptor::excitatory>
+struct projection {
+  static constexpr auto pre = Pre;
+  static constexpr auto post = Post;
+  static constexpr receptor target_receptor = Receptor;
+  using topology_type = Topo;
+  using rule_type = Rule;
+  using delay_type = Delays;
+};
+
+template <class... P>
+struct projections {};
+
+/// Initial weights: uniform in [low, high), or the constant `low` when high == low.
+struct weight_init {
+  double low = 0.0;
+  double high = 1.0;
+};
+
+/// Everything `network::connect` needs for one projection (designated initialisers welcome).
+template <class P>
+struct connection_options {
+  typename P::topology_type::params topology{};
+  weight_init weights{};
+  typename P::rule_type::params rule{};
+  typename P::delay_type::params delays{};
+};
+
+namespace detail {
+struct no_rule_state {};
+template <class Rule, bool = Rule::is_plastic>
+struct rule_storage {
+  no_rule_state state;
+};
+template <class Rule>
+struct rule_storage<Rule, true> {
+  typename Rule::params params{};
+  typename Rule::derived derived{};
+  typename Rule::state state{};
+};
+
+template <class T>
+T make_topology(std::size_t n_pre, std::size_t n_post, const typename T::params& p,
+                random_stream stream) {
+  if constexpr (std::is_constructible_v<T, std::size_t, std::size_t, const typename T::params&,
+                                        random_stream>)
+    return T(n_pre, n_post, p, stream);
+  else
+    return T(n_pre, n_post, p);
+}
+}  // namespace detail
+
+template <class P>
+struct projection_state {
+  using topology_type = typename P::topology_type;
+  using rule_type = typename P::rule_type;
+  using delay_type = typename P::delay_type;
+
+  bool connected = false;
+  topology_type topo{};
+  std::vector<delays::steps_t> delay_steps;  // per synapse, empty without delays
+  delay_ring ring;                           // spikes in flight, one slot per step of delay
+  detail::rule_storage<rule_type> rule;
+  std::vector<double> scratch;               // normalisation sums, reused
+
+  void connect(std::size_t n_pre, std::size_t n_post, const connection_options<P>& o,
+               double dt_ms, random_stream stream) {
+    require(std::isfinite(o.weights.low) && std::isfinite(o.weights.high) &&
+                o.weights.low <= o.weights.high,
+            "connect ", P::pre.view(), " -> ", P::post.view(),
+            ": weight_init needs finite low <= high, got [", o.weights.low, ", ", o.weights.high,
+            ")");
+    topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream);
+    auto w = topo.weights();
+    sequential_uniforms u(stream, 0, 0);
+    const double span = o.weights.high - o.weights.low;
+    for (auto& x : w) x = static_cast<real>(o.weights.low + (span > 0 ? span * u.next() : 0.0));
+    if constexpr (delay_type::has_delays) {
+      delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream);
+      std::size_t max_d = 0;
+      for (auto d : delay_steps) max_d = std::max<std::size_t>(max_d, d);
+      ring = delay_ring(max_d, n_post);
+    }
+    if constexpr (rule_type::is_plastic) {
+      rule.params = o.rule;
+      rule.derived = rule_type::derive(o.rule, dt_ms);
+      rule.state = rule_type::make_state(n_pre, n_post);
+    } else {
+      o.rule.validate();
+    }
+    connected = true;
+  }
+
+  void check_weights_in_bounds() const {
+    if constexpr (rule_type::is_plastic) {
+      if constexpr (requires { rule.params.w_min; }) {
+        for (real x : topo.weights())
+          require(x >= rule.params.w_min && x <= rule.params.w_max, "projection ", P::pre.view(),
+                  " -> ", P::post.view(), ": weight ", x, " outside [", rule.params.w_min, ", ",
+                  rule.params.w_max, "]");
+      }
+    }
+  }
+
+  void reset_state() {
+    ring.clear();
+    if constexpr (rule_type::is_plastic) rule_type::reset(rule.state);
+  }
+};
+
+}  // namespace spiketorch

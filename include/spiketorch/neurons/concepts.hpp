@@ -1,0 +1,83 @@
+// The NeuronModel concept and the per-step inputs every model receives.
+//
+// A model is a plain struct with
+//   - `enum field : std::size_t { ..., n_fields }` naming its per-neuron state variables, and
+//     `field_names` (same order) so state can be looked up by name and exported;
+//   - `params` (user-set, units in the names), with `validate()` throwing on nonsense;
+//   - `derived` (computed once from params and dt: decay factors, step counts) via
+//     `static derived derive(const params&, double dt_ms)`;
+//   - `static void init(element, const params&)`: the state at t = 0;
+//   - per-element, host-and-device functions called once per neuron per step:
+//       `integrate(element, const derived&, synaptic_drive, step_context)`,
+//       `bool spiked(element, const derived&)`, `reset(element, const derived&, step_context)`;
+//   - optionally, slow periodic work kept out of the per-step loop so that loop stays
+//     branch-free: `bool periodic_due(const derived&, step_context)` (same for all neurons) and
+//     `periodic(element, const derived&)`, run over all neurons before integration when due.
+// The backend owns the arrays and the loop; the model never allocates or branches on the backend.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/soa.hpp"
+
+namespace spiketorch {
+
+/// What the synapses feed into a neuron in one step.
+struct synaptic_drive {
+  /// Continuous drive in mV: the synaptic current times the membrane resistance (R·I). It enters
+  /// tau_m dV/dt = (V_rest - V) + drive.
+  real drive = 0;
+  /// Instantaneous jump of V in mV (delta synapses).
+  real jump = 0;
+};
+
+/// Facts about the current step shared by all neurons.
+struct step_context {
+  std::uint64_t step = 0;  ///< steps since the network was built
+  bool learning = true;    ///< plasticity (and adaptive thresholds) on or frozen
+};
+
+namespace neurons {
+
+template <class M>
+concept NeuronModel = requires(element e, const typename M::params& p,
+                               const typename M::derived& d, synaptic_drive in, step_context c) {
+  { M::n_fields } -> std::convertible_to<std::size_t>;
+  { M::field_names } -> std::convertible_to<std::array<std::string_view, M::n_fields>>;
+  { M::derive(p, 0.5) } -> std::same_as<typename M::derived>;
+  { M::init(e, p) };
+  { M::integrate(e, d, in, c) };
+  { M::spiked(e, d) } -> std::same_as<bool>;
+  { M::reset(e, d, c) };
+  { p.validate() };
+};
+
+/// Index of a named state field, or n_fields if the model has none of that name.
+template <NeuronModel M>
+constexpr std::size_t field_index(std::string_view name) {
+  for (std::size_t f = 0; f < M::n_fields; ++f)
+    if (M::field_names[f] == name) return f;
+  return M::n_fields;
+}
+
+template <class M>
+concept HasPeriodicUpdate = requires(element e, const typename M::derived& d, step_context c) {
+  { M::periodic_due(d, c) } -> std::same_as<bool>;
+  { M::periodic(e, d) };
+};
+
+namespace detail {
+/// Refractory periods are held as whole steps: round to the nearest step so 5 ms at dt = 0.5 ms
+/// is exactly 10 steps.
+inline real refractory_steps(double refractory_ms, double dt_ms) {
+  return static_cast<real>(static_cast<long>(refractory_ms / dt_ms + 0.5));
+}
+}  // namespace detail
+
+}  // namespace neurons
+}  // namespace spiketorch

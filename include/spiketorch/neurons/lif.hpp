@@ -1,0 +1,101 @@
+// Leaky integrate-and-fire neuron with an absolute refractory period.
+//
+//   tau_m dV/dt = (V_rest - V) + drive          (drive = R·I from the synapse kernel, in mV)
+//   V >= V_thresh  ->  spike, V <- V_reset, clamp V at V_reset for t_ref
+//
+// Integration ("exact for piecewise-constant drive"): with the drive held over one step,
+//   V(t + dt) = V_inf + (V(t) - V_inf) · exp(-dt / tau_m),   V_inf = V_rest + drive.
+// For current-based synapses this is exact; for conductance-based ones the drive is evaluated at
+// V(t) (its reversal-potential terms make it depend on V), which is first-order accurate like the
+// forward Euler of Brian 1 and stable while the total conductance stays below about
+// 2·tau_m/dt leak units (40 for tau_m = 10 ms at dt = 0.5 ms). Instantaneous jumps (delta
+// synapses) are added after the leak.
+//
+// Refractoriness: after a spike V is clamped at V_reset for round(t_ref / dt) steps; the neuron
+// integrates again in the step after that, so the shortest inter-spike interval is t_ref + dt.
+// Input arriving while clamped is lost (conductances keep their own dynamics).
+//
+// | parameter       | unit | default | meaning                                  |
+// |-----------------|------|---------|------------------------------------------|
+// | tau_m_ms        | ms   | 10      | membrane time constant                   |
+// | v_rest_mv       | mV   | -60     | resting potential                        |
+// | v_reset_mv      | mV   | -45     | potential after a spike                  |
+// | v_thresh_mv     | mV   | -40     | firing threshold                         |
+// | refractory_ms   | ms   | 2       | absolute refractory period               |
+// | v_init_mv       | mV   | -100    | potential at t = 0                       |
+// Defaults are the inhibitory neurons of Diehl & Cook (2015).
+#pragma once
+
+#include <cmath>
+
+#include "spiketorch/core/errors.hpp"
+#include "spiketorch/neurons/concepts.hpp"
+
+namespace spiketorch::neurons {
+
+struct lif {
+  enum field : std::size_t { v, refractory_left, n_fields };
+  static constexpr std::array<std::string_view, n_fields> field_names{"v", "refractory_left"};
+
+  struct params {
+    double tau_m_ms = 10.0;
+    double v_rest_mv = -60.0;
+    double v_reset_mv = -45.0;
+    double v_thresh_mv = -40.0;
+    double refractory_ms = 2.0;
+    double v_init_mv = -100.0;
+
+    void validate() const {
+      require_positive(tau_m_ms, "lif: tau_m_ms");
+      require_finite(v_rest_mv, "lif: v_rest_mv");
+      require_finite(v_reset_mv, "lif: v_reset_mv");
+      require_finite(v_thresh_mv, "lif: v_thresh_mv");
+      require_finite(v_init_mv, "lif: v_init_mv");
+      require_non_negative(refractory_ms, "lif: refractory_ms");
+      require(v_reset_mv < v_thresh_mv, "lif: v_reset_mv (", v_reset_mv,
+              ") must be below v_thresh_mv (", v_thresh_mv, ")");
+    }
+  };
+
+  struct derived {
+    real decay;  // exp(-dt / tau_m)
+    real v_rest, v_reset, v_thresh;
+    real refractory_steps;
+  };
+
+  static derived derive(const params& p, double dt_ms) {
+    p.validate();
+    require_positive(dt_ms, "dt_ms");
+    return {static_cast<real>(std::exp(-dt_ms / p.tau_m_ms)), static_cast<real>(p.v_rest_mv),
+            static_cast<real>(p.v_reset_mv), static_cast<real>(p.v_thresh_mv),
+            detail::refractory_steps(p.refractory_ms, dt_ms)};
+  }
+
+  static void init(element s, const params& p) {
+    s[v] = static_cast<real>(p.v_init_mv);
+    s[refractory_left] = 0;
+  }
+
+  SPIKETORCH_HD static void integrate(element s, const derived& d, synaptic_drive in,
+                                      step_context) {
+    // Branch-free so the backend's loop over neurons vectorises.
+    const real refractory = s[refractory_left];
+    const real v_inf = d.v_rest + in.drive;
+    const real v_new = v_inf + (s[v] - v_inf) * d.decay + in.jump;
+    s[v] = refractory > 0 ? d.v_reset : v_new;
+    s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
+  }
+
+  SPIKETORCH_HD static bool spiked(element s, const derived& d) {
+    return (s[refractory_left] <= 0) & (s[v] > d.v_thresh);
+  }
+
+  SPIKETORCH_HD static void reset(element s, const derived& d, step_context) {
+    s[v] = d.v_reset;
+    s[refractory_left] = d.refractory_steps;
+  }
+};
+
+static_assert(NeuronModel<lif>);
+
+}  // namespace spiketorch::neurons

@@ -1,0 +1,39 @@
+// The SynapseKernel concept: the postsynaptic shape of a population's input.
+//
+// A kernel keeps per-neuron state in SoA fields (like a neuron model) with two receptor
+// channels, excitatory and inhibitory. A projection names the channel it feeds; delivering a
+// spike adds the (non-negative) weight to that channel's field. Each step the population asks
+// the kernel for the drive it exerts on the membrane given V, then lets the kernel decay:
+//   `synaptic_drive drive(element, const derived&, real v)`, `void decay(element, const derived&)`.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/soa.hpp"
+#include "spiketorch/neurons/concepts.hpp"
+
+namespace spiketorch {
+
+/// Which channel of the target's synapse kernel a projection feeds.
+enum class receptor : std::size_t { excitatory = 0, inhibitory = 1 };
+
+namespace synapses {
+
+template <class K>
+concept SynapseKernel = requires(element e, const typename K::params& p,
+                                 const typename K::derived& d, real v) {
+  { K::n_fields } -> std::convertible_to<std::size_t>;
+  { K::field_names } -> std::convertible_to<std::array<std::string_view, K::n_fields>>;
+  { K::channel_field(receptor::excitatory) } -> std::convertible_to<std::size_t>;
+  { K::derive(p, 0.5) } -> std::same_as<typename K::derived>;
+  { K::drive(e, d, v) } -> std::same_as<synaptic_drive>;
+  { K::decay(e, d) };
+  { p.validate() };
+};
+
+}  // namespace synapses
+}  // namespace spiketorch

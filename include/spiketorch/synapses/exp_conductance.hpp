@@ -1,0 +1,66 @@
+// Exponentially decaying conductance synapses with reversal potentials, as in Diehl & Cook (2015).
+//
+//   drive = g_exc (E_exc - V) + g_inh (E_inh - V),   dg/dt = -g / tau,   a spike adds its weight to g.
+//
+// Conductances are dimensionless, in units of the leak conductance (the original code divides
+// its nS conductances by nS), so the drive is in mV and the membrane can never be pushed beyond
+// the reversal potentials. They decay exactly: g <- g · exp(-dt / tau) each step.
+//
+// | parameter  | unit | default | meaning                                        |
+// |------------|------|---------|------------------------------------------------|
+// | tau_exc_ms | ms   | 1       | decay of the excitatory conductance            |
+// | tau_inh_ms | ms   | 2       | decay of the inhibitory conductance            |
+// | e_exc_mv   | mV   | 0       | excitatory reversal potential                  |
+// | e_inh_mv   | mV   | -100    | inhibitory reversal potential (-85 for D&C's inhibitory layer) |
+#pragma once
+
+#include <cmath>
+
+#include "spiketorch/core/errors.hpp"
+#include "spiketorch/synapses/concepts.hpp"
+
+namespace spiketorch::synapses {
+
+struct exp_conductance {
+  enum field : std::size_t { g_exc, g_inh, n_fields };
+  static constexpr std::array<std::string_view, n_fields> field_names{"g_exc", "g_inh"};
+  static constexpr std::size_t channel_field(receptor r) {
+    return r == receptor::excitatory ? g_exc : g_inh;
+  }
+
+  struct params {
+    double tau_exc_ms = 1.0;
+    double tau_inh_ms = 2.0;
+    double e_exc_mv = 0.0;
+    double e_inh_mv = -100.0;
+    void validate() const {
+      require_positive(tau_exc_ms, "exp_conductance: tau_exc_ms");
+      require_positive(tau_inh_ms, "exp_conductance: tau_inh_ms");
+      require_finite(e_exc_mv, "exp_conductance: e_exc_mv");
+      require_finite(e_inh_mv, "exp_conductance: e_inh_mv");
+      require(e_inh_mv < e_exc_mv, "exp_conductance: e_inh_mv must be below e_exc_mv");
+    }
+  };
+  struct derived {
+    real decay_exc, decay_inh, e_exc, e_inh;
+  };
+  static derived derive(const params& p, double dt_ms) {
+    p.validate();
+    require_positive(dt_ms, "dt_ms");
+    return {static_cast<real>(std::exp(-dt_ms / p.tau_exc_ms)),
+            static_cast<real>(std::exp(-dt_ms / p.tau_inh_ms)), static_cast<real>(p.e_exc_mv),
+            static_cast<real>(p.e_inh_mv)};
+  }
+
+  SPIKETORCH_HD static synaptic_drive drive(element s, const derived& d, real v) {
+    return {s[g_exc] * (d.e_exc - v) + s[g_inh] * (d.e_inh - v), 0};
+  }
+  SPIKETORCH_HD static void decay(element s, const derived& d) {
+    s[g_exc] *= d.decay_exc;
+    s[g_inh] *= d.decay_inh;
+  }
+};
+
+static_assert(SynapseKernel<exp_conductance>);
+
+}  // namespace spiketorch::synapses

@@ -1,0 +1,74 @@
+// Per-synapse axonal delays, in whole steps (0..255), as a policy of a projection.
+//
+// A spike emitted in step t through a synapse of delay d steps is added to the target's synaptic
+// state at the end of step t + d, so it first acts on the membrane in step t + d + 1 (a delay of
+// 0 behaves like a connection without delays). Delays are stored in the synapse order of the
+// topology, and spikes in flight wait in a ring buffer (core/ring_buffer.hpp).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/random.hpp"
+
+namespace spiketorch::delays {
+
+using steps_t = std::uint8_t;
+inline constexpr unsigned max_steps = 255;
+
+namespace detail {
+inline steps_t to_steps(double ms, double dt_ms, const char* what) {
+  require_non_negative(ms, what);
+  const double steps = std::round(ms / dt_ms);
+  require(steps <= max_steps, what, ": ", ms, " ms is ", steps, " steps at dt = ", dt_ms,
+          " ms; at most ", max_steps, " steps are supported");
+  return static_cast<steps_t>(steps);
+}
+}  // namespace detail
+
+/// No delays: spikes are delivered at the end of the step that emitted them.
+struct none {
+  static constexpr bool has_delays = false;
+  struct params {};
+};
+
+/// One delay for every synapse of the projection.
+struct fixed {
+  static constexpr bool has_delays = true;
+  struct params {
+    double delay_ms = 1.0;
+  };
+  static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
+                                   random_stream) {
+    return std::vector<steps_t>(n_synapses, detail::to_steps(p.delay_ms, dt_ms, "fixed delay"));
+  }
+};
+
+/// Delays drawn independently per synapse, uniform in [min_ms, max_ms] and rounded to whole
+/// steps (each of the steps in range equally likely, the ends included). Diehl & Cook use 0-10 ms.
+struct uniform {
+  static constexpr bool has_delays = true;
+  struct params {
+    double min_ms = 0.0;
+    double max_ms = 10.0;
+  };
+  static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
+                                   random_stream stream) {
+    const steps_t lo = detail::to_steps(p.min_ms, dt_ms, "uniform delay min_ms");
+    const steps_t hi = detail::to_steps(p.max_ms, dt_ms, "uniform delay max_ms");
+    require(lo <= hi, "uniform delay: min_ms (", p.min_ms, ") must not exceed max_ms (", p.max_ms,
+            ")");
+    std::vector<steps_t> out(n_synapses);
+    sequential_uniforms u(stream, 2, 0);
+    const unsigned span = unsigned(hi) - lo + 1;
+    for (auto& d : out) {
+      unsigned k = static_cast<unsigned>(u.next() * span);
+      d = static_cast<steps_t>(lo + (k < span ? k : span - 1));
+    }
+    return out;
+  }
+};
+
+}  // namespace spiketorch::delays

@@ -1,0 +1,288 @@
+// Tests of the IDX reader/writer and the MNIST loader: round trips (raw and gzip), every rejected
+// malformation with its message, and the real data set when SPIKETORCH_MNIST_DIR points at it.
+#include <spiketorch/datasets/idx.hpp>
+
+#include <catch2/catch.hpp>
+#include <xtensor/xview.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using bytes = std::vector<unsigned char>;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  explicit temp_dir(const std::string& tag) {
+    static std::atomic<int> counter{0};
+    std::random_device rd;
+    path = fs::temp_directory_path() /
+           ("spiketorch-idx-" + tag + "-" + std::to_string(rd()) + "-" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+bytes idx_bytes(std::uint32_t magic, const std::vector<std::uint32_t>& dims, const bytes& payload) {
+  bytes b;
+  auto put32 = [&](std::uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<unsigned char>((v >> s) & 0xff));
+  };
+  put32(magic);
+  for (auto d : dims) put32(d);
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+
+bytes ramp(std::size_t n, unsigned offset = 0) {
+  bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<unsigned char>((i * 7 + offset) % 256);
+  return b;
+}
+
+void write_raw(const fs::path& p, const bytes& b) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+bytes read_raw(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return bytes(std::istreambuf_iterator<char>(in), {});
+}
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+// Written with zlib directly so the reader is not tested only against our own writer.
+void write_gz(const fs::path& p, const bytes& b) {
+  gzFile f = gzopen(p.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  if (!b.empty()) REQUIRE(gzwrite(f, b.data(), static_cast<unsigned>(b.size())) == int(b.size()));
+  REQUIRE(gzclose(f) == Z_OK);
+}
+#endif
+
+xt::xarray<std::uint8_t> ramp_array(const std::vector<std::size_t>& shape) {
+  auto a = xt::xarray<std::uint8_t>::from_shape(shape);
+  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = static_cast<std::uint8_t>(i * 7 % 256);
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("write_idx/read_idx round trip, raw files", "[idx]") {
+  temp_dir dir("raw");
+  const auto images = ramp_array({3, 4, 5});
+  spiketorch::write_idx(dir / "img", images);
+  const auto back = spiketorch::read_idx_images(dir / "img");
+  REQUIRE(back.shape(0) == 3);
+  REQUIRE(back.shape(1) == 4);
+  REQUIRE(back.shape(2) == 5);
+  CHECK((back == images));
+  // Magic 0x00000803 and big-endian sizes, byte for byte.
+  const bytes raw = read_raw(dir / "img");
+  REQUIRE(raw.size() == 16 + 60);
+  CHECK(bytes(raw.begin(), raw.begin() + 8) == bytes{0, 0, 8, 3, 0, 0, 0, 3});
+
+  const auto labels = ramp_array({9});
+  spiketorch::write_idx(dir / "lbl", labels);
+  CHECK((spiketorch::read_idx_labels(dir / "lbl") == labels));
+
+  for (const auto& shape : std::vector<std::vector<std::size_t>>{{1}, {2, 3}, {2, 1, 3, 2}}) {
+    const auto a = ramp_array(shape);
+    spiketorch::write_idx(dir / "any", a);
+    CHECK((spiketorch::read_idx(dir / "any") == a));
+  }
+}
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+TEST_CASE("gzip-compressed IDX files are detected by their magic bytes", "[idx]") {
+  temp_dir dir("gz");
+  const bytes payload = ramp(2 * 3 * 4);
+  write_gz(dir / "img.gz", idx_bytes(0x803, {2, 3, 4}, payload));
+  const auto img = spiketorch::read_idx_images(dir / "img.gz");
+  REQUIRE(img.shape(0) == 2);
+  CHECK(std::equal(payload.begin(), payload.end(), img.data()));
+
+  // Detection is by content, not by name.
+  fs::copy_file(dir / "img.gz", dir / "img_no_suffix");
+  CHECK((spiketorch::read_idx_images(dir / "img_no_suffix") == img));
+
+  // write_idx compresses when the name ends in .gz.
+  const auto a = ramp_array({5, 2, 2});
+  spiketorch::write_idx(dir / "w.gz", a);
+  const bytes w = read_raw(dir / "w.gz");
+  REQUIRE(w.size() > 2);
+  CHECK((w[0] == 0x1f && w[1] == 0x8b));
+  CHECK((spiketorch::read_idx_images(dir / "w.gz") == a));
+}
+#endif
+
+TEST_CASE("IDX magic numbers and dimensions are validated", "[idx]") {
+  temp_dir dir("magic");
+  write_raw(dir / "labels", idx_bytes(0x801, {4}, ramp(4)));
+  REQUIRE_THROWS_AS(spiketorch::read_idx_images(dir / "labels"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(
+      spiketorch::read_idx_images(dir / "labels"),
+      Contains("labels") && Contains("wrong magic number 0x00000801") && Contains("0x00000803"));
+
+  write_raw(dir / "zip", bytes{'P', 'K', 3, 4, 0, 0, 0, 0});
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(dir / "zip"),
+                      Contains("zip") && Contains("bad magic number") && Contains("not an IDX"));
+
+  write_raw(dir / "floats", idx_bytes(0x0D01, {1}, ramp(4)));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(dir / "floats"),
+                      Contains("floats") && Contains("unsupported") && Contains("float32"));
+
+  write_raw(dir / "rank0", idx_bytes(0x800, {}, {}));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx(dir / "rank0"),
+                      Contains("rank0") && Contains("zero dimensions"));
+
+  write_raw(dir / "zero_dim", idx_bytes(0x803, {2, 0, 4}, {}));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "zero_dim"),
+                      Contains("zero_dim") && Contains("dimension 1 has size 0"));
+
+  write_raw(dir / "empty", {});
+  REQUIRE_THROWS_WITH(spiketorch::read_idx(dir / "empty"),
+                      Contains("empty") && Contains("too short"));
+
+  write_raw(dir / "short_header", bytes{0, 0, 8, 3, 0, 0, 0, 2, 0, 0});
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "short_header"),
+                      Contains("short_header") && Contains("truncated header"));
+
+  REQUIRE_THROWS_WITH(spiketorch::read_idx(dir / "does_not_exist"),
+                      Contains("does_not_exist") && Contains("no such file"));
+}
+
+TEST_CASE("IDX files must be exactly header + data long", "[idx]") {
+  temp_dir dir("length");
+  bytes full = idx_bytes(0x803, {10, 4, 4}, ramp(160));
+  write_raw(dir / "truncated-images", bytes(full.begin(), full.end() - 10));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "truncated-images"),
+                      Contains("truncated-images") && Contains("truncated") &&
+                          Contains("expected 176 bytes") && Contains("got 166"));
+
+  bytes longer = full;
+  longer.push_back(0);
+  write_raw(dir / "long-images", longer);
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "long-images"),
+                      Contains("long-images") && Contains("trailing bytes") && Contains("got 177"));
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+  write_gz(dir / "truncated-images.gz", bytes(full.begin(), full.end() - 10));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "truncated-images.gz"),
+                      Contains("truncated-images.gz") && Contains("truncated") &&
+                          Contains("got 166") && Contains("decompression"));
+
+  write_gz(dir / "long-images.gz", longer);
+  REQUIRE_THROWS_WITH(
+      spiketorch::read_idx_images(dir / "long-images.gz"),
+      Contains("long-images.gz") && Contains("trailing bytes") && Contains("got 177"));
+
+  // A download cut short: the gzip stream itself ends early.
+  write_gz(dir / "whole.gz", idx_bytes(0x803, {50, 20, 20}, ramp(50 * 400)));
+  const bytes gz = read_raw(dir / "whole.gz");
+  write_raw(dir / "cut.gz", bytes(gz.begin(), gz.begin() + static_cast<long>(gz.size() / 2)));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(dir / "cut.gz"),
+                      Contains("cut.gz") && Contains("truncated"));
+#endif
+}
+
+TEST_CASE("load_mnist finds raw or .gz files and checks them against each other", "[idx][mnist]") {
+  temp_dir dir("mnist");
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes(0x803, {4, 28, 28}, ramp(4 * 784)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes(0x801, {4}, bytes{5, 0, 4, 1}));
+
+  auto s = spiketorch::load_mnist(dir.path, "train");
+  REQUIRE(s.images.shape(0) == 4);
+  REQUIRE(s.labels.shape(0) == 4);
+  CHECK(int(s.labels(0)) == 5);
+
+  auto head = spiketorch::load_mnist(dir.path, "train", 2);
+  REQUIRE(head.images.shape(0) == 2);
+  REQUIRE(head.labels.shape(0) == 2);
+  CHECK(head.labels(1) == 0);
+  CHECK((xt::view(s.images, xt::range(0, 2)) == head.images));
+  CHECK(spiketorch::load_mnist(dir.path, "train", 100).images.shape(0) == 4);
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+  write_gz(dir / "t10k-images-idx3-ubyte.gz", idx_bytes(0x803, {3, 28, 28}, ramp(3 * 784)));
+  write_gz(dir / "t10k-labels-idx1-ubyte.gz", idx_bytes(0x801, {3}, bytes{7, 2, 1}));
+  auto t = spiketorch::load_mnist(dir.path, "test");
+  REQUIRE(t.images.shape(0) == 3);
+  CHECK(int(t.labels(0)) == 7);
+#endif
+
+  REQUIRE_THROWS_AS(spiketorch::load_mnist(dir.path, "validation"), spiketorch::invalid_argument);
+}
+
+TEST_CASE("load_mnist reports count mismatches, bad labels and missing files", "[idx][mnist]") {
+  temp_dir dir("mnist-bad");
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes(0x803, {3, 28, 28}, ramp(3 * 784)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes(0x801, {4}, bytes{1, 2, 3, 4}));
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains("train-images-idx3-ubyte") && Contains("train-labels-idx1-ubyte") &&
+                          Contains("3 images") && Contains("4 labels"));
+
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes(0x801, {3}, bytes{1, 12, 3}));
+  REQUIRE_THROWS_WITH(
+      spiketorch::load_mnist(dir.path, "train"),
+      Contains("train-labels-idx1-ubyte") && Contains("label 12 at index 1") && Contains("0..9"));
+
+  // Images present, labels missing.
+  fs::remove(dir / "train-labels-idx1-ubyte");
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains("train-labels-idx1-ubyte") && Contains("data/get_mnist.sh"));
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "test"),
+                      Contains("t10k-images-idx3-ubyte") && Contains("data/get_mnist.sh"));
+
+  const fs::path missing = dir / "no-such-dir";
+  REQUIRE_THROWS_AS(spiketorch::load_mnist(missing, "train"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(missing, "train"), Contains("no-such-dir") &&
+                                                                    Contains("does not exist") &&
+                                                                    Contains("data/get_mnist.sh"));
+}
+
+TEST_CASE("the real MNIST files read with the known counts and statistics", "[idx][mnist][real]") {
+  const char* env = std::getenv("SPIKETORCH_MNIST_DIR");
+  std::error_code ec;
+  if (env == nullptr || !fs::is_directory(env, ec)) {
+    WARN("skipped: SPIKETORCH_MNIST_DIR is not set or not a directory (run data/get_mnist.sh)");
+    return;
+  }
+  const fs::path dir = env;
+  const auto train = spiketorch::load_mnist(dir, "train");
+  REQUIRE(train.images.shape(0) == 60000);
+  REQUIRE(train.images.shape(1) == 28);
+  REQUIRE(train.images.shape(2) == 28);
+  REQUIRE(train.labels.shape(0) == 60000);
+  CHECK(int(train.labels(0)) == 5);
+  CHECK(int(train.labels(1)) == 0);
+
+  double sum = 0.0;
+  for (auto v : train.images) sum += v;
+  CHECK(sum / static_cast<double>(train.images.size()) == Approx(33.318).margin(0.01));
+
+  const auto test = spiketorch::load_mnist(dir, "test");
+  REQUIRE(test.images.shape(0) == 10000);
+  REQUIRE(test.labels.shape(0) == 10000);
+  CHECK(int(test.labels(0)) == 7);
+
+  const auto head = spiketorch::load_mnist(dir, "test", 100);
+  CHECK(head.images.shape(0) == 100);
+  CHECK((xt::view(test.images, xt::range(0, 100)) == head.images));
+}

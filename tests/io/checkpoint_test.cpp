@@ -1,0 +1,303 @@
+// Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
+// writes, and the errors for newer versions, corrupt manifests and mismatched arrays.
+#include <spiketorch/io/checkpoint.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+
+namespace {
+
+struct temp_dir {
+  fs::path path;
+  explicit temp_dir(const std::string& tag) {
+    static std::atomic<int> counter{0};
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("spiketorch-ckpt-" + tag + "-" + std::to_string(rd()) +
+                                        "-" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  fs::path operator/(const std::string& name) const { return path / name; }
+};
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_text(const fs::path& p, const std::string& s) {
+  std::ofstream out(p);
+  out << s;
+}
+
+void replace_in_file(const fs::path& p, const std::string& from, const std::string& to) {
+  std::string s = read_text(p);
+  const auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  s.replace(pos, from.size(), to);
+  write_text(p, s);
+}
+
+xt::xarray<float> filled(float value) {
+  xt::xarray<float> a = xt::xarray<float>::from_shape({3, 2});
+  a.fill(value);
+  return a;
+}
+
+void write_v1(const fs::path& dir, float fill) {
+  spiketorch::checkpoint_writer w(dir);
+  w.set("n_neurons", 100);
+  w.set("dt_ms", 0.5);
+  w.set("model", "diehl_cook_2015");
+  w.add_array("weights", filled(fill));
+  w.commit();
+}
+
+// Everything in `parent` whose name starts with `stem` and is not `stem` itself.
+std::vector<std::string> siblings(const fs::path& parent, const std::string& stem) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(parent)) {
+    const std::string n = e.path().filename().string();
+    if (n != stem && n.rfind(stem, 0) == 0) out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint round trip of parameters and arrays", "[checkpoint]") {
+  temp_dir tmp("rt");
+  const fs::path dir = tmp / "ckpt";
+  const xt::xarray<float> weights = {{0.1f, 0.2f, 0.3f}, {1.f, 2.f, 3.f}};
+  const xt::xarray<std::uint8_t> labels = {5, 0, 4, 1, 9};
+  const xt::xarray<std::int64_t> counts = {{{42, 43}}, {{-44, 45}}};
+  const xt::xarray<double> scalar = 2.5;
+  {
+    spiketorch::checkpoint_writer w(dir);
+    w.set("n_neurons", 100);
+    w.set("dt_ms", 0.5);
+    w.set("tau", 0.1f);
+    w.set("model", "diehl_cook_2015");
+    w.set("note", std::string("quotes \" and\nnewlines"));
+    w.set("plastic", true);
+    w.set("frozen", false);
+    w.set("seed", std::numeric_limits<std::int64_t>::max());
+    w.set("offset", -3);
+    w.set("n_neurons", 400);  // a second set replaces the first
+    w.add_array("weights", weights);
+    w.add_array("labels", labels);
+    w.add_array("assign.counts", counts);
+    w.add_array("scalar", scalar);
+    w.add_array("lazy", weights * 2.f);
+    w.commit();
+  }
+  REQUIRE(fs::is_regular_file(dir / "manifest.json"));
+  CHECK(siblings(tmp.path, "ckpt").empty());  // no .tmp-/.old- leftovers
+
+  const spiketorch::checkpoint_reader r(dir);
+  CHECK(r.format_version() == 1);
+  CHECK(r.get_int("n_neurons") == 400);
+  CHECK(r.get_double("dt_ms") == 0.5);
+  CHECK(r.get_double("tau") == static_cast<double>(0.1f));
+  CHECK(r.get_double("n_neurons") == 400.0);  // integers read as doubles too
+  CHECK(r.get_string("model") == "diehl_cook_2015");
+  CHECK(r.get_string("note") == "quotes \" and\nnewlines");
+  CHECK(r.get_bool("plastic"));
+  CHECK_FALSE(r.get_bool("frozen"));
+  CHECK(r.get_int("seed") == std::numeric_limits<std::int64_t>::max());
+  CHECK(r.get_int("offset") == -3);
+  CHECK(r.has("model"));
+  CHECK_FALSE(r.has("absent"));
+  CHECK(r.get_int("absent", 7) == 7);
+  CHECK(r.get_double("absent", 1.5) == 1.5);
+  CHECK(r.get_string("absent", "x") == "x");
+  CHECK(r.get_bool("absent", true));
+  CHECK(r.get_int("offset", 7) == -3);
+  CHECK(r.keys().size() == 9);
+
+  CHECK(r.array_names() ==
+        std::vector<std::string>{"weights", "labels", "assign.counts", "scalar", "lazy"});
+  CHECK(r.array_shape("weights") == std::vector<std::size_t>{2, 3});
+  CHECK(r.array_dtype("labels") == "uint8");
+  CHECK((r.array<float>("weights") == weights));
+  CHECK((r.array<std::uint8_t>("labels") == labels));
+  CHECK((r.array<std::int64_t>("assign.counts") == counts));
+  CHECK((r.array<double>("scalar") == scalar));
+  CHECK((r.array<float>("lazy") == weights * 2.f));
+
+  // The manifest is plain, readable JSON.
+  const auto m = spiketorch::load_json(dir / "manifest.json");
+  CHECK(m.at("format").as_string() == "spiketorch-checkpoint");
+  CHECK(m.at("format_version").as_int() == 1);
+  CHECK(m.at("parameters").at("model").as_string() == "diehl_cook_2015");
+}
+
+TEST_CASE("checkpoint_reader reports wrong types, names and dtypes", "[checkpoint]") {
+  temp_dir tmp("types");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  const spiketorch::checkpoint_reader r(dir);
+  REQUIRE_THROWS_AS(r.get_int("missing"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(r.get_int("missing"), Contains("no parameter 'missing'"));
+  REQUIRE_THROWS_WITH(r.get_int("dt_ms"), Contains("'dt_ms'") && Contains("floating-point"));
+  REQUIRE_THROWS_WITH(r.get_bool("model"), Contains("'model'") && Contains("string"));
+  REQUIRE_THROWS_WITH(r.get_string("n_neurons"), Contains("'n_neurons'") && Contains("integer"));
+  REQUIRE_THROWS_WITH(r.array<float>("bias"), Contains("no array 'bias'") && Contains("weights"));
+  REQUIRE_THROWS_WITH(r.array<double>("weights"),
+                      Contains("'weights'") && Contains("float32") && Contains("float64"));
+}
+
+TEST_CASE("checkpoint_writer validates its input", "[checkpoint]") {
+  temp_dir tmp("args");
+  spiketorch::checkpoint_writer w(tmp / "ckpt");
+  const xt::xarray<float> a = {1.f};
+  REQUIRE_THROWS_AS(w.add_array("../escape", a), spiketorch::invalid_argument);
+  REQUIRE_THROWS_AS(w.add_array("", a), spiketorch::invalid_argument);
+  REQUIRE_THROWS_AS(w.add_array(".hidden", a), spiketorch::invalid_argument);
+  REQUIRE_THROWS_AS(w.add_array("a/b", a), spiketorch::invalid_argument);
+  w.add_array("a", a);
+  REQUIRE_THROWS_WITH(w.add_array("a", a), Contains("added twice"));
+  REQUIRE_THROWS_AS(w.set("nan", std::numeric_limits<double>::quiet_NaN()),
+                    spiketorch::invalid_argument);
+  REQUIRE_THROWS_AS(w.set("", 1), spiketorch::invalid_argument);
+  w.commit();
+  REQUIRE_THROWS_WITH(w.set("late", 1), Contains("already committed"));
+  REQUIRE_THROWS_AS(w.commit(), spiketorch::invalid_argument);
+}
+
+TEST_CASE("commit replaces an existing checkpoint as a whole", "[checkpoint]") {
+  temp_dir tmp("replace");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  {
+    spiketorch::checkpoint_writer w(dir);
+    w.set("n_neurons", 5);
+    w.add_array("other", xt::xarray<int>{1, 2});
+    w.commit();
+  }
+  const spiketorch::checkpoint_reader r(dir);
+  CHECK(r.get_int("n_neurons") == 5);
+  CHECK_FALSE(r.has("model"));
+  CHECK_FALSE(r.has_array("weights"));
+  CHECK_FALSE(fs::exists(dir / "weights.npy"));  // nothing of the old one is mixed in
+  CHECK((r.array<std::int32_t>("other") == xt::xarray<std::int32_t>{1, 2}));
+  CHECK(siblings(tmp.path, "ckpt").empty());
+
+  // A path with a trailing slash names the same checkpoint.
+  write_v1(dir.string() + "/", 4.f);
+  CHECK(spiketorch::checkpoint_reader(dir).array<float>("weights")(0, 0) == 4.f);
+  CHECK(siblings(tmp.path, "ckpt").empty());
+}
+
+TEST_CASE("an interrupted write leaves the previous checkpoint intact", "[checkpoint]") {
+  temp_dir tmp("interrupted");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+
+  // What a crashed process leaves behind: a half-filled temporary directory, never committed.
+  const fs::path stale = tmp / "ckpt.tmp-123";
+  fs::create_directories(stale);
+  spiketorch::save_npy(stale / "weights.npy", xt::xarray<float>{9.f});
+  write_text(stale / "manifest.json", "{\"format\": \"spiketorch-chec");
+
+  // A writer abandoned before commit (an exception, an early return) in this process.
+  {
+    spiketorch::checkpoint_writer w(dir);
+    w.set("n_neurons", 1);
+    w.add_array("weights", xt::xarray<float>{9.f, 9.f});
+  }
+
+  const spiketorch::checkpoint_reader r(dir);
+  CHECK(r.get_int("n_neurons") == 100);
+  CHECK((r.array<float>("weights") == filled(1.f)));
+  // The abandoned writer cleaned up after itself; the other process's leftover is not ours.
+  CHECK(siblings(tmp.path, "ckpt") == std::vector<std::string>{"ckpt.tmp-123"});
+
+  // A later writer commits normally despite the leftover.
+  write_v1(dir, 2.f);
+  CHECK(spiketorch::checkpoint_reader(dir).array<float>("weights")(0, 0) == 2.f);
+}
+
+TEST_CASE("checkpoint_reader rejects newer versions and foreign formats", "[checkpoint]") {
+  temp_dir tmp("version");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  replace_in_file(dir / "manifest.json", "\"format_version\": 1", "\"format_version\": 99");
+  REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("manifest.json") && Contains("format_version 99") &&
+                          Contains("newer") && Contains("up to version 1"));
+
+  replace_in_file(dir / "manifest.json", "\"format_version\": 99", "\"format_version\": 1");
+  replace_in_file(dir / "manifest.json", "spiketorch-checkpoint", "something-else");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("not a SpikeTorch checkpoint") && Contains("something-else"));
+}
+
+TEST_CASE("checkpoint_reader rejects corrupt or incomplete checkpoints", "[checkpoint]") {
+  temp_dir tmp("corrupt");
+  const fs::path dir = tmp / "ckpt";
+
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("ckpt") && Contains("does not exist"));
+
+  write_v1(dir, 1.f);
+  const std::string good = read_text(dir / "manifest.json");
+  write_text(dir / "manifest.json", good.substr(0, good.size() / 2));
+  REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("corrupt checkpoint manifest") &&
+                                                              Contains("manifest.json") &&
+                                                              Contains("line"));
+
+  write_text(dir / "manifest.json", "[1, 2]");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("not a JSON object"));
+
+  write_text(dir / "manifest.json", good);
+  replace_in_file(dir / "manifest.json", "\"dtype\": \"float32\"", "\"dtype\": \"complex\"");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("'weights'") && Contains("dtype"));
+
+  write_text(dir / "manifest.json", good);
+  replace_in_file(dir / "manifest.json", "\"shape\": [3, 2]", "\"shape\": [2, 3]");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir).array<float>("weights"),
+                      Contains("weights.npy") && Contains("(3, 2)") && Contains("(2, 3)"));
+
+  write_text(dir / "manifest.json", good);
+  fs::remove(dir / "weights.npy");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("weights.npy") && Contains("missing"));
+
+  fs::remove(dir / "manifest.json");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("manifest.json is missing"));
+}
+
+TEST_CASE("commit refuses to replace a directory that is not a checkpoint", "[checkpoint]") {
+  temp_dir tmp("foreign");
+  const fs::path dir = tmp / "results";
+  fs::create_directories(dir);
+  write_text(dir / "important.txt", "do not delete");
+  spiketorch::checkpoint_writer w(dir);
+  w.set("x", 1);
+  REQUIRE_THROWS_WITH(w.commit(), Contains("refusing") && Contains("results"));
+  CHECK(read_text(dir / "important.txt") == "do not delete");
+
+  write_text(tmp / "file", "x");
+  spiketorch::checkpoint_writer f(tmp / "file");
+  REQUIRE_THROWS_WITH(f.commit(), Contains("not a directory"));
+}
