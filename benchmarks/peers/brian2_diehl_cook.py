@@ -124,6 +124,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 # after the tick). Only the defaultclock exists in this network.
 CTRL_CPP = r'''
 static double _spiketorch_t0 = -1.0;
+static clock_t _spiketorch_c0 = 0;
 static inline double _spiketorch_now()
 {
     struct timespec ts;
@@ -132,11 +133,14 @@ static inline double _spiketorch_now()
 }
 static inline int64_t spiketorch_ctrl(int64_t stop_flag, int64_t step, int64_t last_step)
 {
-    if (_spiketorch_t0 < 0.0)
+    if (_spiketorch_t0 < 0.0) {
         _spiketorch_t0 = _spiketorch_now();
+        _spiketorch_c0 = clock();
+    }
     if (stop_flag || step >= last_step) {
         std::ofstream f("results/spiketorch_loop_wall.txt");
-        f << (_spiketorch_now() - _spiketorch_t0) << " " << step << std::endl;
+        f << (_spiketorch_now() - _spiketorch_t0) << " " << step << " "
+          << (double)(clock() - _spiketorch_c0) / CLOCKS_PER_SEC << std::endl;
         brian::_array_defaultclock_timestep[0] = last_step;
     }
     return stop_flag;
@@ -427,11 +431,13 @@ def main():
         device.run(build_dir, with_output=False, run_args=[])
         process_seconds = time.perf_counter() - t_sim0
         res_dir = os.path.join(build_dir, 'results')
-        loop_wall = None
+        loop_wall = loop_cpu = None
         p = os.path.join(res_dir, 'spiketorch_loop_wall.txt')
         if os.path.exists(p):
             with open(p) as f:
-                loop_wall = float(f.read().split()[0])
+                fields = f.read().split()
+            loop_wall = float(fields[0])
+            loop_cpu = float(fields[2]) if len(fields) > 2 else None
         binary = {}
         p = os.path.join(res_dir, 'spiketorch_binary_rusage.json')
         if os.path.exists(p):
@@ -443,7 +449,8 @@ def main():
         done = int(ctrl.ndone[0])
         capped = done < n_ex
         retries = n_pres - done
-        result.update(codegen_target='cpp_standalone' + (f' + OpenMP({args.threads})'
+        result.update(sim_cpu_seconds=loop_cpu,
+                      codegen_target='cpp_standalone' + (f' + OpenMP({args.threads})'
                                                          if args.threads > 1 else ' (serial)'),
                       binary_wall_seconds=binary.get('wall_s'),
                       binary_cpu_seconds=(binary.get('user_s', 0) + binary.get('sys_s', 0))
@@ -461,6 +468,8 @@ def main():
     per = dict(examples=done, presentations=n_pres, retries=retries,
                seconds=sim_seconds, seconds_per_example=sim_seconds / denom,
                seconds_per_presentation=sim_seconds / max(n_pres, 1),
+               cpu_seconds_per_example=(result['sim_cpu_seconds'] / denom
+                                        if result.get('sim_cpu_seconds') is not None else None),
                input_spikes_per_example=in_spk / denom,
                exc_spikes_per_example=ex_spk / denom,
                input_spikes_per_presentation=in_spk / max(n_pres, 1),

@@ -34,6 +34,16 @@ struct kernel {
                 "(include the backend's kernels header, e.g. spiketorch/backend/cpu/kernels.hpp)");
 };
 
+/// Runs the steps of one presentation of a network: `runner<B>::run(net, n_steps)`. The CPU
+/// runner calls the network's step loop; a device runner may run a whole presentation in one
+/// launch. Declared here, defined by each backend.
+template <class B>
+struct runner {
+  static_assert(sizeof(B) == 0,
+                "spiketorch: no runner for this backend (include its header, e.g. "
+                "spiketorch/backend/cuda/runner.cuh for backend::cuda, compiled with nvcc)");
+};
+
 #ifndef SPIKETORCH_DEFAULT_BACKEND
 #define SPIKETORCH_DEFAULT_BACKEND ::spiketorch::backend::cpu
 #endif

@@ -1,17 +1,17 @@
 // The LearningRule concept.
 //
-// A rule is a plain struct with `is_plastic`; a plastic rule also has `params` (validated),
-// `derived` (decay factors for dt), a `state` holding its traces, and
-//   `apply(state&, const derived&, Topology&, pre_spikes, post_spikes)`
-// called once per step after spike delivery, with the indices of the neurons that spiked in this
-// step on both sides. The order inside apply is fixed for every rule (network/schedule.hpp):
+// A rule is a plain struct with `is_plastic`. A plastic rule is written per synapse (see
+// PlasticRule below): the traces it keeps per neuron, how a spike updates them, and the new
+// weight of one synapse on a presynaptic or a postsynaptic spike. `apply_rule` (CPU) and the CUDA
+// kernels run those same functions once per step after spike delivery, in a fixed order
+// (network/schedule.hpp):
 //   1. all traces decay by one step;
-//   2. presynaptic spikes: set (or increment) the presynaptic trace, then depress the synapses
-//      of each spiking source using the postsynaptic traces (which do not yet include this
-//      step's postsynaptic spikes);
+//   2. presynaptic spikes: update the presynaptic trace, then depress the synapses of each
+//      spiking source using the postsynaptic traces (which do not yet include this step's
+//      postsynaptic spikes);
 //   3. postsynaptic spikes: potentiate the synapses onto each spiking target using the
-//      presynaptic traces (which include this step's presynaptic spikes), then set the
-//      postsynaptic traces;
+//      presynaptic traces (which include this step's presynaptic spikes) and the postsynaptic
+//      traces as they were before this spike, then update the postsynaptic traces;
 //   4. weights are clipped to [w_min, w_max] where they change.
 // Rules are written once against the Topology visits, so every topology supports every rule.
 // `learning::none` has is_plastic = false and the learning pass is compiled away.
@@ -25,6 +25,7 @@
 
 #include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/soa.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::learning {
@@ -35,25 +36,18 @@ concept LearningRule = requires {
   typename R::params;
 };
 
-template <class R>
-concept PlasticRule = LearningRule<R> && R::is_plastic && requires(const typename R::params& p) {
-  typename R::derived;
-  typename R::state;
-  { R::derive(p, 0.5) } -> std::same_as<typename R::derived>;
-  { R::make_state(std::size_t{}, std::size_t{}) } -> std::same_as<typename R::state>;
-  p.validate();
-};
-
 /// How a trace reacts to a spike: jump to 1 (the original Diehl & Cook code and BindsNET) or add 1.
 enum class trace_mode { set_to_one, additive };
 
 namespace detail {
-inline void decay_all(std::vector<real>& trace, real factor) {
+inline void decay_all(std::span<real> trace, real factor) {
   real* __restrict x = trace.data();
   const std::size_t n = trace.size();
   for (std::size_t i = 0; i < n; ++i) x[i] *= factor;
 }
-inline void bump(real& x, trace_mode mode) { x = mode == trace_mode::set_to_one ? real(1) : x + real(1); }
+SPIKETORCH_HD inline real bump(real x, trace_mode mode) {
+  return mode == trace_mode::set_to_one ? real(1) : x + real(1);
+}
 inline real decay_factor(double tau_ms, double dt_ms, const char* what) {
   require_positive(tau_ms, what);
   require_positive(dt_ms, "dt_ms");
@@ -64,6 +58,70 @@ inline void validate_bounds(double w_min, double w_max, const char* rule) {
           ": weight bounds must be finite with w_min <= w_max, got [", w_min, ", ", w_max, "]");
 }
 }  // namespace detail
+
+/// A plastic rule is written per synapse and per trace, as host-and-device functions, so the CPU
+/// and GPU backends run the same code:
+///   n_pre_traces / n_post_traces       traces kept per source / target neuron (SoA, `element`);
+///   derived.pre_decay[k], post_decay[k] per-step decay factor of each trace;
+///   pre_spike(element pre_i, derived)   trace update of a spiking source;
+///   post_spike(element post_j, derived) trace update of a spiking target;
+///   depress(w, derived, element post_j) new weight of a synapse whose source spiked;
+///   potentiate(w, derived, element pre_i, element post_j)  new weight of a synapse whose target
+///                                       spiked (post traces not yet updated for this spike).
+template <class R>
+concept PlasticRule = LearningRule<R> && R::is_plastic &&
+                      requires(const typename R::params& p, const typename R::derived& d, element e,
+                               real w) {
+  { R::n_pre_traces } -> std::convertible_to<std::size_t>;
+  { R::n_post_traces } -> std::convertible_to<std::size_t>;
+  { R::derive(p, 0.5) } -> std::same_as<typename R::derived>;
+  { R::pre_spike(e, d) };
+  { R::post_spike(e, d) };
+  { R::depress(w, d, e) } -> std::convertible_to<real>;
+  { R::potentiate(w, d, e, e) } -> std::convertible_to<real>;
+  { d.pre_decay[0] } -> std::convertible_to<real>;
+  { d.post_decay[0] } -> std::convertible_to<real>;
+  p.validate();
+};
+
+/// The traces of one plastic projection, structure-of-arrays.
+template <class R>
+struct trace_state {
+  soa_block pre, post;
+  trace_state() = default;
+  trace_state(std::size_t n_pre, std::size_t n_post)
+      : pre(R::n_pre_traces, n_pre), post(R::n_post_traces, n_post) {}
+  void reset() {
+    std::fill_n(pre.data(), pre.fields() * pre.size(), real(0));
+    std::fill_n(post.data(), post.fields() * post.size(), real(0));
+  }
+};
+
+/// One step of a plastic rule on the CPU, in the order documented above.
+template <class R, topology::Topology T>
+void apply_rule(trace_state<R>& s, const typename R::derived& d, T& topo,
+                std::span<const index_t> pre_spikes, std::span<const index_t> post_spikes) {
+  for (std::size_t k = 0; k < R::n_pre_traces; ++k) detail::decay_all(s.pre.field_span(k), d.pre_decay[k]);
+  for (std::size_t k = 0; k < R::n_post_traces; ++k) detail::decay_all(s.post.field_span(k), d.post_decay[k]);
+  real* w = topo.weights().data();
+  real* pre = s.pre.data();
+  real* post = s.post.data();
+  const std::size_t n_pre = s.pre.size(), n_post = s.post.size();
+  for (index_t i : pre_spikes) {
+    R::pre_spike(element{pre + i, n_pre}, d);
+    topo.for_each_target(i, [&](index_t j, std::size_t k) {
+      w[k] = R::depress(w[k], d, element{post + j, n_post});
+    });
+  }
+  for (index_t j : post_spikes) {
+    const element post_j{post + j, n_post};
+    topo.for_each_source(j, [&](index_t i, std::size_t k) {
+      w[k] = R::potentiate(w[k], d, element{pre + i, n_pre}, post_j);
+    });
+    R::post_spike(post_j, d);
+  }
+}
+
 
 /// No plasticity: weights stay as set. The network skips the learning pass entirely.
 struct none {

@@ -40,52 +40,35 @@ struct stdp_pair {
       detail::validate_bounds(w_min, w_max, "stdp_pair");
     }
   };
+  static constexpr std::size_t n_pre_traces = 1, n_post_traces = 1;
   struct derived {
-    real decay_pre, decay_post, nu_pre, nu_post, w_min, w_max;
+    real pre_decay[1], post_decay[1];
+    real nu_pre, nu_post, w_min, w_max;
     trace_mode mode;
-  };
-  struct state {
-    std::vector<real> pre, post;
   };
 
   static derived derive(const params& p, double dt_ms) {
     p.validate();
-    return {detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_pair: tau_pre_ms"),
-            detail::decay_factor(p.tau_post_ms, dt_ms, "stdp_pair: tau_post_ms"),
+    return {{detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_pair: tau_pre_ms")},
+            {detail::decay_factor(p.tau_post_ms, dt_ms, "stdp_pair: tau_post_ms")},
             static_cast<real>(p.nu_pre),
             static_cast<real>(p.nu_post),
             static_cast<real>(p.w_min),
             static_cast<real>(p.w_max),
             p.mode};
   }
-  static state make_state(std::size_t n_pre, std::size_t n_post) {
-    return {std::vector<real>(n_pre, 0), std::vector<real>(n_post, 0)};
-  }
-  static void reset(state& s) {
-    std::fill(s.pre.begin(), s.pre.end(), real(0));
-    std::fill(s.post.begin(), s.post.end(), real(0));
-  }
 
-  template <topology::Topology T>
-  static void apply(state& s, const derived& d, T& topo, std::span<const index_t> pre_spikes,
-                    std::span<const index_t> post_spikes) {
-    detail::decay_all(s.pre, d.decay_pre);
-    detail::decay_all(s.post, d.decay_post);
-    real* __restrict w = topo.weights().data();
-    const real* __restrict x_post = s.post.data();
-    const real* __restrict x_pre = s.pre.data();
-    for (index_t i : pre_spikes) {
-      detail::bump(s.pre[i], d.mode);
-      topo.for_each_target(i, [&](index_t j, std::size_t k) {
-        w[k] = std::max(d.w_min, w[k] - d.nu_pre * x_post[j]);
-      });
-    }
-    for (index_t j : post_spikes) {
-      topo.for_each_source(j, [&](index_t i, std::size_t k) {
-        w[k] = std::min(d.w_max, w[k] + d.nu_post * x_pre[i]);
-      });
-      detail::bump(s.post[j], d.mode);
-    }
+  SPIKETORCH_HD static void pre_spike(element pre, const derived& d) { pre[0] = detail::bump(pre[0], d.mode); }
+  SPIKETORCH_HD static void post_spike(element post, const derived& d) {
+    post[0] = detail::bump(post[0], d.mode);
+  }
+  SPIKETORCH_HD static real depress(real w, const derived& d, element post) {
+    const real x = w - d.nu_pre * post[0];
+    return x < d.w_min ? d.w_min : x;
+  }
+  SPIKETORCH_HD static real potentiate(real w, const derived& d, element pre, element) {
+    const real x = w + d.nu_post * pre[0];
+    return x > d.w_max ? d.w_max : x;
   }
 };
 

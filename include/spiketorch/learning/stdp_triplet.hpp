@@ -43,54 +43,36 @@ struct stdp_triplet {
       detail::validate_bounds(w_min, w_max, "stdp_triplet");
     }
   };
+  static constexpr std::size_t n_pre_traces = 1, n_post_traces = 2;  // pre; post1, post2
   struct derived {
-    real decay_pre, decay_post1, decay_post2, nu_pre, nu_post, w_min, w_max;
-  };
-  struct state {
-    std::vector<real> pre, post1, post2;
+    real pre_decay[1], post_decay[2];
+    real nu_pre, nu_post, w_min, w_max;
   };
 
   static derived derive(const params& p, double dt_ms) {
     p.validate();
-    return {detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_triplet: tau_pre_ms"),
-            detail::decay_factor(p.tau_post1_ms, dt_ms, "stdp_triplet: tau_post1_ms"),
-            detail::decay_factor(p.tau_post2_ms, dt_ms, "stdp_triplet: tau_post2_ms"),
+    return {{detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_triplet: tau_pre_ms")},
+            {detail::decay_factor(p.tau_post1_ms, dt_ms, "stdp_triplet: tau_post1_ms"),
+             detail::decay_factor(p.tau_post2_ms, dt_ms, "stdp_triplet: tau_post2_ms")},
             static_cast<real>(p.nu_pre),
             static_cast<real>(p.nu_post),
             static_cast<real>(p.w_min),
             static_cast<real>(p.w_max)};
   }
-  static state make_state(std::size_t n_pre, std::size_t n_post) {
-    return {std::vector<real>(n_pre, 0), std::vector<real>(n_post, 0),
-            std::vector<real>(n_post, 0)};
-  }
-  static void reset(state& s) {
-    for (auto* v : {&s.pre, &s.post1, &s.post2}) std::fill(v->begin(), v->end(), real(0));
-  }
 
-  template <topology::Topology T>
-  static void apply(state& s, const derived& d, T& topo, std::span<const index_t> pre_spikes,
-                    std::span<const index_t> post_spikes) {
-    detail::decay_all(s.pre, d.decay_pre);
-    detail::decay_all(s.post1, d.decay_post1);
-    detail::decay_all(s.post2, d.decay_post2);
-    real* __restrict w = topo.weights().data();
-    const real* __restrict post1 = s.post1.data();
-    const real* __restrict pre = s.pre.data();
-    for (index_t i : pre_spikes) {
-      s.pre[i] = 1;
-      topo.for_each_target(i, [&](index_t j, std::size_t k) {
-        w[k] = std::max(d.w_min, w[k] - d.nu_pre * post1[j]);
-      });
-    }
-    for (index_t j : post_spikes) {
-      const real gain = d.nu_post * s.post2[j];
-      topo.for_each_source(j, [&](index_t i, std::size_t k) {
-        w[k] = std::min(d.w_max, w[k] + gain * pre[i]);
-      });
-      s.post1[j] = 1;
-      s.post2[j] = 1;
-    }
+  SPIKETORCH_HD static void pre_spike(element pre, const derived&) { pre[0] = 1; }
+  SPIKETORCH_HD static void post_spike(element post, const derived&) {
+    post[0] = 1;
+    post[1] = 1;
+  }
+  SPIKETORCH_HD static real depress(real w, const derived& d, element post) {
+    const real x = w - d.nu_pre * post[0];
+    return x < d.w_min ? d.w_min : x;
+  }
+  /// post[1] is post2 sampled before this spike sets it to 1 (the original's post2before).
+  SPIKETORCH_HD static real potentiate(real w, const derived& d, element pre, element post) {
+    const real x = w + d.nu_post * pre[0] * post[1];
+    return x > d.w_max ? d.w_max : x;
   }
 };
 

@@ -46,17 +46,16 @@ struct stdp_weight_dependent {
       require(w_min >= 0, "stdp_weight_dependent: w_min must be >= 0 (w^mu is taken)");
     }
   };
+  static constexpr std::size_t n_pre_traces = 1, n_post_traces = 1;
   struct derived {
-    real decay_pre, decay_post, eta_pre, eta_post, x_tar, mu, w_min, w_max;
-  };
-  struct state {
-    std::vector<real> pre, post;
+    real pre_decay[1], post_decay[1];
+    real eta_pre, eta_post, x_tar, mu, w_min, w_max;
   };
 
   static derived derive(const params& p, double dt_ms) {
     p.validate();
-    return {detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_weight_dependent: tau_pre_ms"),
-            detail::decay_factor(p.tau_post_ms, dt_ms, "stdp_weight_dependent: tau_post_ms"),
+    return {{detail::decay_factor(p.tau_pre_ms, dt_ms, "stdp_weight_dependent: tau_pre_ms")},
+            {detail::decay_factor(p.tau_post_ms, dt_ms, "stdp_weight_dependent: tau_post_ms")},
             static_cast<real>(p.eta_pre),
             static_cast<real>(p.eta_post),
             static_cast<real>(p.x_tar),
@@ -64,34 +63,16 @@ struct stdp_weight_dependent {
             static_cast<real>(p.w_min),
             static_cast<real>(p.w_max)};
   }
-  static state make_state(std::size_t n_pre, std::size_t n_post) {
-    return {std::vector<real>(n_pre, 0), std::vector<real>(n_post, 0)};
-  }
-  static void reset(state& s) {
-    std::fill(s.pre.begin(), s.pre.end(), real(0));
-    std::fill(s.post.begin(), s.post.end(), real(0));
-  }
 
-  template <topology::Topology T>
-  static void apply(state& s, const derived& d, T& topo, std::span<const index_t> pre_spikes,
-                    std::span<const index_t> post_spikes) {
-    detail::decay_all(s.pre, d.decay_pre);
-    detail::decay_all(s.post, d.decay_post);
-    real* w = topo.weights().data();
-    for (index_t i : pre_spikes) {
-      s.pre[i] = 1;
-      topo.for_each_target(i, [&](index_t j, std::size_t k) {
-        const real dw = d.eta_pre * s.post[j] * std::pow(w[k], d.mu);
-        w[k] = std::max(d.w_min, w[k] - dw);
-      });
-    }
-    for (index_t j : post_spikes) {
-      topo.for_each_source(j, [&](index_t i, std::size_t k) {
-        const real dw = d.eta_post * (s.pre[i] - d.x_tar) * std::pow(d.w_max - w[k], d.mu);
-        w[k] = std::clamp(w[k] + dw, d.w_min, d.w_max);
-      });
-      s.post[j] = 1;
-    }
+  SPIKETORCH_HD static void pre_spike(element pre, const derived&) { pre[0] = 1; }
+  SPIKETORCH_HD static void post_spike(element post, const derived&) { post[0] = 1; }
+  SPIKETORCH_HD static real depress(real w, const derived& d, element post) {
+    const real x = w - d.eta_pre * post[0] * std::pow(w, d.mu);
+    return x < d.w_min ? d.w_min : x;
+  }
+  SPIKETORCH_HD static real potentiate(real w, const derived& d, element pre, element) {
+    const real x = w + d.eta_post * (pre[0] - d.x_tar) * std::pow(d.w_max - w, d.mu);
+    return x < d.w_min ? d.w_min : (x > d.w_max ? d.w_max : x);
   }
 };
 

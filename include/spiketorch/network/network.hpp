@@ -182,7 +182,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     check_connected();
     const auto n_steps = static_cast<std::uint64_t>(std::llround(duration_ms / config_.dt_ms));
     begin_presentation(n_steps);
-    for (std::uint64_t t = 0; t < n_steps; ++t) step(t);
+    backend::runner<Backend>::run(*this, n_steps);
   }
 
   /// Sets the input of the only input layer and runs.
@@ -202,7 +202,7 @@ class network<layers<L...>, projections<P...>, Backend> {
             (
                 [&] {
                   using rule_t = typename std::remove_reference_t<decltype(proj)>::rule_type;
-                  if constexpr (rule_t::is_plastic) rule_t::reset(proj.rule.state);
+                  if constexpr (rule_t::is_plastic) proj.rule.state.reset();
                 }(),
                 ...);
           },
@@ -553,6 +553,10 @@ class network<layers<L...>, projections<P...>, Backend> {
           proj, pre.emitted(), post.emitted());
     }
   }
+
+  // The backend's runner drives the steps of a presentation and may keep state off the host.
+  template <class B>
+  friend struct backend::runner;
 
   network_config config_;
   std::array<std::size_t, n_layers> sizes_{};

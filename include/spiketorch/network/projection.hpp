@@ -61,7 +61,7 @@ template <class Rule>
 struct rule_storage<Rule, true> {
   typename Rule::params params{};
   typename Rule::derived derived{};
-  typename Rule::state state{};
+  learning::trace_state<Rule> state{};
 };
 
 template <class T>
@@ -109,7 +109,7 @@ struct projection_state {
     if constexpr (rule_type::is_plastic) {
       rule.params = o.rule;
       rule.derived = rule_type::derive(o.rule, dt_ms);
-      rule.state = rule_type::make_state(n_pre, n_post);
+      rule.state = learning::trace_state<rule_type>(n_pre, n_post);
     } else {
       o.rule.validate();
     }
@@ -129,7 +129,7 @@ struct projection_state {
 
   void reset_state() {
     ring.clear();
-    if constexpr (rule_type::is_plastic) rule_type::reset(rule.state);
+    if constexpr (rule_type::is_plastic) rule.state.reset();
   }
 };
 

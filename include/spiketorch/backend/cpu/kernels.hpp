@@ -93,7 +93,17 @@ struct kernel<op::apply_learning, cpu> {
   template <class P, class Proj>
   static void run(Proj& proj, std::span<const index_t> pre_spikes,
                   std::span<const index_t> post_spikes) {
-    P::rule_type::apply(proj.rule.state, proj.rule.derived, proj.topo, pre_spikes, post_spikes);
+    learning::apply_rule<typename P::rule_type>(proj.rule.state, proj.rule.derived, proj.topo,
+                                                pre_spikes, post_spikes);
+  }
+};
+
+/// The CPU runs a presentation as a plain loop over the network's steps.
+template <>
+struct runner<cpu> {
+  template <class Net>
+  static void run(Net& net, std::uint64_t n_steps) {
+    for (std::uint64_t t = 0; t < n_steps; ++t) net.step(t);
   }
 };
 
