@@ -2,7 +2,7 @@
 //
 // A rule is a plain struct with `is_plastic`. A plastic rule is written per synapse (see
 // PlasticRule below): the traces it keeps per neuron, how a spike updates them, and the new
-// weight of one synapse on a presynaptic or a postsynaptic spike. `apply_rule` (CPU) and the CUDA
+// weight of one synapse on a presynaptic or a postsynaptic spike. `trace_state::step` (learning/plasticity.hpp, CPU) and the CUDA
 // kernels run those same functions once per step after spike delivery, in a fixed order
 // (network/schedule.hpp):
 //   1. all traces decay by one step;
@@ -83,45 +83,6 @@ concept PlasticRule = LearningRule<R> && R::is_plastic &&
   { d.post_decay[0] } -> std::convertible_to<real>;
   p.validate();
 };
-
-/// The traces of one plastic projection, structure-of-arrays.
-template <class R>
-struct trace_state {
-  soa_block pre, post;
-  trace_state() = default;
-  trace_state(std::size_t n_pre, std::size_t n_post)
-      : pre(R::n_pre_traces, n_pre), post(R::n_post_traces, n_post) {}
-  void reset() {
-    std::fill_n(pre.data(), pre.fields() * pre.size(), real(0));
-    std::fill_n(post.data(), post.fields() * post.size(), real(0));
-  }
-};
-
-/// One step of a plastic rule on the CPU, in the order documented above.
-template <class R, topology::Topology T>
-void apply_rule(trace_state<R>& s, const typename R::derived& d, T& topo,
-                std::span<const index_t> pre_spikes, std::span<const index_t> post_spikes) {
-  for (std::size_t k = 0; k < R::n_pre_traces; ++k) detail::decay_all(s.pre.field_span(k), d.pre_decay[k]);
-  for (std::size_t k = 0; k < R::n_post_traces; ++k) detail::decay_all(s.post.field_span(k), d.post_decay[k]);
-  real* w = topo.weights().data();
-  real* pre = s.pre.data();
-  real* post = s.post.data();
-  const std::size_t n_pre = s.pre.size(), n_post = s.post.size();
-  for (index_t i : pre_spikes) {
-    R::pre_spike(element{pre + i, n_pre}, d);
-    topo.for_each_target(i, [&](index_t j, std::size_t k) {
-      w[k] = R::depress(w[k], d, element{post + j, n_post});
-    });
-  }
-  for (index_t j : post_spikes) {
-    const element post_j{post + j, n_post};
-    topo.for_each_source(j, [&](index_t i, std::size_t k) {
-      w[k] = R::potentiate(w[k], d, element{pre + i, n_pre}, post_j);
-    });
-    R::post_spike(post_j, d);
-  }
-}
-
 
 /// No plasticity: weights stay as set. The network skips the learning pass entirely.
 struct none {

@@ -59,11 +59,16 @@ struct layer_spikes {
   }
 };
 
+// Selected by constraints on the declaration rather than by deducing the fixed_string name in a
+// partial specialisation (layer_state<input<Name, Enc>>): nvcc's front end (CUDA 13.0) cannot
+// deduce class-type template parameters there and would leave the type incomplete.
 template <class L>
 struct layer_state;
 
-template <fixed_string Name, class Enc>
-struct layer_state<input<Name, Enc>> {
+template <class L>
+  requires(L::is_input)
+struct layer_state<L> {
+  using Enc = typename L::encoder_type;
   using encoder_type = Enc;
   std::size_t size = 0;
   Enc encoder;
@@ -80,8 +85,11 @@ struct layer_state<input<Name, Enc>> {
   void reset_state() { step_spikes = {}; }
 };
 
-template <fixed_string Name, class Neuron, class Synapse>
-struct layer_state<population<Name, Neuron, Synapse>> {
+template <class L>
+  requires(!L::is_input)
+struct layer_state<L> {
+  using Neuron = typename L::neuron_type;
+  using Synapse = typename L::synapse_type;
   using neuron_type = Neuron;
   using synapse_type = Synapse;
   std::size_t size = 0;

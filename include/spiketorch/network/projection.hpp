@@ -15,6 +15,7 @@
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/core/ring_buffer.hpp"
 #include "spiketorch/learning/concepts.hpp"
+#include "spiketorch/learning/plasticity.hpp"
 #include "spiketorch/synapses/concepts.hpp"
 #include "spiketorch/topology/concepts.hpp"
 #include "spiketorch/topology/delays.hpp"
@@ -109,7 +110,9 @@ struct projection_state {
     if constexpr (rule_type::is_plastic) {
       rule.params = o.rule;
       rule.derived = rule_type::derive(o.rule, dt_ms);
-      rule.state = learning::trace_state<rule_type>(n_pre, n_post);
+      std::size_t max_delay = 0;
+      for (auto d : delay_steps) max_delay = std::max<std::size_t>(max_delay, d);
+      rule.state = learning::trace_state<rule_type>(n_pre, n_post, max_delay, rule.derived);
     } else {
       o.rule.validate();
     }

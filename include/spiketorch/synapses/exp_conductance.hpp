@@ -4,7 +4,10 @@
 //
 // Conductances are dimensionless, in units of the leak conductance (the original code divides
 // its nS conductances by nS), so the drive is in mV and the membrane can never be pushed beyond
-// the reversal potentials. They decay exactly: g <- g · exp(-dt / tau) each step.
+// the reversal potentials. Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by
+// (1 - dt / tau) (decay_scheme::forward_euler, what Brian 1 applied to these non-linear
+// equations in the original Diehl & Cook code: at dt = 0.5 ms and tau = 1 ms a spike then
+// delivers a charge of w·1 ms instead of w·1.27 ms).
 //
 // | parameter  | unit | default | meaning                                        |
 // |------------|------|---------|------------------------------------------------|
@@ -12,6 +15,7 @@
 // | tau_inh_ms | ms   | 2       | decay of the inhibitory conductance            |
 // | e_exc_mv   | mV   | 0       | excitatory reversal potential                  |
 // | e_inh_mv   | mV   | -100    | inhibitory reversal potential (-85 for D&C's inhibitory layer) |
+// | scheme     |      | exact   | exact or forward_euler decay                   |
 #pragma once
 
 #include <cmath>
@@ -20,6 +24,19 @@
 #include "spiketorch/synapses/concepts.hpp"
 
 namespace spiketorch::synapses {
+
+/// How a synaptic variable decays over one step.
+enum class decay_scheme { exact, forward_euler };
+
+namespace detail {
+inline real decay_over_step(double dt_ms, double tau_ms, decay_scheme scheme, const char* what) {
+  require_positive(tau_ms, what);
+  if (scheme == decay_scheme::exact) return static_cast<real>(std::exp(-dt_ms / tau_ms));
+  require(dt_ms < tau_ms, what, ": forward Euler needs dt < tau (got dt = ", dt_ms, " ms, tau = ",
+          tau_ms, " ms)");
+  return static_cast<real>(1.0 - dt_ms / tau_ms);
+}
+}  // namespace detail
 
 struct exp_conductance {
   enum field : std::size_t { g_exc, g_inh, n_fields };
@@ -33,6 +50,7 @@ struct exp_conductance {
     double tau_inh_ms = 2.0;
     double e_exc_mv = 0.0;
     double e_inh_mv = -100.0;
+    decay_scheme scheme = decay_scheme::exact;
     void validate() const {
       require_positive(tau_exc_ms, "exp_conductance: tau_exc_ms");
       require_positive(tau_inh_ms, "exp_conductance: tau_inh_ms");
@@ -47,9 +65,9 @@ struct exp_conductance {
   static derived derive(const params& p, double dt_ms) {
     p.validate();
     require_positive(dt_ms, "dt_ms");
-    return {static_cast<real>(std::exp(-dt_ms / p.tau_exc_ms)),
-            static_cast<real>(std::exp(-dt_ms / p.tau_inh_ms)), static_cast<real>(p.e_exc_mv),
-            static_cast<real>(p.e_inh_mv)};
+    return {detail::decay_over_step(dt_ms, p.tau_exc_ms, p.scheme, "exp_conductance: tau_exc_ms"),
+            detail::decay_over_step(dt_ms, p.tau_inh_ms, p.scheme, "exp_conductance: tau_inh_ms"),
+            static_cast<real>(p.e_exc_mv), static_cast<real>(p.e_inh_mv)};
   }
 
   SPIKETORCH_HD static synaptic_drive drive(element s, const derived& d, real v) {

@@ -26,6 +26,10 @@ class all_but_self {
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
 
+  std::size_t find(index_t i, index_t j) const {
+    return i == j ? no_synapse : std::size_t(i) * (n_ - 1) + (j < i ? j : j - 1);
+  }
+
   template <class F>
   void for_each_target(index_t i, F&& f) const {
     const std::size_t base = std::size_t(i) * (n_ - 1), n = n_;

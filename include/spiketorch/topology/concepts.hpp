@@ -6,7 +6,8 @@
 //                          depression on a presynaptic spike);
 //   for_each_source(j, f)  f(i, k) for every synapse onto postsynaptic neuron j (potentiation
 //                          on a postsynaptic spike, normalisation);
-//   for_each_synapse(f)    f(i, j, k) for all synapses in storage order (initialisation).
+//   for_each_synapse(f)    f(i, j, k) for all synapses in storage order (initialisation);
+// and `find(i, j)`, the synapse index of (i, j) or `no_synapse` (sparse learning updates).
 // Learning rules and normalisation are written once against these visits. Callbacks for
 // distinct synapses must be independent (they may be run as vector lanes).
 #pragma once
@@ -19,6 +20,9 @@
 #include "spiketorch/core/errors.hpp"
 
 namespace spiketorch::topology {
+
+/// `find` result for a pair that is not connected.
+inline constexpr std::size_t no_synapse = static_cast<std::size_t>(-1);
 
 namespace detail {
 struct visit_target {
@@ -38,6 +42,7 @@ concept Topology = requires(T t, const T ct, index_t i) {
   t.for_each_target(i, detail::visit_target{});
   t.for_each_source(i, detail::visit_target{});
   t.for_each_synapse(detail::visit_synapse{});
+  { ct.find(i, i) } -> std::convertible_to<std::size_t>;
 };
 
 }  // namespace spiketorch::topology

@@ -22,8 +22,7 @@ class dense {
   std::size_t n_synapses() const { return w_.size(); }
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
-  /// Synapse index of (i, j).
-  std::size_t index(index_t i, index_t j) const { return std::size_t(i) * n_post_ + j; }
+  std::size_t find(index_t i, index_t j) const { return std::size_t(i) * n_post_ + j; }
 
   template <class F>
   void for_each_target(index_t i, F&& f) const {

@@ -23,6 +23,8 @@ class one_to_one {
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
 
+  std::size_t find(index_t i, index_t j) const { return i == j ? std::size_t(i) : no_synapse; }
+
   template <class F>
   void for_each_target(index_t i, F&& f) const {
     f(i, std::size_t(i));

@@ -45,6 +45,13 @@ class sparse {
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
 
+  std::size_t find(index_t i, index_t j) const {
+    const auto first = col_.begin() + std::ptrdiff_t(row_ptr_[i]);
+    const auto last = col_.begin() + std::ptrdiff_t(row_ptr_[i + 1]);
+    const auto it = std::lower_bound(first, last, j);
+    return it != last && *it == j ? std::size_t(it - col_.begin()) : no_synapse;
+  }
+
   template <class F>
   void for_each_target(index_t i, F&& f) const {
     for (std::size_t k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k) f(col_[k], k);

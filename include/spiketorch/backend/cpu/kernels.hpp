@@ -93,8 +93,7 @@ struct kernel<op::apply_learning, cpu> {
   template <class P, class Proj>
   static void run(Proj& proj, std::span<const index_t> pre_spikes,
                   std::span<const index_t> post_spikes) {
-    learning::apply_rule<typename P::rule_type>(proj.rule.state, proj.rule.derived, proj.topo,
-                                                pre_spikes, post_spikes);
+    proj.rule.state.step(proj.rule.derived, proj.topo, proj.delay_steps, pre_spikes, post_spikes);
   }
 };
 

@@ -1,0 +1,96 @@
+// Spike delivery: one step of `kernel<deliver_spikes, cpu>` per topology, without delays and with
+// delays uniform in 0-10 ms (21 ring slots at dt = 0.5 ms), at realistic input rates.
+//
+//   BM_deliver<dense | sparse, Delays>/N        784 -> N; the input spikes of MNIST digits under
+//                                               the Diehl & Cook Poisson code (~3 per step);
+//                                               sparse: connection probability 0.1;
+//   BM_deliver<one_to_one | all_but_self, Delays>/N   N -> N with Poisson(3) random spikes a step.
+//
+// A synaptic event is one (spike, target synapse) pair: spikes x fan-out. With delays each step
+// also moves the ring slot due now into the channel and zeroes it (2 x N floats, whatever the
+// number of spikes): that fixed cost is included, as in the network.
+// Counters: synaptic_events/s, spikes/step, and bytes/event (what the kernel must move per event
+// from wherever the weights live: 4 for the weight, +1 for the delay byte).
+#include <type_traits>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/network/projection.hpp"
+#include "spiketorch/topology/all_but_self.hpp"
+#include "spiketorch/topology/delays.hpp"
+#include "spiketorch/topology/dense.hpp"
+#include "spiketorch/topology/one_to_one.hpp"
+#include "spiketorch/topology/sparse.hpp"
+
+namespace {
+
+using namespace spiketorch;
+using deliver_kernel = backend::kernel<backend::op::deliver_spikes, backend::cpu>;
+
+template <class Topo>
+constexpr bool from_input = std::is_same_v<Topo, topology::dense> ||
+                            std::is_same_v<Topo, topology::sparse>;
+
+const bench::spike_trains& input_trains() {
+  static const bench::spike_trains t = bench::mnist_input_trains();
+  return t;
+}
+
+template <class Topo, class Delays>
+void BM_deliver(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::size_t n_pre = from_input<Topo> ? bench::n_input : n;
+  using proj_t = projection<"X", "E", Topo, learning::none, Delays>;
+  projection_state<proj_t> proj;
+  connection_options<proj_t> options;
+  options.weights = {0.0, 0.3};
+  if constexpr (std::is_same_v<Topo, topology::sparse>) options.topology.probability = 0.1;
+  if constexpr (Delays::has_delays) options.delays = {.min_ms = 0.0, .max_ms = 10.0};
+  proj.connect(n_pre, n, options, bench::dt_ms, random_stream(2015, 1));
+
+  // Fan-out of each source, to count events exactly (sparse rows differ).
+  std::vector<std::uint64_t> fan_out(n_pre, 0);
+  for (index_t i = 0; i < n_pre; ++i)
+    proj.topo.for_each_target(i, [&](index_t, std::size_t) { ++fan_out[i]; });
+
+  const bench::spike_trains trains =
+      from_input<Topo> ? input_trains() : bench::random_trains(n, 3.0, 5600);
+  std::vector<real> channel(n, real(0));
+  std::size_t t = 0;
+  std::uint64_t events = 0, spikes = 0;
+  for (auto _ : state) {
+    const auto s = trains.at(t++);
+    deliver_kernel::run<proj_t>(proj, s, channel.data());
+    for (index_t i : s) events += fan_out[i];
+    spikes += s.size();
+    benchmark::DoNotOptimize(channel.data());
+    benchmark::ClobberMemory();
+  }
+  const double steps = double(state.iterations());
+  state.counters["synaptic_events/s"] = bench::per_second(double(events));
+  state.counters["spikes/step"] = double(spikes) / steps;
+  state.counters["events/step"] = double(events) / steps;
+  state.counters["bytes/event"] = Delays::has_delays ? 5.0 : 4.0;
+}
+
+using topology::all_but_self;
+using topology::dense;
+using topology::one_to_one;
+using topology::sparse;
+
+#define ST_DELIVER(TOPO, DELAYS) \
+  BENCHMARK_TEMPLATE(BM_deliver, TOPO, DELAYS)->Apply(bench::dc_size_args)
+
+ST_DELIVER(dense, delays::none);
+ST_DELIVER(dense, delays::uniform);
+ST_DELIVER(sparse, delays::none);
+ST_DELIVER(sparse, delays::uniform);
+ST_DELIVER(one_to_one, delays::none);
+ST_DELIVER(one_to_one, delays::uniform);
+ST_DELIVER(all_but_self, delays::none);
+ST_DELIVER(all_but_self, delays::uniform);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# One command that installs what is missing, builds the library, its tests and the benchmark
+# smoke tests, and runs them all with `meson test`. Ends with a line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+tools/install_deps.sh || exit 1
+if [ ! -d build-test ]; then
+  meson setup build-test --buildtype=release -Dtests=enabled -Dbenchmarks=enabled || exit 1
+fi
+ninja -C build-test || exit 1
+meson test -C build-test --print-errorlogs --num-processes 2 2>&1 | tee build-test/test-output.txt
+status=${PIPESTATUS[0]}
+count() { grep -E "^$1:" build-test/test-output.txt | tail -1 | awk '{print $NF}'; }
+ok=$(count "Ok"); fail=$(count "Fail"); skipped=$(count "Skipped"); timeout=$(count "Timeout")
+echo "${ok:-0} passed, $(( ${fail:-0} + ${timeout:-0} )) failed, ${skipped:-0} skipped"
+exit "$status"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages SpikeTorch needs, only those missing. Uses sudo when not root.
+set -euo pipefail
+packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev catch2 libbenchmark-dev
+          libstb-dev zlib1g-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all packages present"
+  exit 0
+fi
+echo "install_deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
