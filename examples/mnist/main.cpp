@@ -24,6 +24,7 @@
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/io/json.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
+#include "spiketorch/models/diehl_cook_checkpoint.hpp"
 #include "visualisation.hpp"
 
 namespace st = spiketorch;
@@ -106,33 +107,6 @@ st::json_value matrix_json(const xt::xtensor<std::int64_t, 2>& m) {
   return rows;
 }
 
-void save_checkpoint(const fs::path& dir, model_t& model, const st::evaluation::label_assignment& a,
-                     const options& o, std::uint64_t examples_trained) {
-  st::checkpoint_writer w(dir);
-  const auto& p = model.params();
-  w.set("model", std::string("diehl_cook_2015"));
-  w.set("n_neurons", static_cast<std::int64_t>(p.n_neurons));
-  w.set("n_input", static_cast<std::int64_t>(p.n_input));
-  w.set("dt_ms", p.dt_ms);
-  w.set("time_ms", p.time_ms);
-  w.set("rest_ms", p.rest_ms);
-  w.set("intensity", p.intensity);
-  w.set("seed", static_cast<std::int64_t>(p.seed));
-  w.set("epochs", static_cast<std::int64_t>(o.epochs));
-  w.set("examples_trained", static_cast<std::int64_t>(examples_trained));
-  const auto weights = model.input_weights();
-  w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
-                                   std::vector<std::size_t>{p.n_input, p.n_neurons}));
-  const auto theta = model.theta();
-  w.add_array("theta", xt::adapt(theta.data(), theta.size(), xt::no_ownership(),
-                                 std::vector<std::size_t>{p.n_neurons}));
-  xt::xtensor<std::int32_t, 1> labels = xt::zeros<std::int32_t>({p.n_neurons});
-  for (std::size_t n = 0; n < p.n_neurons; ++n) labels(n) = a.labels[n];
-  w.add_array("assignments", labels);
-  w.add_array("proportions", a.proportions);
-  w.commit();
-}
-
 }  // namespace
 
 int run(const options& o) {
@@ -150,26 +124,13 @@ int run(const options& o) {
   st::evaluation::label_assignment assignment;
   std::optional<model_t> model;
   if (o.mode == "test") {
-    st::checkpoint_reader r(o.load);
-    require_model(r);
-    params.n_neurons = static_cast<std::size_t>(r.get_int("n_neurons"));
-    params.n_input = static_cast<std::size_t>(r.get_int("n_input"));
-    params.dt_ms = r.get_double("dt_ms");
-    params.time_ms = r.get_double("time_ms");
-    params.rest_ms = r.get_double("rest_ms");
-    params.intensity = r.get_double("intensity");
-    params.seed = static_cast<std::uint64_t>(r.get_int("seed"));
-    model.emplace(params);
-    const auto w = r.array<float>("weights");
-    const auto theta = r.array<float>("theta");
-    st::require(w.size() == params.n_input * params.n_neurons && theta.size() == params.n_neurons,
-                "checkpoint ", o.load, ": weights/theta do not match n_neurons = ", params.n_neurons);
-    model->net().set_weights<"X", "Ae">({w.data(), w.size()});
-    std::copy(theta.begin(), theta.end(), model->theta().begin());
-    const auto labels = r.array<std::int32_t>("assignments");
-    assignment.labels.assign(labels.begin(), labels.end());
-    assignment.proportions = r.array<double>("proportions");
-    if (!o.quiet) std::fprintf(stderr, "loaded checkpoint %s (%zu neurons)\n", o.load.c_str(), params.n_neurons);
+    auto [loaded, info] = st::models::load_diehl_cook(o.load);
+    params = info.params;
+    assignment = std::move(info.assignment);
+    model.emplace(std::move(loaded));
+    if (!o.quiet)
+      std::fprintf(stderr, "loaded checkpoint %s (%zu neurons, %lld training examples)\n", o.load.c_str(),
+                   params.n_neurons, (long long)info.examples_trained);
   } else {
     model.emplace(params);
   }
@@ -268,7 +229,7 @@ int run(const options& o) {
     for (int l : assignment.labels) unassigned += l < 0;
     report["label"]["unassigned_neurons"] = unassigned;
     if (!o.save.empty()) {
-      save_checkpoint(o.save, *model, assignment, o, trained);
+      st::models::save_diehl_cook(o.save, *model, assignment, trained);
       std::printf("checkpoint written to %s\n", o.save.c_str());
     }
   }

@@ -171,12 +171,6 @@ inline std::filesystem::path resolve_data_dir(const std::string& given) {
       "(or pass --data DIR)");
 }
 
-inline void require_model(const spiketorch::checkpoint_reader& r) {
-  spiketorch::require(r.get_string("model", "") == "diehl_cook_2015",
-                      "checkpoint is not a Diehl & Cook 2015 network (model = '",
-                      r.get_string("model", ""), "')");
-}
-
 inline void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
   const auto tmp = std::filesystem::path(path.string() + ".tmp");
   {

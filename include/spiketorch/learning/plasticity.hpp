@@ -28,6 +28,11 @@
 #include "spiketorch/topology/concepts.hpp"
 #include "spiketorch/topology/delays.hpp"
 
+namespace spiketorch::backend {
+template <class B>
+struct runner;
+}  // namespace spiketorch::backend
+
 namespace spiketorch::learning {
 
 /// Traces below this are treated as zero (see the header comment).
@@ -138,6 +143,11 @@ class trace_state {
   }
 
  private:
+  // A device backend's runner mirrors this whole state (histories, active set, step) on the
+  // device and writes it back after a run.
+  template <class B>
+  friend struct backend::runner;
+
   void activate(index_t j) {
     last_post_[j] = t_;
     if (in_active_[j]) return;

@@ -215,6 +215,24 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// Weights and adaptive thresholds' learned values are kept only if `keep` names them: the
   /// neuron state is re-initialised from the parameters, except fields listed in `keep_fields`.
   void reset_state(std::span<const std::string_view> keep_fields = {}) {
+    // A kept field applies to the populations whose model has it ("theta": the adaptive ones);
+    // a name that no population has is a mistake.
+    for (std::string_view name : keep_fields) {
+      bool known = false;
+      std::apply(
+          [&](const auto&... layer) {
+            (
+                [&] {
+                  using layer_t = std::remove_cvref_t<decltype(layer)>;
+                  if constexpr (requires { layer.neuron_state; })
+                    known = known || neurons::field_index<typename layer_t::neuron_type>(name) <
+                                         layer_t::neuron_type::n_fields;
+                }(),
+                ...);
+          },
+          layers_);
+      require(known, "reset_state: no population has a neuron state field '", name, "'");
+    }
     std::apply(
         [&](auto&... layer) {
           (
@@ -411,7 +429,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     std::array<std::vector<real>, neuron_t::n_fields> saved;
     for (std::string_view name : keep_fields) {
       const std::size_t f = neurons::field_index<neuron_t>(name);
-      require(f < neuron_t::n_fields, "reset_state: no neuron state field '", name, "'");
+      if (f == neuron_t::n_fields) continue;  // another population's field (checked in reset_state)
       saved[f].assign(pop.neuron_state.field(f), pop.neuron_state.field(f) + pop.size);
     }
     pop.reset_state();

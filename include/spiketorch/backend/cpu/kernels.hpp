@@ -2,6 +2,8 @@
 // state calling the per-element model code; nothing here allocates or dispatches at run time.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <span>
 
 #include "spiketorch/backend/concepts.hpp"
@@ -37,10 +39,18 @@ struct kernel<op::update_population, cpu> {
     }
     auto& spikes = pop.spikes.current;
     spikes.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!fired[i]) continue;
-      Neuron::reset(element{nbase + i, n}, nd, ctx);
-      spikes.push_back(static_cast<index_t>(i));
+    // Spikes are rare: skip eight silent neurons at a time.
+    for (std::size_t i0 = 0; i0 < n; i0 += 8) {
+      if (i0 + 8 <= n) {
+        std::uint64_t word;
+        std::memcpy(&word, fired + i0, sizeof word);
+        if (word == 0) continue;
+      }
+      for (std::size_t i = i0; i < std::min(i0 + 8, n); ++i) {
+        if (!fired[i]) continue;
+        Neuron::reset(element{nbase + i, n}, nd, ctx);
+        spikes.push_back(static_cast<index_t>(i));
+      }
     }
   }
 };

@@ -1,0 +1,573 @@
+// CUDA implementations of the per-step operations, and the persistent kernel that runs a whole
+// presentation in one launch. Device code only: compile with nvcc.
+//
+// Each operation is a specialisation of `kernel<Op, cuda>` (the same vocabulary as the CPU
+// backend, backend/cpu/kernels.hpp) whose `run` is executed by all threads of one thread block
+// and calls the same SPIKETORCH_HD per-element model code as the CPU: Neuron::integrate / spiked
+// / reset / periodic, Synapse::drive / decay, Rule::pre_spike / depress / potentiate /
+// post_spike. There is no second copy of any model or rule here.
+//
+// Execution model: one thread block simulates one copy ("replica") of the network for all steps
+// of a presentation, synchronising with __syncthreads() between the stages of
+// network/schedule.hpp. A launch with B blocks runs B replicas (batch mode): B independent
+// networks, or B samples through one network sharing its (read-only) weights.
+//
+// Determinism: nothing here depends on thread scheduling.
+//   - Spike lists are built by an order-preserving block compaction (warp ballot + prefix sum over
+//     warps, chunk by chunk), so they are in increasing neuron index, as on the CPU.
+//   - Delivery and depression are "owner computes": the thread that owns target j walks the
+//     presynaptic spike list in order and does every add into j's accumulator itself, so each
+//     float sum happens in the CPU's order (no atomics). Potentiation is owned by the source i.
+//     With -fmad=false (no fused multiply-add contraction) the arithmetic is the CPU's, so CPU and
+//     GPU runs agree to the bit unless a rule calls a transcendental function (e.g. std::pow in
+//     stdp_weight_dependent, where the device libm may differ in the last bit).
+#pragma once
+
+#if !defined(__CUDACC__)
+#error "spiketorch/backend/cuda/kernels.cuh contains device code: compile it with nvcc"
+#endif
+
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "spiketorch/backend/concepts.hpp"
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/soa.hpp"
+#include "spiketorch/learning/concepts.hpp"
+#include "spiketorch/network/layer.hpp"
+#include "spiketorch/network/projection.hpp"
+#include "spiketorch/neurons/concepts.hpp"
+#include "spiketorch/synapses/concepts.hpp"
+#include "spiketorch/topology/all_but_self.hpp"
+#include "spiketorch/topology/dense.hpp"
+#include "spiketorch/topology/one_to_one.hpp"
+
+namespace spiketorch {
+template <class Layers, class Projections, class Backend>
+class network;
+}
+
+namespace spiketorch::backend {
+namespace cuda_detail {
+
+template <class>
+inline constexpr bool dependent_false = false;
+
+// ---- a tuple usable in device code and trivially copyable into device memory ------------------
+template <std::size_t I, class T>
+struct leaf {
+  T value;
+};
+template <class Seq, class... T>
+struct tuple_impl;
+template <std::size_t... I, class... T>
+struct tuple_impl<std::index_sequence<I...>, T...> : leaf<I, T>... {};
+template <class... T>
+struct dtuple : tuple_impl<std::index_sequence_for<T...>, T...> {};
+template <std::size_t I, class T>
+SPIKETORCH_HD T& get(leaf<I, T>& l) {
+  return l.value;
+}
+template <std::size_t I, class T>
+SPIKETORCH_HD const T& get(const leaf<I, T>& l) {
+  return l.value;
+}
+
+template <class F, std::size_t... I>
+__device__ __forceinline__ void static_for_impl(F& f, std::index_sequence<I...>) {
+  (f(std::integral_constant<std::size_t, I>{}), ...);
+}
+/// f(integral_constant<0>), ..., f(integral_constant<N - 1>), in order.
+template <std::size_t N, class F>
+__device__ __forceinline__ void static_for(F&& f) {
+  static_for_impl(f, std::make_index_sequence<N>{});
+}
+
+/// The spikes of one layer in one step, in increasing index order.
+struct spike_span {
+  const index_t* data;
+  std::uint32_t size;
+};
+
+// ---- device views: plain pointers and derived constants, one per replica ----------------------
+
+template <class L, bool = L::is_input>
+struct layer_view;
+
+/// An input layer: this presentation's spike schedule (CSR over steps, built on the host by the
+/// layer's encoder, so both backends see the same input spikes).
+template <class L>
+struct layer_view<L, true> {
+  const std::uint32_t* offsets;  // [n_steps + 1], absolute positions in `indices`
+  const index_t* indices;
+  std::uint32_t size;
+  __device__ spike_span emitted(std::uint32_t t) const {
+    const std::uint32_t a = offsets[t];
+    return {indices + a, offsets[t + 1] - a};
+  }
+};
+
+/// A population: SoA state ([field][neuron]) and the spikes of the current step.
+template <class L>
+struct layer_view<L, false> {
+  using neuron_type = typename L::neuron_type;
+  using synapse_type = typename L::synapse_type;
+  real* neuron_state;   // neuron_type::n_fields x size
+  real* synapse_state;  // synapse_type::n_fields x size
+  std::uint32_t size;
+  typename neuron_type::derived nd;
+  typename synapse_type::derived sd;
+  index_t* spikes;          // spikes of the current step, ascending; [size]
+  std::uint32_t* n_spikes;  // their number (one value)
+  std::uint32_t* counts;    // spikes per neuron during this launch; [size]
+  std::uint8_t* raster;     // nullptr, or raster[t * raster_stride + i] = spiked (the
+  std::size_t raster_stride;  // [time, batch, neuron] layout: stride = batch * size)
+  const index_t* rec_neurons;  // state recorder: neurons, field id, output [n_steps][rec_k]
+  std::uint32_t rec_k;
+  std::uint32_t rec_field;
+  real* rec_out;
+  __device__ spike_span emitted(std::uint32_t) const { return {spikes, *n_spikes}; }
+};
+
+template <class R, bool = R::is_plastic>
+struct rule_view {};
+/// The learning state of learning/plasticity.hpp (trace_state), on the device.
+template <class R>
+struct rule_view<R, true> {
+  typename R::derived d;
+  real* pre;                   // R::n_pre_traces x n_pre, current traces
+  real* post;                  // R::n_post_traces x n_post
+  real* pre_hist;              // [slots][R::n_pre_traces][n_pre]
+  real* post_hist;             // [slots][R::n_post_traces][n_post]
+  index_t* ring_spikes;        // presynaptic spikes of the last `slots` steps: [slots][n_pre]
+  std::uint32_t* ring_counts;  // [slots]
+  std::uint64_t* last_post;    // step of each target's last spike
+  std::uint8_t* in_active;     // target has non-negligible traces
+  std::uint64_t t0;            // the trace state's step counter at step 0 of the launch
+  std::uint64_t window;        // steps after which a silent target's traces are negligible
+  std::uint32_t slots;         // max_delay + 1
+};
+
+template <class P>
+struct projection_view {
+  real* w;                     // topology's synapse order
+  const std::uint8_t* delays;  // per synapse, or nullptr without delays
+  real* ring;                  // [slots][n_post] delay ring, same layout as core/ring_buffer.hpp
+  std::uint32_t slots;
+  std::uint32_t head;  // ring slot of "now" at step 0 of the launch
+  std::uint32_t n_pre, n_post;
+  rule_view<typename P::rule_type> rule;
+};
+
+template <class Layers, class Projections>
+struct net_view;
+template <class... L, class... P>
+struct net_view<layers<L...>, projections<P...>> {
+  dtuple<layer_view<L>...> layers;
+  dtuple<projection_view<P>...> projs;
+  std::uint64_t step0;     // network step counter at step 0 of the launch
+  std::uint32_t learning;  // plasticity and adaptive thresholds on
+};
+
+/// Compile-time facts about a network type.
+template <class Net>
+struct net_traits;
+template <class... L, class... P, class B>
+struct net_traits<network<layers<L...>, projections<P...>, B>> {
+  static constexpr std::size_t n_layers = sizeof...(L);
+  static constexpr std::size_t n_projections = sizeof...(P);
+  using view = net_view<layers<L...>, projections<P...>>;
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, std::tuple<L...>>;
+  template <std::size_t I>
+  using projection_t = std::tuple_element_t<I, std::tuple<P...>>;
+  static constexpr std::size_t find(std::string_view name) {
+    constexpr std::array<std::string_view, n_layers> names{L::name.view()...};
+    for (std::size_t i = 0; i < n_layers; ++i)
+      if (names[i] == name) return i;
+    return n_layers;
+  }
+  template <std::size_t I>
+  static constexpr std::size_t pre_index = find(projection_t<I>::pre.view());
+  template <std::size_t I>
+  static constexpr std::size_t post_index = find(projection_t<I>::post.view());
+};
+
+// ---- topologies on the device ------------------------------------------------------------------
+
+/// Synapse addressing of a topology on the device. `one_to_one`: synapse k = i of pair (i, i);
+/// otherwise `exists(i, j)` and `index(i, j)` give the synapse of pair (i, j).
+template <class T>
+struct device_topology {
+  static_assert(dependent_false<T>,
+                "spiketorch: backend::cuda has no device kernel for this topology (supported: "
+                "topology::dense, topology::one_to_one, topology::all_but_self; topology::sparse "
+                "is not implemented on the GPU yet)");
+};
+template <>
+struct device_topology<topology::dense> {
+  static constexpr bool one_to_one = false;
+  __device__ static bool exists(index_t, index_t) { return true; }
+  __device__ static std::size_t index(index_t i, index_t j, std::uint32_t n_post) {
+    return std::size_t(i) * n_post + j;
+  }
+};
+template <>
+struct device_topology<topology::all_but_self> {
+  static constexpr bool one_to_one = false;
+  __device__ static bool exists(index_t i, index_t j) { return i != j; }
+  __device__ static std::size_t index(index_t i, index_t j, std::uint32_t n_post) {
+    return std::size_t(i) * (n_post - 1) + (j < i ? j : j - 1);
+  }
+};
+template <>
+struct device_topology<topology::one_to_one> {
+  static constexpr bool one_to_one = true;
+};
+
+/// Order-preserving block compaction of one flag per thread: `pos` is the number of set flags of
+/// lower-ranked threads, `total` the number in the block. Needs blockDim.x % 32 == 0 and every
+/// thread of the block to call it. `scratch` is 33 words of shared memory.
+__device__ __forceinline__ void block_compact(bool flag, std::uint32_t& pos, std::uint32_t& total,
+                                              std::uint32_t* scratch) {
+  const std::uint32_t lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
+  const std::uint32_t mask = __ballot_sync(0xffffffffu, flag);
+  const std::uint32_t below = __popc(mask & ((1u << lane) - 1u));
+  if (lane == 0) scratch[warp] = __popc(mask);
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    std::uint32_t sum = 0;
+    const std::uint32_t n_warps = blockDim.x >> 5;
+    for (std::uint32_t w = 0; w < n_warps; ++w) {
+      const std::uint32_t c = scratch[w];
+      scratch[w] = sum;
+      sum += c;
+    }
+    scratch[32] = sum;
+  }
+  __syncthreads();
+  pos = scratch[warp] + below;
+  total = scratch[32];
+  __syncthreads();  // scratch is reused by the next call
+}
+
+}  // namespace cuda_detail
+
+// ---- the per-step operations (block-level) -----------------------------------------------------
+
+/// Stage 2 of a step for one population: drive, integrate, decay, threshold, reset; then the
+/// spike list in increasing index order. (The CPU resets in a second pass over the fired flags;
+/// a reset touches only its own neuron, so resetting right after the threshold is the same.)
+template <>
+struct kernel<op::update_population, cuda> {
+  template <class Neuron, class Synapse, class View>
+  __device__ static void run(const View& v, step_context ctx, std::uint32_t t,
+                             std::uint32_t* scratch) {
+    const std::uint32_t n = v.size;
+    const auto& nd = v.nd;
+    const auto& sd = v.sd;
+    bool periodic = false;
+    if constexpr (neurons::HasPeriodicUpdate<Neuron>) periodic = Neuron::periodic_due(nd, ctx);
+    std::uint32_t base = 0;
+    for (std::uint32_t chunk = 0; chunk < n; chunk += blockDim.x) {
+      const std::uint32_t i = chunk + threadIdx.x;
+      bool fired = false;
+      if (i < n) {
+        const element ns{v.neuron_state + i, n};
+        const element ss{v.synapse_state + i, n};
+        if constexpr (neurons::HasPeriodicUpdate<Neuron>)
+          if (periodic) Neuron::periodic(ns, nd);
+        const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
+        Neuron::integrate(ns, nd, in, ctx);
+        Synapse::decay(ss, sd);
+        fired = Neuron::spiked(ns, nd);
+        if (fired) Neuron::reset(ns, nd, ctx);
+        if (v.raster) v.raster[std::size_t(t) * v.raster_stride + i] = fired ? 1 : 0;
+      }
+      std::uint32_t pos, total;
+      cuda_detail::block_compact(fired, pos, total, scratch);
+      if (fired) v.spikes[base + pos] = i;
+      base += total;
+    }
+    if (threadIdx.x == 0) *v.n_spikes = base;
+  }
+};
+
+/// Stage 3 for one projection: the weights of this step's presynaptic spikes go into the
+/// target's receptor channel, directly or through the delay ring (scatter into the slot d steps
+/// ahead, then drain the slot due now into the channel and clear it), as on the CPU.
+template <>
+struct kernel<op::deliver_spikes, cuda> {
+  template <class P, class View>
+  __device__ static void run(const View& p, cuda_detail::spike_span pre, real* channel,
+                             std::uint32_t t) {
+    using topo = cuda_detail::device_topology<typename P::topology_type>;
+    const std::uint32_t tid = threadIdx.x, nt = blockDim.x, n_post = p.n_post;
+    const real* w = p.w;
+    if constexpr (P::delay_type::has_delays) {
+      const std::uint32_t slots = p.slots;
+      const std::uint32_t head = static_cast<std::uint32_t>((std::uint64_t(p.head) + t) % slots);
+      real* ring = p.ring;
+      const std::uint8_t* delay = p.delays;
+      auto row = [&](std::uint32_t d) {
+        const std::uint32_t s = head + d;
+        return ring + std::size_t(s >= slots ? s - slots : s) * n_post;
+      };
+      if constexpr (topo::one_to_one) {
+        for (std::uint32_t s = tid; s < pre.size; s += nt) {
+          const index_t i = pre.data[s];
+          row(delay[i])[i] += w[i];
+        }
+        __syncthreads();
+      } else {
+        for (std::uint32_t j = tid; j < n_post; j += nt)
+          for (std::uint32_t s = 0; s < pre.size; ++s) {
+            const index_t i = pre.data[s];
+            if (!topo::exists(i, j)) continue;
+            const std::size_t k = topo::index(i, j, n_post);
+            row(delay[k])[j] += w[k];
+          }
+      }
+      real* now = row(0);
+      for (std::uint32_t j = tid; j < n_post; j += nt) {
+        channel[j] += now[j];
+        now[j] = 0;
+      }
+    } else {
+      if constexpr (topo::one_to_one) {
+        for (std::uint32_t s = tid; s < pre.size; s += nt) {
+          const index_t i = pre.data[s];
+          channel[i] += w[i];
+        }
+      } else {
+        for (std::uint32_t j = tid; j < n_post; j += nt) {
+          real acc = channel[j];  // the CPU's sequence of += on channel[j], in spike order
+          for (std::uint32_t s = 0; s < pre.size; ++s) {
+            const index_t i = pre.data[s];
+            if (!topo::exists(i, j)) continue;
+            acc += w[topo::index(i, j, n_post)];
+          }
+          channel[j] = acc;
+        }
+      }
+    }
+  }
+};
+
+/// Stage 4 for one plastic projection: the learning step of learning/plasticity.hpp
+/// (trace_state::step) with the same timing under axonal delays and the same active-target
+/// bookkeeping, each part run by the thread that owns the neuron or synapse it changes:
+///   A. targets: retire those silent for longer than the window (their traces drop to zero),
+///      decay the traces of the others and store them in the history slot of this step;
+///      sources: decay the traces;
+///   B. this step's presynaptic spikes update their traces; the pre traces go to the history;
+///   C. depression of the spikes emitted max_delay steps ago, for active targets, with the post
+///      traces of each synapse's arrival step; this step's spikes are remembered;
+///   D. potentiation by this step's postsynaptic spikes with each synapse's delayed pre trace;
+///   E. the post traces of the spiking targets, which become active.
+template <>
+struct kernel<op::apply_learning, cuda> {
+  template <class P, class View>
+  __device__ static void run(const View& p, cuda_detail::spike_span pre,
+                             cuda_detail::spike_span post, std::uint32_t t_local) {
+    using R = typename P::rule_type;
+    using topo = cuda_detail::device_topology<typename P::topology_type>;
+    const std::uint32_t tid = threadIdx.x, nt = blockDim.x;
+    const std::uint32_t n_pre = p.n_pre, n_post = p.n_post;
+    const auto& r = p.rule;
+    const auto& d = r.d;
+    const std::uint64_t t = r.t0 + t_local;
+    const std::uint32_t slots = r.slots, max_delay = slots - 1;
+    const std::uint32_t now = static_cast<std::uint32_t>(t % slots);
+    const std::size_t pre_block = R::n_pre_traces * std::size_t(n_pre);
+    const std::size_t post_block = R::n_post_traces * std::size_t(n_post);
+    real* pre_tr = r.pre;
+    real* post_tr = r.post;
+    real* w = p.w;
+    const std::uint8_t* delay = p.delays;
+    // A.
+    for (std::uint32_t j = tid; j < n_post; j += nt) {
+      if (!r.in_active[j]) continue;
+      if (t - r.last_post[j] > r.window + slots) {
+        r.in_active[j] = 0;
+        for (std::size_t f = 0; f < R::n_post_traces; ++f) post_tr[f * n_post + j] = 0;
+        continue;
+      }
+      for (std::size_t f = 0; f < R::n_post_traces; ++f) post_tr[f * n_post + j] *= d.post_decay[f];
+      if (max_delay > 0)
+        for (std::size_t f = 0; f < R::n_post_traces; ++f)
+          r.post_hist[now * post_block + f * n_post + j] = post_tr[f * n_post + j];
+    }
+    for (std::size_t x = tid; x < pre_block; x += nt) pre_tr[x] *= d.pre_decay[x / n_pre];
+    __syncthreads();
+    // B.
+    for (std::uint32_t s = tid; s < pre.size; s += nt)
+      R::pre_spike(element{pre_tr + pre.data[s], n_pre}, d);
+    __syncthreads();
+    if (max_delay > 0)
+      for (std::size_t x = tid; x < pre_block; x += nt) r.pre_hist[now * pre_block + x] = pre_tr[x];
+    // C.
+    const index_t* due = pre.data;
+    std::uint32_t n_due = pre.size;
+    if (max_delay > 0) {
+      const std::uint32_t slot = static_cast<std::uint32_t>((t + 1) % slots);
+      due = r.ring_spikes + std::size_t(slot) * n_pre;
+      n_due = r.ring_counts[slot];
+    }
+    auto post_at_arrival = [&](std::size_t k) -> real* {
+      if (max_delay == 0) return post_tr;
+      return r.post_hist + ((t + 1 + delay[k]) % slots) * post_block;
+    };
+    if constexpr (topo::one_to_one) {
+      for (std::uint32_t s = tid; s < n_due; s += nt) {
+        const index_t i = due[s];
+        if (!r.in_active[i]) continue;
+        w[i] = R::depress(w[i], d, element{post_at_arrival(i) + i, n_post});
+      }
+    } else {
+      for (std::uint32_t j = tid; j < n_post; j += nt) {
+        if (!r.in_active[j]) continue;
+        for (std::uint32_t s = 0; s < n_due; ++s) {
+          const index_t i = due[s];
+          if (!topo::exists(i, j)) continue;
+          const std::size_t k = topo::index(i, j, n_post);
+          w[k] = R::depress(w[k], d, element{post_at_arrival(k) + j, n_post});
+        }
+      }
+    }
+    if (max_delay > 0) {
+      for (std::uint32_t s = tid; s < pre.size; s += nt)
+        r.ring_spikes[std::size_t(now) * n_pre + s] = pre.data[s];
+      if (tid == 0) r.ring_counts[now] = pre.size;
+    }
+    __syncthreads();
+    // D.
+    auto pre_at = [&](std::size_t k) -> real* {
+      if (max_delay == 0) return pre_tr;
+      return r.pre_hist + ((t + slots - delay[k]) % slots) * pre_block;
+    };
+    if constexpr (topo::one_to_one) {
+      for (std::uint32_t s = tid; s < post.size; s += nt) {
+        const index_t j = post.data[s];
+        w[j] = R::potentiate(w[j], d, element{pre_at(j) + j, n_pre}, element{post_tr + j, n_post});
+      }
+    } else {
+      for (std::uint32_t i = tid; i < n_pre; i += nt) {
+        for (std::uint32_t s = 0; s < post.size; ++s) {
+          const index_t j = post.data[s];
+          if (!topo::exists(i, j)) continue;
+          const std::size_t k = topo::index(i, j, n_post);
+          w[k] = R::potentiate(w[k], d, element{pre_at(k) + i, n_pre},
+                               element{post_tr + j, n_post});
+        }
+      }
+    }
+    __syncthreads();
+    // E.
+    for (std::uint32_t s = tid; s < post.size; s += nt) {
+      const index_t j = post.data[s];
+      R::post_spike(element{post_tr + j, n_post}, d);
+      r.last_post[j] = t;
+      if (!r.in_active[j]) {
+        r.in_active[j] = 1;
+        for (std::size_t x = 0; x < std::size_t(slots) * R::n_post_traces; ++x)
+          r.post_hist[x * n_post + j] = 0;
+      }
+    }
+    __syncthreads();
+  }
+};
+
+namespace cuda_detail {
+
+/// Stage 5 for one population: spike counts and the state recorder.
+template <class View>
+__device__ void record_population(const View& v, std::uint32_t t) {
+  const spike_span s = v.emitted(t);
+  for (std::uint32_t k = threadIdx.x; k < s.size; k += blockDim.x) ++v.counts[s.data[k]];
+  if (v.rec_out) {
+    using neuron_t = typename View::neuron_type;
+    const real* field = v.rec_field < neuron_t::n_fields
+                            ? v.neuron_state + std::size_t(v.rec_field) * v.size
+                            : v.synapse_state + std::size_t(v.rec_field - neuron_t::n_fields) * v.size;
+    for (std::uint32_t q = threadIdx.x; q < v.rec_k; q += blockDim.x)
+      v.rec_out[std::size_t(t) * v.rec_k + q] = field[v.rec_neurons[q]];
+  }
+}
+
+/// The persistent kernel: block b runs all `n_steps` steps of replica b (views[b]), following
+/// network/schedule.hpp exactly: inputs (the uploaded schedule), update, deliver, learn, record.
+template <class Traits>
+__global__ void __launch_bounds__(1024)
+    presentation_kernel(const typename Traits::view* __restrict__ views, std::uint32_t n_steps) {
+  __shared__ std::uint32_t scratch[33];
+  const typename Traits::view& v = views[blockIdx.x];
+  for (std::uint32_t t = 0; t < n_steps; ++t) {
+    const step_context ctx{v.step0 + t, v.learning != 0};
+    // 1. inputs: input layers read their schedule through emitted(t).
+    // 2. update, in declaration order
+    static_for<Traits::n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      using L = typename Traits::template layer_t<I>;
+      if constexpr (!L::is_input)
+        kernel<op::update_population, cuda>::run<typename L::neuron_type,
+                                                 typename L::synapse_type>(get<I>(v.layers), ctx,
+                                                                           t, scratch);
+    });
+    __syncthreads();
+    // 3. deliver, in declaration order
+    static_for<Traits::n_projections>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      using P = typename Traits::template projection_t<I>;
+      constexpr std::size_t pre = Traits::template pre_index<I>;
+      constexpr std::size_t post = Traits::template post_index<I>;
+      using post_layer = typename Traits::template layer_t<post>;
+      const auto& target = get<post>(v.layers);
+      real* channel =
+          target.synapse_state +
+          std::size_t(post_layer::synapse_type::channel_field(P::target_receptor)) * target.size;
+      kernel<op::deliver_spikes, cuda>::run<P>(get<I>(v.projs), get<pre>(v.layers).emitted(t),
+                                               channel, t);
+      __syncthreads();
+    });
+    // 4. learn
+    if (ctx.learning) {
+      static_for<Traits::n_projections>([&](auto ic) {
+        constexpr std::size_t I = decltype(ic)::value;
+        using P = typename Traits::template projection_t<I>;
+        if constexpr (P::rule_type::is_plastic) {
+          constexpr std::size_t pre = Traits::template pre_index<I>;
+          constexpr std::size_t post = Traits::template post_index<I>;
+          kernel<op::apply_learning, cuda>::run<P>(get<I>(v.projs), get<pre>(v.layers).emitted(t),
+                                                   get<post>(v.layers).emitted(t), t);
+        }
+      });
+    }
+    // 5. record
+    static_for<Traits::n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      using L = typename Traits::template layer_t<I>;
+      if constexpr (!L::is_input) record_population(get<I>(v.layers), t);
+    });
+    __syncthreads();
+  }
+}
+
+/// Copies replica 0 of an array of `replicas` x `n` elements into replicas 1..replicas-1.
+template <class T>
+__global__ void broadcast_replica0(T* data, std::size_t n, std::uint32_t replicas) {
+  const std::size_t total = n * (replicas - 1);
+  for (std::size_t k = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; k < total;
+       k += std::size_t(gridDim.x) * blockDim.x)
+    data[n + k] = data[k % n];
+}
+
+}  // namespace cuda_detail
+}  // namespace spiketorch::backend

@@ -1,0 +1,82 @@
+// Checkpoints of a trained Diehl & Cook network: a directory with weights [n_input, N], theta [N],
+// assignments [N] (int32, -1 = unassigned) and proportions [N, 10] as .npy, plus the manifest
+// with the parameters needed to rebuild the network (io/checkpoint.hpp: format and atomicity).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <xtensor/xadapt.hpp>
+
+#include "spiketorch/evaluation/labels.hpp"
+#include "spiketorch/io/checkpoint.hpp"
+#include "spiketorch/models/diehl_cook_2015.hpp"
+
+namespace spiketorch::models {
+
+template <class Model>
+void save_diehl_cook(const std::filesystem::path& dir, Model& model,
+                     const evaluation::label_assignment& assignment, std::uint64_t examples_trained) {
+  const auto& p = model.params();
+  require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
+          " assignments for ", p.n_neurons, " neurons");
+  checkpoint_writer w(dir);
+  w.set("model", std::string("diehl_cook_2015"));
+  w.set("n_neurons", static_cast<std::int64_t>(p.n_neurons));
+  w.set("n_input", static_cast<std::int64_t>(p.n_input));
+  w.set("dt_ms", p.dt_ms);
+  w.set("time_ms", p.time_ms);
+  w.set("rest_ms", p.rest_ms);
+  w.set("intensity", p.intensity);
+  w.set("seed", static_cast<std::int64_t>(p.seed));
+  w.set("examples_trained", static_cast<std::int64_t>(examples_trained));
+  const auto weights = model.input_weights();
+  w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
+                                   std::vector<std::size_t>{p.n_input, p.n_neurons}));
+  const auto theta = model.theta();
+  w.add_array("theta", xt::adapt(theta.data(), theta.size(), xt::no_ownership(),
+                                 std::vector<std::size_t>{p.n_neurons}));
+  xt::xtensor<std::int32_t, 1> labels = xt::zeros<std::int32_t>({p.n_neurons});
+  for (std::size_t n = 0; n < p.n_neurons; ++n) labels(n) = assignment.labels[n];
+  w.add_array("assignments", labels);
+  w.add_array("proportions", assignment.proportions);
+  w.commit();
+}
+
+struct loaded_diehl_cook {
+  diehl_cook_params params;
+  evaluation::label_assignment assignment;
+  std::int64_t examples_trained = 0;
+};
+
+/// Reads a checkpoint and restores weights and theta into a freshly built model.
+template <class Backend = backend::default_backend>
+std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(const std::filesystem::path& dir) {
+  checkpoint_reader r(dir);
+  require(r.get_string("model", "") == "diehl_cook_2015", "checkpoint ", dir.string(),
+          " is not a Diehl & Cook 2015 network (model = '", r.get_string("model", ""), "')");
+  loaded_diehl_cook info;
+  auto& p = info.params;
+  p.n_neurons = static_cast<std::size_t>(r.get_int("n_neurons"));
+  p.n_input = static_cast<std::size_t>(r.get_int("n_input"));
+  p.dt_ms = r.get_double("dt_ms");
+  p.time_ms = r.get_double("time_ms");
+  p.rest_ms = r.get_double("rest_ms");
+  p.intensity = r.get_double("intensity");
+  p.seed = static_cast<std::uint64_t>(r.get_int("seed"));
+  info.examples_trained = r.get_int("examples_trained", 0);
+  diehl_cook_2015<Backend> model(p);
+  const auto w = r.array<float>("weights");
+  const auto theta = r.array<float>("theta");
+  require(w.size() == p.n_input * p.n_neurons && theta.size() == p.n_neurons, "checkpoint ",
+          dir.string(), ": weights/theta do not match n_neurons = ", p.n_neurons);
+  model.net().template set_weights<"X", "Ae">({w.data(), w.size()});
+  std::copy(theta.begin(), theta.end(), model.theta().begin());
+  const auto labels = r.array<std::int32_t>("assignments");
+  require(labels.size() == p.n_neurons, "checkpoint ", dir.string(), ": ", labels.size(),
+          " assignments for ", p.n_neurons, " neurons");
+  info.assignment.labels.assign(labels.begin(), labels.end());
+  info.assignment.proportions = r.array<double>("proportions");
+  return {std::move(model), std::move(info)};
+}
+
+}  // namespace spiketorch::models

@@ -1,0 +1,155 @@
+// Diehl & Cook (2015) end to end on real digits: short unsupervised training, labelling from
+// frozen responses, classification of held-out digits; the checkpoint round trip; the "fewer
+// than 5 spikes: raise the rate" rule. Needs MNIST (SPIKETORCH_MNIST_DIR, set by the build to
+// ../shared/data/mnist); exits 77 (skipped) with a message when it is absent.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+#include <set>
+#include <unistd.h>
+#include <xtensor/xview.hpp>
+
+#include "spiketorch/datasets/idx.hpp"
+#include "spiketorch/evaluation/labels.hpp"
+#include "spiketorch/models/diehl_cook_2015.hpp"
+#include "spiketorch/models/diehl_cook_checkpoint.hpp"
+
+namespace fs = std::filesystem;
+using namespace spiketorch;
+
+namespace {
+
+fs::path mnist_dir() {
+  const char* env = std::getenv("SPIKETORCH_MNIST_DIR");
+  return env ? fs::path(env) : fs::path("../shared/data/mnist");
+}
+
+const mnist_split& train_set() {
+  static const mnist_split s = load_mnist(mnist_dir(), "train", 1500);
+  return s;
+}
+
+struct trained {
+  models::diehl_cook_2015<> model;
+  evaluation::label_assignment assignment;
+};
+
+// 600 training examples, labels from 400 frozen responses; 100 neurons.
+trained& trained_model() {
+  static trained t = [] {
+    models::diehl_cook_params p;
+    p.n_neurons = 100;
+    models::diehl_cook_2015<> m(p);
+    const auto& d = train_set();
+    for (std::size_t e = 0; e < 600; ++e) m.train({d.images.data() + e * 784, 784});
+    const auto counts = models::respond_all(m, d.images, 0, 400, 2, 1ull << 28, [](std::uint64_t) {});
+    auto a = evaluation::assign_labels(counts, std::span<const std::uint8_t>(d.labels.data(), 400));
+    return trained{std::move(m), std::move(a)};
+  }();
+  return t;
+}
+
+std::vector<int> predict(const models::diehl_cook_2015<>& m, const evaluation::label_assignment& a,
+                         std::size_t first, std::size_t count) {
+  const auto counts = models::respond_all(m, train_set().images, first, count, 2, 2ull << 28,
+                                          [](std::uint64_t) {});
+  std::vector<int> out;
+  for (std::size_t e = 0; e < count; ++e)
+    out.push_back(evaluation::classify_all_activity(xt::view(counts, e, xt::all()), a));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("short unsupervised training classifies held-out digits far above chance") {
+  auto& t = trained_model();
+  // Held-out: examples 1000..1499 were neither trained on nor used for labels.
+  const auto pred = predict(t.model, t.assignment, 1000, 500);
+  const auto& d = train_set();
+  const double acc = evaluation::accuracy({d.labels.data() + 1000, 500}, pred);
+  INFO("accuracy on 500 held-out digits after 600 training examples: " << acc);
+  // Chance is 10%; 600 examples reach 48% (measured 2026-11-29). 35% leaves room for
+  // platform rounding differences while still failing for a network that did not learn.
+  CHECK(acc > 0.35);
+  // Learning produced structure: several classes are represented among the neurons.
+  std::set<int> classes(t.assignment.labels.begin(), t.assignment.labels.end());
+  classes.erase(-1);
+  CHECK(classes.size() >= 7);
+}
+
+TEST_CASE("checkpoint round trip gives identical predictions") {
+  auto& t = trained_model();
+  const fs::path dir = fs::temp_directory_path() / ("spiketorch_dc_ckpt_" + std::to_string(::getpid()));
+  models::save_diehl_cook(dir, t.model, t.assignment, 600);
+  auto [loaded, info] = models::load_diehl_cook(dir);
+  CHECK(info.examples_trained == 600);
+  REQUIRE(info.assignment.labels == t.assignment.labels);
+  const auto w0 = t.model.input_weights();
+  const auto w1 = loaded.input_weights();
+  REQUIRE(std::equal(w0.begin(), w0.end(), w1.begin(), w1.end()));
+  const auto th0 = t.model.theta();
+  const auto th1 = loaded.theta();
+  REQUIRE(std::equal(th0.begin(), th0.end(), th1.begin(), th1.end()));
+  // Same weights, theta and labels: same responses example by example (state starts from the
+  // freshly built network in both, so compare the loaded copy against a rebuilt one).
+  auto [again, info2] = models::load_diehl_cook(dir);
+  CHECK(predict(loaded, info.assignment, 1000, 100) == predict(again, info2.assignment, 1000, 100));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("fewer than 5 spikes: the rate is raised by one step per retry") {
+  models::diehl_cook_params p;
+  p.n_neurons = 10;
+  p.max_presentations = 6;
+  // Thresholds far out of reach: the network never fires, so every retry happens.
+  p.exc.theta_init_mv = 1000.0;
+  models::diehl_cook_2015<> m(p);
+  const auto& d = train_set();
+  const std::span<const std::uint8_t> img(d.images.data(), 784);
+  const auto r = m.respond(img, 7);
+  CHECK(r.presentations == 6);
+  CHECK(r.capped);
+  CHECK(r.exc_spikes == 0);
+  // Presentation k (k = 0..5) runs at pixel/8 * (2 + k) Hz for 350 ms: the expected input count
+  // is sum(pixel)/8 * (2+3+...+7) * 0.35 s; Poisson, so allow 5 standard deviations.
+  const double pixel_sum = std::accumulate(img.begin(), img.end(), 0.0);
+  const double expected = pixel_sum / 8.0 * (2 + 3 + 4 + 5 + 6 + 7) * 0.35;
+  CHECK(std::abs(double(r.input_spikes) - expected) < 5 * std::sqrt(expected));
+  // With reachable thresholds a normal digit needs few presentations and yields >= 5 spikes.
+  models::diehl_cook_params q;
+  q.n_neurons = 10;
+  models::diehl_cook_2015<> ok(q);
+  const auto r2 = ok.train(img);
+  CHECK(r2.exc_spikes >= 5);
+  CHECK_FALSE(r2.capped);
+}
+
+TEST_CASE("bad input to the model is rejected with a clear message") {
+  models::diehl_cook_params p;
+  p.n_neurons = 10;
+  models::diehl_cook_2015<> m(p);
+  std::vector<std::uint8_t> small(100, 0);
+  CHECK_THROWS_WITH(m.train(small), Catch::Contains("100 pixels"));
+  p.dt_ms = -0.5;
+  CHECK_THROWS_AS(models::diehl_cook_2015<>(p), invalid_argument);
+  p.dt_ms = 0.5;
+  p.time_ms = 350.2;
+  CHECK_THROWS_WITH(models::diehl_cook_2015<>(p), Catch::Contains("multiples of dt"));
+  CHECK_THROWS_AS(models::load_diehl_cook("/nonexistent/checkpoint"), error);
+}
+
+int main(int argc, char** argv) {
+  const fs::path dir = mnist_dir();
+  const bool present = fs::exists(dir / "train-images-idx3-ubyte.gz") || fs::exists(dir / "train-images-idx3-ubyte");
+  if (!present) {
+    std::printf("SKIP: MNIST not found in %s (set SPIKETORCH_MNIST_DIR or run data/get_mnist.sh)\n",
+                dir.string().c_str());
+    return 77;
+  }
+  return Catch::Session().run(argc, argv);
+}
