@@ -9,6 +9,10 @@
 // A synaptic event is one (spike, target synapse) pair: spikes x fan-out. With delays each step
 // also moves the ring slot due now into the channel and zeroes it (2 x N floats, whatever the
 // number of spikes): that fixed cost is included, as in the network.
+//   BM_deliver_dense_reference/N   the same work as BM_deliver<dense, delays::none>/N (same
+//                                   weights, same spikes) with a hand-written loop: one call of a
+//                                   non-inlined unit-stride row add per spike. It is what the
+//                                   library kernel should reach; see README.md for why it differs.
 // Counters: synaptic_events/s, spikes/step, and bytes/event (what the kernel must move per event
 // from wherever the weights live: 4 for the weight, +1 for the delay byte).
 #include <type_traits>
@@ -73,6 +77,34 @@ void BM_deliver(benchmark::State& state) {
   state.counters["events/step"] = double(events) / steps;
   state.counters["bytes/event"] = Delays::has_delays ? 5.0 : 4.0;
 }
+
+// Kept out of line so the compiler cannot fuse the rows of consecutive spikes (see README.md).
+[[gnu::noinline]] void add_row(real* __restrict channel, const real* __restrict row, std::size_t n) {
+  for (std::size_t j = 0; j < n; ++j) channel[j] += row[j];
+}
+
+void BM_deliver_dense_reference(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  using proj_t = projection<"X", "E", topology::dense>;
+  projection_state<proj_t> proj;
+  proj.connect(bench::n_input, n, {.weights = {0.0, 0.3}}, bench::dt_ms, random_stream(2015, 1));
+  const bench::spike_trains& trains = input_trains();
+  const real* w = proj.topo.weights().data();
+  std::vector<real> channel(n, real(0));
+  std::size_t t = 0;
+  std::uint64_t spikes = 0;
+  for (auto _ : state) {
+    const auto s = trains.at(t++);
+    for (index_t i : s) add_row(channel.data(), w + std::size_t(i) * n, n);
+    spikes += s.size();
+    benchmark::DoNotOptimize(channel.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["synaptic_events/s"] = bench::per_second(double(spikes) * double(n));
+  state.counters["spikes/step"] = double(spikes) / double(state.iterations());
+  state.counters["bytes/event"] = 4.0;
+}
+BENCHMARK(BM_deliver_dense_reference)->Apply(bench::dc_size_args);
 
 using topology::all_but_self;
 using topology::dense;

@@ -38,32 +38,25 @@ void BM_network_step(benchmark::State& state) {
   const double timed_ms = rest_phase ? rest_ms : present_ms;
   std::size_t e = 1;
   std::uint64_t in_spikes = 0, exc_spikes = 0, inh_spikes = 0;
-  auto present = [&] {
+  auto prepare_presentation = [&] {
     if (learning) net.normalize<"X", "Ae">(p.norm);
     rates = bench::rates_of(bench::digit(e++));
     net.set_input<"X">(rates);
-    net.run(present_ms);
-  };
-  auto rest = [&] {
-    net.set_input<"X">(zeros);
-    net.run(rest_ms);
   };
   for (auto _ : state) {
     state.PauseTiming();
-    if (rest_phase) {
-      present();
-    } else {
-      rest();
-      if (learning) net.normalize<"X", "Ae">(p.norm);
-      rates = bench::rates_of(bench::digit(e++));
-      net.set_input<"X">(rates);
+    if (rest_phase) {  // untimed presentation, then the rest is timed
+      prepare_presentation();
+      net.run(present_ms);
+      net.set_input<"X">(zeros);
+    } else {  // untimed rest, then the presentation is timed
+      net.set_input<"X">(zeros);
+      net.run(rest_ms);
+      prepare_presentation();
     }
     net.reset_counts();
     state.ResumeTiming();
-    if (rest_phase)
-      net.run(rest_ms);
-    else
-      net.run(present_ms);
+    net.run(timed_ms);
     in_spikes += net.total_spikes<"X">();
     exc_spikes += net.total_spikes<"Ae">();
     inh_spikes += net.total_spikes<"Ai">();

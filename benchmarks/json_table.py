@@ -3,8 +3,9 @@
 
     python3 benchmarks/json_table.py build/benchmarks/results/bench_*.json > table.md
 
-One table per file: benchmark name, real time per iteration, and the throughput counters.
-With --benchmark_repetitions the median rows are shown instead of the single runs.
+One table per file: benchmark name, real and CPU time per iteration, and the counters. Rates
+(".../s") are per CPU second, Google Benchmark's default. With --benchmark_repetitions the median
+rows are shown instead of the single runs.
 """
 import json
 import sys
@@ -41,10 +42,12 @@ def table(path):
         rows = [r for r in rows if r.get("run_type", "iteration") == "iteration"]
     used = [c for c in RATE_COUNTERS + OTHER_COUNTERS if any(c in r for r in rows)]
     name = path.rsplit("/", 1)[-1].removesuffix(".json")
-    out = [f"### {name}", "", "| benchmark | time | " + " | ".join(used) + " |",
-           "|---|---:|" + "---:|" * len(used)]
+    out = [f"### {name}", "", "| benchmark | real time | CPU time | " + " | ".join(used) + " |",
+           "|---|---:|---:|" + "---:|" * len(used)]
     for r in rows:
-        cells = [f"`{r['name']}`", fmt_time(r["real_time"], r.get("time_unit", "ns"))]
+        unit = r.get("time_unit", "ns")
+        name_ = r.get("run_name", r["name"]) if r.get("run_type") == "aggregate" else r["name"]
+        cells = [f"`{name_}`", fmt_time(r["real_time"], unit), fmt_time(r["cpu_time"], unit)]
         for c in used:
             if c not in r:
                 cells.append("")
@@ -61,11 +64,12 @@ def table(path):
 def context(path):
     with open(path) as f:
         c = json.load(f).get("context", {})
-    caches = ", ".join(f"L{x['level']} {x['type'][0]} {x['size'] // 1024} KiB x{x['num_sharing']}"
+    caches = ", ".join(f"L{x['level']} {x['type'].lower()} {x['size'] // 1024} KiB (shared by "
+                       f"{x['num_sharing']})"
                        for x in c.get("caches", []))
     return (f"{c.get('date', '?')}, {c.get('host_name', '?')}, {c.get('num_cpus', '?')} CPUs at "
             f"{c.get('mhz_per_cpu', '?')} MHz, caches: {caches}, load average "
-            f"{c.get('load_avg', '?')}, library build type {c.get('library_build_type', '?')}\n")
+            f"{[round(x, 2) for x in c.get('load_avg', [])]}\n")
 
 
 def main(paths):

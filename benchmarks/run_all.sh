@@ -16,9 +16,13 @@ Usage: benchmarks/run_all.sh [options] [-- extra Google Benchmark flags]
   --filter REGEX   --benchmark_filter=REGEX for every binary
   -h, --help       this text
 
-Environment: SPIKETORCH_BENCH_ARGS (extra flags, split on spaces), SPIKETORCH_BENCH_JSON
-(default for --json), SPIKETORCH_BENCH_QUICK=1 (same as --quick), SPIKETORCH_MNIST_DIR (MNIST
-files; synthetic digits are used when absent).
+Environment (handy with the Meson run targets, which take no arguments):
+  SPIKETORCH_BENCH_ARGS   extra Google Benchmark flags, split on spaces
+                          (e.g. "--benchmark_filter=deliver --benchmark_repetitions=3")
+  SPIKETORCH_BENCH_JSON   JSON directory; overrides --json
+  SPIKETORCH_BENCH_ONLY   same as --only
+  SPIKETORCH_BENCH_QUICK  1: same as --quick
+  SPIKETORCH_MNIST_DIR    MNIST files (synthetic digits are used when absent)
 EOF
 }
 
@@ -26,7 +30,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BIN_DIR=""
 JSON_DIR="${SPIKETORCH_BENCH_JSON:-}"
 QUICK="${SPIKETORCH_BENCH_QUICK:-0}"
-ONLY=""
+ONLY="${SPIKETORCH_BENCH_ONLY:-}"
 EXTRA=()
 if [[ -n "${SPIKETORCH_BENCH_ARGS:-}" ]]; then read -r -a EXTRA <<<"$SPIKETORCH_BENCH_ARGS"; fi
 

@@ -18,14 +18,20 @@ int main() {
   net_t net({.dt_ms = 0.5, .seed = 42}, {100, 20});
   net.set_params<"exc">({.tau_m_ms = 20, .v_rest_mv = -65, .v_reset_mv = -65, .v_thresh_mv = -55,
                          .refractory_ms = 2, .v_init_mv = -65});
-  net.connect<"in", "exc">({.weights = {0.0, 1.0}, .delays = {.min_ms = 0, .max_ms = 5}});
+  net.connect<"in", "exc">({.weights = {0.5, 2.5},
+                           .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
+                           .delays = {.min_ms = 0, .max_ms = 5}});
   net.connect<"exc", "exc">({.weights = {2.0, 2.0}});
 
   std::vector<float> rates(100);
   for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);  // 5..55 Hz
   net.run(rates, 1000.0);  // one second of simulated time, learning on
 
-  std::printf("input spikes: %llu\n", (unsigned long long)net.total_spikes<"in">());
+  std::printf("input spikes: %llu, output spikes: %llu\n", (unsigned long long)net.total_spikes<"in">(),
+              (unsigned long long)net.total_spikes<"exc">());
   const auto counts = net.spike_counts<"exc">();
-  for (std::size_t j = 0; j < counts.size(); ++j) std::printf("neuron %2zu: %u spikes\n", j, counts[j]);
+  for (std::size_t j = 0; j < counts.size(); ++j) std::printf("neuron %2zu: %3u spikes\n", j, counts[j]);
+  const auto w = net.weight_matrix<"in", "exc">();  // Eigen view, 100 x 20
+  std::printf("mean weight from the 10 slowest inputs %.3f, from the 10 fastest %.3f\n",
+              w.topRows(10).mean(), w.bottomRows(10).mean());
 }

@@ -62,7 +62,7 @@ run_result run_three(std::uint64_t seed, bool learning = true) {
   const auto r = rates(1);
   std::uint64_t total = 0;
   for (int p = 0; p < 3; ++p) {
-    net.normalize<"X", "E">(78.0 * n_in / 784.0);
+    net.normalize<"X", "E">(20.0);
     net.run(r, 150.0);
     total += net.total_spikes<"E">();
     net.reset_state(std::vector<std::string_view>{"theta"});
@@ -122,9 +122,11 @@ TEST_CASE("network: reset_state restores the initial state; replaying a presenta
   build(net);
   net.set_learning(false);  // weights fixed, so a replay must be identical
   net.record_spikes<"E">(400);
+  net.record_state<"E">("v", {0, 1, 2, 3, 4, 5, 6, 7}, 1, 400);  // V: sensitive to any leftover
   net.set_presentation_index(0);
   net.run(rates(2), 200.0);  // input active to the end: spikes still in flight in the delay ring
   const auto first = net.spike_raster<"E">();
+  const auto first_v = net.state_trace<"E">();
   REQUIRE(net.total_spikes<"E">() > 0);
   const auto counts = std::vector<std::uint32_t>(net.spike_counts<"E">().begin(), net.spike_counts<"E">().end());
   for (std::size_t j = 0; j < n_exc; ++j) {
@@ -148,6 +150,15 @@ TEST_CASE("network: reset_state restores the initial state; replaying a presenta
   net.set_presentation_index(0);
   net.run(rates(2), 200.0);
   CHECK(same(net.spike_raster<"E">(), first));
+  const auto second_v = net.state_trace<"E">();
+  REQUIRE(second_v.shape() == first_v.shape());
+  CHECK(std::equal(second_v.begin(), second_v.end(), first_v.begin()));  // bitwise
+  // Without the reset the replay differs (so the checks above can fail): V carries over.
+  net.clear_recordings<"E">();
+  net.set_presentation_index(0);
+  net.run(rates(2), 200.0);
+  const auto third_v = net.state_trace<"E">();
+  CHECK_FALSE(std::equal(third_v.begin(), third_v.end(), first_v.begin()));
   CHECK_THROWS_AS(net.reset_state(std::vector<std::string_view>{"no_such_field"}), invalid_argument);
 }
 

@@ -196,3 +196,35 @@ TEST_CASE("lif: invalid parameters throw", "[neurons][lif]") {
   CHECK_THROWS_AS(neurons::lif::derive(p, 0.0), invalid_argument);
   CHECK_THROWS_AS(neurons::lif::derive(p, -0.5), invalid_argument);
 }
+
+TEST_CASE("lif: a large population (the CPU kernel's parallel path) updates every neuron like a "
+          "single one", "[neurons][lif]") {
+  // 40000 neurons is above backend::cpu_parallel_min_neurons, so with OpenMP the update is split
+  // across threads; each neuron must still evolve exactly (bitwise) as a lone neuron would.
+  auto p = quiet_params();
+  p.v_init_mv = p.v_reset_mv;
+  const std::size_t n = 40000;
+  single_population<neurons::lif> big(n, p, 0.5);
+  for (std::size_t i = 0; i < n; ++i) big.set_drive(real(15.0 + 30.0 * double(i) / n), i);
+  std::vector<std::vector<std::uint64_t>> spikes(n);
+  for (std::uint64_t t = 0; t < 200; ++t) {
+    big.step();
+    std::size_t previous = 0;
+    bool first = true;
+    for (index_t i : big.pop.spikes.current) {
+      REQUIRE((first || i > previous));  // spike list in increasing order, no duplicates
+      first = false;
+      previous = i;
+      spikes[i].push_back(t);
+    }
+  }
+  for (std::size_t i : {std::size_t(0), std::size_t(1), std::size_t(12345), std::size_t(32767),
+                        std::size_t(32768), std::size_t(39999)}) {
+    single_population<neurons::lif> one(1, p, 0.5);
+    one.set_drive(real(15.0 + 30.0 * double(i) / n));
+    const auto expected = one.run_spike_steps(200);
+    INFO("neuron " << i);
+    CHECK(spikes[i] == expected);
+    CHECK(big.v(i) == one.v());
+  }
+}

@@ -4,8 +4,8 @@
 // Timing with axonal delays (as Brian 1's STDP on a DelayConnection, which the original Diehl &
 // Cook code used): a presynaptic spike emitted at step t_e reaches synapse (i, j) at t_e + d_ij.
 //   - The presynaptic trace is updated when the spike is emitted; the trace seen by synapse
-//     (i, j) is the neuron's trace d_ij steps in the past (a history ring keeps the last
-//     max_delay + 1 steps), so a postsynaptic spike only potentiates inputs that have arrived.
+//     (i, j) is the neuron's trace d_ij steps in the past (kept lazily, see trace_state), so a
+//     postsynaptic spike only potentiates inputs whose spikes have arrived.
 //   - Depression uses the postsynaptic traces at the arrival step t_e + d_ij. It is applied
 //     max_delay steps after emission, when all arrivals are in the past, reading a history ring
 //     of the postsynaptic traces (the original executes its delayed code the same way).
@@ -18,6 +18,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -38,33 +39,51 @@ namespace spiketorch::learning {
 /// Traces below this are treated as zero (see the header comment).
 inline constexpr double negligible_trace = 1e-6;
 
-/// The traces of one plastic projection (structure-of-arrays) and their recent history.
+/// The traces of one plastic projection and their recent history.
+///
+/// Presynaptic traces are kept lazily: each source remembers its last spikes (step and trace
+/// values just after the spike), and a trace at step s is value · decay^(s - step) of the last
+/// spike at or before s. Nothing is done for silent inputs, and reading a trace d steps in the
+/// past is as cheap as reading it now. The history holds max_delay + 2 spikes per source, enough
+/// for any step within the delay window (at most one spike per step).
+/// Postsynaptic traces are stored per target and decayed every step, for active targets only.
 template <class R>
 class trace_state {
+  static constexpr std::size_t n_pre_f = R::n_pre_traces, n_post_f = R::n_post_traces;
+  static constexpr std::size_t power_table_size = 4096;
+
  public:
   trace_state() = default;
   trace_state(std::size_t n_pre, std::size_t n_post, std::size_t max_delay,
               const typename R::derived& d)
-      : pre_(R::n_pre_traces, n_pre), post_(R::n_post_traces, n_post), slots_(max_delay + 1),
-        n_pre_(n_pre), n_post_(n_post) {
-    pre_hist_.assign(slots_ * R::n_pre_traces * n_pre, real(0));
-    post_hist_.assign(slots_ * R::n_post_traces * n_post, real(0));
+      : post_(n_post_f, n_post), slots_(max_delay + 1), depth_(max_delay + 2), n_pre_(n_pre),
+        n_post_(n_post) {
+    hist_step_.assign(depth_ * n_pre, never);
+    hist_value_.assign(depth_ * n_pre * n_pre_f, real(0));
+    hist_head_.assign(n_pre, 0);
+    post_hist_.assign(slots_ * n_post_f * n_post, real(0));
     spike_ring_.resize(slots_);
     for (auto& v : spike_ring_) v.reserve(n_pre);
     last_post_.assign(n_post, 0);
     in_active_.assign(n_post, 0);
     active_.reserve(n_post);
+    for (std::size_t f = 0; f < n_pre_f; ++f) {
+      pre_decay_[f] = d.pre_decay[f];
+      powers_[f].resize(power_table_size);
+      for (std::size_t k = 0; k < power_table_size; ++k)
+        powers_[f][k] = static_cast<real>(std::pow(double(d.pre_decay[f]), double(k)));
+    }
     double slowest = 0;
-    for (std::size_t k = 0; k < R::n_post_traces; ++k) slowest = std::max<double>(slowest, d.post_decay[k]);
+    for (std::size_t k = 0; k < n_post_f; ++k) slowest = std::max<double>(slowest, d.post_decay[k]);
     window_ = slowest <= 0 ? 1
-              : slowest >= 1 ? std::uint64_t(-1) / 2
+              : slowest >= 1 ? std::uint64_t(-1) / 4
                              : std::uint64_t(std::ceil(std::log(negligible_trace) / std::log(slowest)));
   }
 
   void reset() {
-    std::fill_n(pre_.data(), pre_.fields() * pre_.size(), real(0));
+    std::fill(hist_step_.begin(), hist_step_.end(), never);
+    std::fill(hist_value_.begin(), hist_value_.end(), real(0));
     std::fill_n(post_.data(), post_.fields() * post_.size(), real(0));
-    std::fill(pre_hist_.begin(), pre_hist_.end(), real(0));
     std::fill(post_hist_.begin(), post_hist_.end(), real(0));
     for (auto& v : spike_ring_) v.clear();
     std::fill(in_active_.begin(), in_active_.end(), 0);
@@ -72,7 +91,13 @@ class trace_state {
     t_ = 0;
   }
 
-  soa_block& pre() { return pre_; }
+  /// Presynaptic trace f of source i as of the current step.
+  real pre_value(index_t i, std::size_t f = 0) const {
+    real x[n_pre_f];
+    pre_at(i, t_ == 0 ? 0 : t_ - 1, x);
+    return x[f];
+  }
+  /// Postsynaptic traces (structure-of-arrays, one field per trace).
   soa_block& post() { return post_; }
   std::span<const index_t> active() const { return active_; }
   std::uint64_t window() const { return window_; }
@@ -86,19 +111,21 @@ class trace_state {
     const std::size_t now = t_ % slots_;
     retire_inactive();
 
-    // 1. decay (postsynaptic traces only where they are not negligible)
-    for (std::size_t f = 0; f < R::n_pre_traces; ++f) detail::decay_all(pre_.field_span(f), d.pre_decay[f]);
+    // 1. decay the postsynaptic traces where they are not negligible
     real* post = post_.data();
-    for (std::size_t f = 0; f < R::n_post_traces; ++f)
+    for (std::size_t f = 0; f < n_post_f; ++f)
       for (index_t j : active_) post[f * n_post_ + j] *= d.post_decay[f];
 
-    // 2. presynaptic spikes of this step update their traces; record both histories
-    real* pre = pre_.data();
-    for (index_t i : pre_spikes) R::pre_spike(element{pre + i, n_pre_}, d);
+    // 2. presynaptic spikes of this step update their traces; record the post history
+    for (index_t i : pre_spikes) {
+      real x[n_pre_f];
+      pre_at(i, t_, x);
+      R::pre_spike(element{x, 1}, d);
+      push_pre(i, x);
+    }
     if (max_delay > 0) {
-      std::copy_n(pre, R::n_pre_traces * n_pre_, pre_hist_.data() + now * R::n_pre_traces * n_pre_);
-      real* ph = post_hist_.data() + now * R::n_post_traces * n_post_;
-      for (std::size_t f = 0; f < R::n_post_traces; ++f)
+      real* ph = post_hist_.data() + now * n_post_f * n_post_;
+      for (std::size_t f = 0; f < n_post_f; ++f)
         for (index_t j : active_) ph[f * n_post_ + j] = post[f * n_post_ + j];
     }
 
@@ -112,10 +139,9 @@ class trace_state {
           if (k == topology::no_synapse) continue;
           const std::size_t dk = max_delay > 0 ? delay_steps[k] : 0;
           // Arrival step t - max_delay + dk: its slot in the post history ring.
-          const real* src = max_delay > 0
-                                ? post_hist_.data() + ((t_ + 1 + dk) % slots_) * R::n_post_traces * n_post_
-                                : post;
-          w[k] = R::depress(w[k], d, element{const_cast<real*>(src) + j, n_post_});
+          real* src = max_delay > 0 ? post_hist_.data() + ((t_ + 1 + dk) % slots_) * n_post_f * n_post_
+                                    : post;
+          w[k] = R::depress(w[k], d, element{src + j, n_post_});
         }
       }
     }
@@ -124,18 +150,11 @@ class trace_state {
     // 4. potentiation by this step's postsynaptic spikes, with each synapse's delayed pre trace
     for (index_t j : post_spikes) {
       const element post_j{post + j, n_post_};
-      if (max_delay == 0) {
-        topo.for_each_source(j, [&](index_t i, std::size_t k) {
-          w[k] = R::potentiate(w[k], d, element{pre + i, n_pre_}, post_j);
-        });
-      } else {
-        real* hist = pre_hist_.data();
-        const std::size_t block = R::n_pre_traces * n_pre_;
-        topo.for_each_source(j, [&](index_t i, std::size_t k) {
-          const std::size_t slot = (t_ + slots_ - delay_steps[k]) % slots_;
-          w[k] = R::potentiate(w[k], d, element{hist + slot * block + i, n_pre_}, post_j);
-        });
-      }
+      topo.for_each_source(j, [&](index_t i, std::size_t k) {
+        real x[n_pre_f];
+        pre_at(i, t_ - (max_delay > 0 ? delay_steps[k] : 0), x);
+        w[k] = R::potentiate(w[k], d, element{x, 1}, post_j);
+      });
       R::post_spike(post_j, d);
       activate(j);
     }
@@ -143,11 +162,36 @@ class trace_state {
   }
 
  private:
-  // A device backend's runner mirrors this whole state (histories, active set, step) on the
-  // device and writes it back after a run.
-  template <class B>
-  friend struct backend::runner;
+  static constexpr std::uint64_t never = ~std::uint64_t(0);
 
+  /// Traces of source i at step s (s <= current step), from its spike history.
+  void pre_at(index_t i, std::uint64_t s, real* x) const {
+    std::size_t h = hist_head_[i];
+    for (std::size_t n = 0; n < depth_; ++n) {
+      const std::size_t slot = std::size_t(i) * depth_ + h;
+      const std::uint64_t step = hist_step_[slot];
+      if (step == never) break;
+      if (step <= s) {
+        const std::uint64_t age = s - step;
+        for (std::size_t f = 0; f < n_pre_f; ++f) {
+          const real p = age < power_table_size
+                             ? powers_[f][age]
+                             : static_cast<real>(std::pow(double(pre_decay_[f]), double(age)));
+          x[f] = hist_value_[slot * n_pre_f + f] * p;
+        }
+        return;
+      }
+      h = h == 0 ? depth_ - 1 : h - 1;
+    }
+    for (std::size_t f = 0; f < n_pre_f; ++f) x[f] = 0;
+  }
+  void push_pre(index_t i, const real* x) {
+    std::size_t& h = hist_head_[i];
+    if (hist_step_[std::size_t(i) * depth_ + h] != never) h = h + 1 == depth_ ? 0 : h + 1;
+    const std::size_t slot = std::size_t(i) * depth_ + h;
+    hist_step_[slot] = t_;
+    for (std::size_t f = 0; f < n_pre_f; ++f) hist_value_[slot * n_pre_f + f] = x[f];
+  }
   void activate(index_t j) {
     last_post_[j] = t_;
     if (in_active_[j]) return;
@@ -155,8 +199,7 @@ class trace_state {
     active_.push_back(j);
     // Its history entries are stale from an earlier active period: the traces were zero since.
     for (std::size_t s = 0; s < slots_; ++s)
-      for (std::size_t f = 0; f < R::n_post_traces; ++f)
-        post_hist_[(s * R::n_post_traces + f) * n_post_ + j] = 0;
+      for (std::size_t f = 0; f < n_post_f; ++f) post_hist_[(s * n_post_f + f) * n_post_ + j] = 0;
   }
   void retire_inactive() {
     std::size_t kept = 0;
@@ -166,15 +209,20 @@ class trace_state {
         active_[kept++] = j;
       } else {
         in_active_[j] = 0;
-        for (std::size_t f = 0; f < R::n_post_traces; ++f) post_.field(f)[j] = 0;
+        for (std::size_t f = 0; f < n_post_f; ++f) post_.field(f)[j] = 0;
       }
     }
     active_.resize(kept);
   }
 
-  soa_block pre_, post_;
-  std::size_t slots_ = 1, n_pre_ = 0, n_post_ = 0;
-  std::vector<real> pre_hist_, post_hist_;        // [slot][trace][neuron]
+  soa_block post_;
+  std::size_t slots_ = 1, depth_ = 2, n_pre_ = 0, n_post_ = 0;
+  std::vector<std::uint64_t> hist_step_;          // [source][depth]: steps of the last spikes
+  std::vector<real> hist_value_;                  // [source][depth][trace]: traces after them
+  std::vector<std::size_t> hist_head_;            // newest entry per source
+  real pre_decay_[n_pre_f]{};
+  std::array<std::vector<real>, n_pre_f> powers_; // decay^k for k < power_table_size
+  std::vector<real> post_hist_;                   // [slot][trace][target]
   std::vector<std::vector<index_t>> spike_ring_;  // presynaptic spikes of the last slots steps
   std::vector<std::uint64_t> last_post_;
   std::vector<std::uint8_t> in_active_;

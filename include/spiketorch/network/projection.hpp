@@ -119,17 +119,6 @@ struct projection_state {
     connected = true;
   }
 
-  void check_weights_in_bounds() const {
-    if constexpr (rule_type::is_plastic) {
-      if constexpr (requires { rule.params.w_min; }) {
-        for (real x : topo.weights())
-          require(x >= rule.params.w_min && x <= rule.params.w_max, "projection ", P::pre.view(),
-                  " -> ", P::post.view(), ": weight ", x, " outside [", rule.params.w_min, ", ",
-                  rule.params.w_max, "]");
-      }
-    }
-  }
-
   void reset_state() {
     ring.clear();
     if constexpr (rule_type::is_plastic) rule.state.reset();

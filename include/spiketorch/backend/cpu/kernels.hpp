@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(SPIKETORCH_HAVE_OPENMP)
+#include <omp.h>
+#endif
 #include <span>
 
 #include "spiketorch/backend/concepts.hpp"
@@ -12,24 +15,23 @@
 
 namespace spiketorch::backend {
 
+/// Populations at least this large are updated by all OpenMP threads (when built with OpenMP).
+inline constexpr std::size_t cpu_parallel_min_neurons = 32768;
+
 /// Integrate every neuron of a population for one step, then threshold and reset.
 /// Two passes: the first is branch-light and vectorisable, the second visits spiking neurons.
 template <>
 struct kernel<op::update_population, cpu> {
   template <class Neuron, class Synapse, class State>
-  static void run(State& pop, step_context ctx) {
+  static void update_range(State& pop, std::size_t lo, std::size_t hi, step_context ctx) {
     const std::size_t n = pop.size;
-    const auto& nd = pop.neuron_derived;
-    const auto& sd = pop.synapse_derived;
-    std::uint8_t* __restrict fired = pop.fired.data();
+    const auto nd = pop.neuron_derived;
+    const auto sd = pop.synapse_derived;
     real* nbase = pop.neuron_state.data();
     real* sbase = pop.synapse_state.data();
-    if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
-      if (Neuron::periodic_due(nd, ctx))
-        for (std::size_t i = 0; i < n; ++i) Neuron::periodic(element{nbase + i, n}, nd);
-    }
+    std::uint8_t* __restrict fired = pop.fired.data();
     SPIKETORCH_SIMD_LOOP
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = lo; i < hi; ++i) {
       const element ns{nbase + i, n};
       const element ss{sbase + i, n};
       const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
@@ -37,6 +39,34 @@ struct kernel<op::update_population, cpu> {
       Synapse::decay(ss, sd);
       fired[i] = Neuron::spiked(ns, nd);
     }
+  }
+
+  template <class Neuron, class Synapse, class State>
+  static void run(State& pop, step_context ctx) {
+    const std::size_t n = pop.size;
+    const auto& nd = pop.neuron_derived;
+    const auto& sd = pop.synapse_derived;
+    real* nbase = pop.neuron_state.data();
+    real* sbase = pop.synapse_state.data();
+    if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
+      if (Neuron::periodic_due(nd, ctx))
+        for (std::size_t i = 0; i < n; ++i) Neuron::periodic(element{nbase + i, n}, nd);
+    }
+#if defined(SPIKETORCH_HAVE_OPENMP)
+    // Only very large populations amortise a parallel region per step (a few microseconds).
+    if (n >= cpu_parallel_min_neurons) {
+#pragma omp parallel
+      {
+        const std::size_t t = std::size_t(omp_get_thread_num()), nt = std::size_t(omp_get_num_threads());
+        update_range<Neuron, Synapse>(pop, n * t / nt, n * (t + 1) / nt, ctx);
+      }
+    } else {
+      update_range<Neuron, Synapse>(pop, 0, n, ctx);
+    }
+#else
+    update_range<Neuron, Synapse>(pop, 0, n, ctx);
+#endif
+    std::uint8_t* __restrict fired = pop.fired.data();
     auto& spikes = pop.spikes.current;
     spikes.clear();
     // Spikes are rare: skip eight silent neurons at a time.

@@ -4,7 +4,7 @@
 // that reuses them allocates nothing once warmed up.
 #pragma once
 
-#include <cuda_runtime_api.h>
+#include "spiketorch/backend/cuda/runtime.hpp"
 
 #include <cstddef>
 #include <string>

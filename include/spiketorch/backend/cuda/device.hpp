@@ -1,5 +1,5 @@
 // Is there a CUDA device? Usable from any translation unit:
-//   - compiled by nvcc: asks the runtime (cudaGetDeviceCount), which also reports a missing or
+//   - compiled by nvcc (or with the host emulation, which has one device): asks the runtime (cudaGetDeviceCount), which also reports a missing or
 //     too old driver as "no device";
 //   - compiled by a plain host compiler (g++, clang++): loads the driver library
 //     (libcuda.so.1) at run time with dlopen and asks cuDeviceGetCount, so CPU-only programs can
@@ -7,9 +7,9 @@
 // Tests use it to exit with code 77 (Meson's "skipped") on machines without a GPU.
 #pragma once
 
-#if defined(__CUDACC__)
+#if defined(__CUDACC__) || defined(SPIKETORCH_CUDA_EMULATION)
 #define SPIKETORCH_DEVICE_QUERY_RUNTIME 1
-#include <cuda_runtime_api.h>
+#include "spiketorch/backend/cuda/runtime.hpp"
 #elif defined(__unix__)
 #include <dlfcn.h>
 #endif

@@ -2,10 +2,11 @@
 // `check(status, "what")`, so a failure says which call failed on what, e.g.
 //   "backend::cuda: cudaMalloc(weights X->Ae, 1254400 bytes) failed: out of memory
 //    (cudaErrorMemoryAllocation)".
-// Needs the CUDA runtime headers (nvcc, or a host compiler with the CUDA include directory).
+// Needs the CUDA runtime headers (nvcc, or a host compiler with the CUDA include directory),
+// or the host emulation (SPIKETORCH_CUDA_EMULATION).
 #pragma once
 
-#include <cuda_runtime_api.h>
+#include "spiketorch/backend/cuda/runtime.hpp"
 
 #include <string>
 #include <string_view>

@@ -23,11 +23,11 @@
 //     stdp_weight_dependent, where the device libm may differ in the last bit).
 #pragma once
 
-#if !defined(__CUDACC__)
-#error "spiketorch/backend/cuda/kernels.cuh contains device code: compile it with nvcc"
+#if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
+#error "spiketorch/backend/cuda/kernels.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
 
-#include <cuda_runtime.h>
+#include "spiketorch/backend/cuda/runtime.hpp"
 
 #include <array>
 #include <cstddef>
@@ -96,15 +96,71 @@ struct spike_span {
   std::uint32_t size;
 };
 
+// ---- descriptors: what the device code needs to know about layers and projections -----------
+// Kernels are instantiated with these instead of the layer and projection declarations: those
+// carry their names as class-type template arguments (fixed_string), which nvcc's generated host
+// stub for a __global__ template cannot spell, and device code needs no names anyway.
+
+/// An input layer (its spikes come from the host-built schedule).
+struct input_desc {
+  static constexpr bool is_input = true;
+};
+/// A population of Neuron with Synapse kernels.
+template <class Neuron, class Synapse>
+struct population_desc {
+  static constexpr bool is_input = false;
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+};
+/// A projection from layer PreIndex to layer PostIndex (declaration order).
+template <class Topology, class Rule, class Delays, receptor Receptor, std::size_t PreIndex,
+          std::size_t PostIndex>
+struct projection_desc {
+  using topology_type = Topology;
+  using rule_type = Rule;
+  using delay_type = Delays;
+  static constexpr receptor target_receptor = Receptor;
+  static constexpr std::size_t pre_index = PreIndex;
+  static constexpr std::size_t post_index = PostIndex;
+};
+template <class... LayerDescs>
+struct layer_list {};
+template <class... ProjectionDescs>
+struct projection_list {};
+template <class Layers, class Projections>
+struct network_desc;
+template <class... LD, class... PD>
+struct network_desc<layer_list<LD...>, projection_list<PD...>> {
+  static constexpr std::size_t n_layers = sizeof...(LD);
+  static constexpr std::size_t n_projections = sizeof...(PD);
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, std::tuple<LD...>>;
+  template <std::size_t I>
+  using projection_t = std::tuple_element_t<I, std::tuple<PD...>>;
+};
+
+template <class L>
+struct layer_desc_of {
+  using type = input_desc;
+};
+template <class L>
+  requires(!L::is_input)
+struct layer_desc_of<L> {
+  using type = population_desc<typename L::neuron_type, typename L::synapse_type>;
+};
+/// The descriptor of a layer declaration (input<...> or population<...>).
+template <class L>
+using layer_desc_t = typename layer_desc_of<L>::type;
+
 // ---- device views: plain pointers and derived constants, one per replica ----------------------
 
-template <class L, bool = L::is_input>
+template <class LD, bool = LD::is_input>
 struct layer_view;
 
 /// An input layer: this presentation's spike schedule (CSR over steps, built on the host by the
 /// layer's encoder, so both backends see the same input spikes).
-template <class L>
-struct layer_view<L, true> {
+template <class LD>
+struct layer_view<LD, true> {
   const std::uint32_t* offsets;  // [n_steps + 1], absolute positions in `indices`
   const index_t* indices;
   std::uint32_t size;
@@ -115,10 +171,10 @@ struct layer_view<L, true> {
 };
 
 /// A population: SoA state ([field][neuron]) and the spikes of the current step.
-template <class L>
-struct layer_view<L, false> {
-  using neuron_type = typename L::neuron_type;
-  using synapse_type = typename L::synapse_type;
+template <class LD>
+struct layer_view<LD, false> {
+  using neuron_type = typename LD::neuron_type;
+  using synapse_type = typename LD::synapse_type;
   real* neuron_state;   // neuron_type::n_fields x size
   real* synapse_state;  // synapse_type::n_fields x size
   std::uint32_t size;
@@ -155,7 +211,7 @@ struct rule_view<R, true> {
   std::uint32_t slots;         // max_delay + 1
 };
 
-template <class P>
+template <class PD>
 struct projection_view {
   real* w;                     // topology's synapse order
   const std::uint8_t* delays;  // per synapse, or nullptr without delays
@@ -163,27 +219,26 @@ struct projection_view {
   std::uint32_t slots;
   std::uint32_t head;  // ring slot of "now" at step 0 of the launch
   std::uint32_t n_pre, n_post;
-  rule_view<typename P::rule_type> rule;
+  rule_view<typename PD::rule_type> rule;
 };
 
-template <class Layers, class Projections>
+template <class Desc>
 struct net_view;
-template <class... L, class... P>
-struct net_view<layers<L...>, projections<P...>> {
-  dtuple<layer_view<L>...> layers;
-  dtuple<projection_view<P>...> projs;
+template <class... LD, class... PD>
+struct net_view<network_desc<layer_list<LD...>, projection_list<PD...>>> {
+  dtuple<layer_view<LD>...> layers;
+  dtuple<projection_view<PD>...> projs;
   std::uint64_t step0;     // network step counter at step 0 of the launch
   std::uint32_t learning;  // plasticity and adaptive thresholds on
 };
 
-/// Compile-time facts about a network type.
+/// Compile-time facts about a network type (host side): its declarations, names and descriptor.
 template <class Net>
 struct net_traits;
 template <class... L, class... P, class B>
 struct net_traits<network<layers<L...>, projections<P...>, B>> {
   static constexpr std::size_t n_layers = sizeof...(L);
   static constexpr std::size_t n_projections = sizeof...(P);
-  using view = net_view<layers<L...>, projections<P...>>;
   template <std::size_t I>
   using layer_t = std::tuple_element_t<I, std::tuple<L...>>;
   template <std::size_t I>
@@ -194,10 +249,12 @@ struct net_traits<network<layers<L...>, projections<P...>, B>> {
       if (names[i] == name) return i;
     return n_layers;
   }
-  template <std::size_t I>
-  static constexpr std::size_t pre_index = find(projection_t<I>::pre.view());
-  template <std::size_t I>
-  static constexpr std::size_t post_index = find(projection_t<I>::post.view());
+  using desc = network_desc<
+      layer_list<layer_desc_t<L>...>,
+      projection_list<projection_desc<typename P::topology_type, typename P::rule_type,
+                                      typename P::delay_type, P::target_receptor,
+                                      find(P::pre.view()), find(P::post.view())>...>>;
+  using view = net_view<desc>;
 };
 
 // ---- topologies on the device ------------------------------------------------------------------
@@ -504,18 +561,18 @@ __device__ void record_population(const View& v, std::uint32_t t) {
 
 /// The persistent kernel: block b runs all `n_steps` steps of replica b (views[b]), following
 /// network/schedule.hpp exactly: inputs (the uploaded schedule), update, deliver, learn, record.
-template <class Traits>
+template <class Desc>
 __global__ void __launch_bounds__(1024)
-    presentation_kernel(const typename Traits::view* __restrict__ views, std::uint32_t n_steps) {
+    presentation_kernel(const net_view<Desc>* __restrict__ views, std::uint32_t n_steps) {
   __shared__ std::uint32_t scratch[33];
-  const typename Traits::view& v = views[blockIdx.x];
+  const net_view<Desc>& v = views[blockIdx.x];
   for (std::uint32_t t = 0; t < n_steps; ++t) {
     const step_context ctx{v.step0 + t, v.learning != 0};
     // 1. inputs: input layers read their schedule through emitted(t).
     // 2. update, in declaration order
-    static_for<Traits::n_layers>([&](auto ic) {
+    static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      using L = typename Traits::template layer_t<I>;
+      using L = typename Desc::template layer_t<I>;
       if constexpr (!L::is_input)
         kernel<op::update_population, cuda>::run<typename L::neuron_type,
                                                  typename L::synapse_type>(get<I>(v.layers), ctx,
@@ -523,12 +580,12 @@ __global__ void __launch_bounds__(1024)
     });
     __syncthreads();
     // 3. deliver, in declaration order
-    static_for<Traits::n_projections>([&](auto ic) {
+    static_for<Desc::n_projections>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      using P = typename Traits::template projection_t<I>;
-      constexpr std::size_t pre = Traits::template pre_index<I>;
-      constexpr std::size_t post = Traits::template post_index<I>;
-      using post_layer = typename Traits::template layer_t<post>;
+      using P = typename Desc::template projection_t<I>;
+      constexpr std::size_t pre = P::pre_index;
+      constexpr std::size_t post = P::post_index;
+      using post_layer = typename Desc::template layer_t<post>;
       const auto& target = get<post>(v.layers);
       real* channel =
           target.synapse_state +
@@ -539,25 +596,43 @@ __global__ void __launch_bounds__(1024)
     });
     // 4. learn
     if (ctx.learning) {
-      static_for<Traits::n_projections>([&](auto ic) {
+      static_for<Desc::n_projections>([&](auto ic) {
         constexpr std::size_t I = decltype(ic)::value;
-        using P = typename Traits::template projection_t<I>;
+        using P = typename Desc::template projection_t<I>;
         if constexpr (P::rule_type::is_plastic) {
-          constexpr std::size_t pre = Traits::template pre_index<I>;
-          constexpr std::size_t post = Traits::template post_index<I>;
+          constexpr std::size_t pre = P::pre_index;
+          constexpr std::size_t post = P::post_index;
           kernel<op::apply_learning, cuda>::run<P>(get<I>(v.projs), get<pre>(v.layers).emitted(t),
                                                    get<post>(v.layers).emitted(t), t);
         }
       });
     }
     // 5. record
-    static_for<Traits::n_layers>([&](auto ic) {
+    static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      using L = typename Traits::template layer_t<I>;
+      using L = typename Desc::template layer_t<I>;
       if constexpr (!L::is_input) record_population(get<I>(v.layers), t);
     });
     __syncthreads();
   }
+}
+
+/// Launches the persistent kernel for `blocks` replicas. The descriptor is re-assembled from its
+/// deduced elements rather than passed through a typedef: nvcc's host stub spells a kernel's
+/// template arguments as written, and a typedef spelling names the network type (whose
+/// fixed_string names the host compiler cannot parse back).
+template <class... LD, class... PD>
+void launch_presentation(const net_view<network_desc<layer_list<LD...>, projection_list<PD...>>>* views,
+                         unsigned blocks, unsigned threads, std::uint32_t n_steps, cudaStream_t s) {
+#if defined(SPIKETORCH_CUDA_EMULATION)
+  (void)s;
+  emulation::launch(blocks, threads, [&] {
+    presentation_kernel<network_desc<layer_list<LD...>, projection_list<PD...>>>(views, n_steps);
+  });
+#else
+  presentation_kernel<network_desc<layer_list<LD...>, projection_list<PD...>>>
+      <<<blocks, threads, 0, s>>>(views, n_steps);
+#endif
 }
 
 /// Copies replica 0 of an array of `replicas` x `n` elements into replicas 1..replicas-1.

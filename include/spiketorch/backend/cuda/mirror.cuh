@@ -21,8 +21,8 @@
 // every example).
 #pragma once
 
-#if !defined(__CUDACC__)
-#error "spiketorch/backend/cuda/mirror.cuh contains device code: compile it with nvcc"
+#if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
+#error "spiketorch/backend/cuda/mirror.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
 
 #include <algorithm>
@@ -83,7 +83,12 @@ void broadcast(T* data, std::size_t n, std::size_t replicas, cudaStream_t s) {
   if (n == 0 || replicas < 2) return;
   const std::size_t total = n * (replicas - 1);
   const unsigned blocks = static_cast<unsigned>(std::min<std::size_t>(1024, (total + 255) / 256));
+#if defined(SPIKETORCH_CUDA_EMULATION)
+  (void)s;
+  emulation::launch(blocks, 256, [&] { broadcast_replica0(data, n, static_cast<std::uint32_t>(replicas)); });
+#else
   broadcast_replica0<<<blocks, 256, 0, s>>>(data, n, static_cast<std::uint32_t>(replicas));
+#endif
   check(cudaGetLastError(), "launch of broadcast_replica0 (state of an evaluation batch)");
 }
 
@@ -119,7 +124,7 @@ struct layer_buffers<L, true> {
     offsets.upload(h_offsets.data(), h_offsets.size(), s);
     indices.upload(h_indices.data(), h_indices.size(), s);
   }
-  layer_view<L> view(std::size_t replica, std::uint32_t n_steps, std::uint32_t size) const {
+  layer_view<layer_desc_t<L>> view(std::size_t replica, std::uint32_t n_steps, std::uint32_t size) const {
     return {offsets.data() + replica * (std::size_t(n_steps) + 1), indices.data(), size};
   }
 };
@@ -172,7 +177,7 @@ struct layer_buffers<L, false> {
     }
   }
   template <class State>
-  layer_view<L> view(const State& pop, std::size_t replica, std::size_t replicas) {
+  layer_view<layer_desc_t<L>> view(const State& pop, std::size_t replica, std::size_t replicas) {
     const std::size_t n = pop.size;
     return {neuron.data() + replica * neuron_t::n_fields * n,
             synapse.data() + replica * synapse_t::n_fields * n,

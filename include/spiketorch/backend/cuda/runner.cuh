@@ -25,8 +25,8 @@
 // with a static_assert naming the topology).
 #pragma once
 
-#if !defined(__CUDACC__)
-#error "spiketorch/backend/cuda/runner.cuh contains device code: compile it with nvcc"
+#if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
+#error "spiketorch/backend/cuda/runner.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
 
 #include <cstdint>
@@ -198,8 +198,8 @@ struct runner<cuda> {
       m->views.reserve(n_samples);
       m->views.upload(m->h_views.data(), n_samples, s);
       if (steps > 0) {
-        cuda_detail::presentation_kernel<traits>
-            <<<static_cast<unsigned>(n_samples), threads, 0, s>>>(m->views.data(), steps);
+        cuda_detail::launch_presentation(m->views.data(), static_cast<unsigned>(n_samples), threads,
+                                         steps, s);
         cuda_detail::check_with(cudaGetLastError(), "launch of the presentation kernel (",
                                 n_samples, " samples x ", threads, " threads)");
         m->strm.synchronize("the presentation kernel of an evaluation batch");
@@ -281,8 +281,8 @@ struct runner<cuda> {
       lead.views.upload(lead.h_views.data(), nets.size(), s);
       if (steps > 0) {
         const unsigned threads = cuda_detail::block_threads(largest);
-        cuda_detail::presentation_kernel<traits>
-            <<<static_cast<unsigned>(nets.size()), threads, 0, s>>>(lead.views.data(), steps);
+        cuda_detail::launch_presentation(lead.views.data(), static_cast<unsigned>(nets.size()),
+                                         threads, steps, s);
         cuda_detail::check_with(cudaGetLastError(), "launch of the presentation kernel (",
                                 nets.size(), " block(s) x ", threads, " threads, ", steps,
                                 " steps)");

@@ -1,0 +1,260 @@
+// Host emulation of the subset of CUDA that backend::cuda uses, so its kernels, runner and
+// transfers can be compiled by a plain C++ compiler and tested on machines without a GPU.
+// Enabled by defining SPIKETORCH_CUDA_EMULATION before including any backend/cuda header (the
+// tests in tests/cuda/ build one program this way and one with nvcc).
+//
+// What is emulated, and how faithfully:
+//   - memory: "device" allocations are host allocations; cudaMemcpy/Memset copy at once;
+//     streams exist but everything is synchronous;
+//   - a kernel launch runs its blocks one after another; the threads of a block are coroutines
+//     (ucontext) on the calling thread, switched at every __syncthreads() and __ballot_sync().
+//     Between two barriers the threads run one at a time in an order that is reshuffled at every
+//     barrier (fixed seed), so code whose result depends on the interleaving of threads between
+//     barriers (a data race on the GPU) tends to produce results that differ from the CPU's;
+//   - __ballot_sync is only supported when every thread of the block calls it together (as in
+//     block_compact); __shared__ variables are function-local statics (one block at a time).
+// It does not model the GPU's memory model, warp scheduling, timing or resource limits: a test
+// that passes here shows that the kernels compute the right thing given barrier semantics, not
+// that they are free of every GPU-specific fault.
+#pragma once
+
+#include <ucontext.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+// ---- language extensions -------------------------------------------------------------------------
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __restrict__ __restrict
+#define __shared__ static
+
+namespace spiketorch::backend::emulation {
+
+struct dim3 {
+  unsigned x = 1, y = 1, z = 1;
+};
+
+struct block_scheduler;
+inline block_scheduler*& current_scheduler() {
+  static block_scheduler* s = nullptr;
+  return s;
+}
+
+}  // namespace spiketorch::backend::emulation
+
+inline spiketorch::backend::emulation::dim3 threadIdx, blockIdx, blockDim, gridDim;
+
+// ---- runtime API ----------------------------------------------------------------------------------
+enum cudaError_t {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorNoDevice = 100,
+};
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+};
+struct CUstream_st {};
+using cudaStream_t = CUstream_st*;
+inline constexpr unsigned cudaStreamNonBlocking = 1;
+
+namespace spiketorch::backend::emulation {
+inline cudaError_t& last_error() {
+  static cudaError_t e = cudaSuccess;
+  return e;
+}
+inline cudaError_t record(cudaError_t e) {
+  if (e != cudaSuccess) last_error() = e;
+  return e;
+}
+/// Set to make the next cudaMalloc fail (tests of the error path).
+inline bool& fail_next_malloc() {
+  static bool f = false;
+  return f;
+}
+}  // namespace spiketorch::backend::emulation
+
+inline const char* cudaGetErrorString(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorNoDevice: return "no CUDA-capable device is detected";
+  }
+  return "unknown error";
+}
+inline const char* cudaGetErrorName(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorNoDevice: return "cudaErrorNoDevice";
+  }
+  return "cudaErrorUnknown";
+}
+inline cudaError_t cudaGetLastError() {
+  const cudaError_t e = spiketorch::backend::emulation::last_error();
+  spiketorch::backend::emulation::last_error() = cudaSuccess;
+  return e;
+}
+inline cudaError_t cudaGetDeviceCount(int* n) {
+  *n = 1;
+  return cudaSuccess;
+}
+inline cudaError_t cudaMalloc(void** p, std::size_t bytes) {
+  if (std::exchange(spiketorch::backend::emulation::fail_next_malloc(), false))
+    return spiketorch::backend::emulation::record(cudaErrorMemoryAllocation);
+  // Filled with a NaN pattern so that reading memory nobody wrote shows up in comparisons.
+  *p = std::malloc(bytes ? bytes : 1);
+  if (!*p) return spiketorch::backend::emulation::record(cudaErrorMemoryAllocation);
+  std::memset(*p, 0xff, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaFree(void* p) {
+  std::free(p);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind,
+                                   cudaStream_t) {
+  if (bytes && (!dst || !src)) return spiketorch::backend::emulation::record(cudaErrorInvalidValue);
+  std::memmove(dst, src, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemsetAsync(void* dst, int value, std::size_t bytes, cudaStream_t) {
+  std::memset(dst, value, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
+  *s = new CUstream_st;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamDestroy(cudaStream_t s) {
+  delete s;
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+
+// ---- thread blocks as coroutines -------------------------------------------------------------------
+namespace spiketorch::backend::emulation {
+
+struct block_scheduler {
+  struct thread {
+    ucontext_t ctx{};
+    std::unique_ptr<char[]> stack;
+    bool done = false;
+  };
+  static constexpr std::size_t stack_bytes = 256 * 1024;
+
+  std::vector<thread> threads;
+  std::vector<std::uint32_t> ballot_in;
+  std::vector<std::uint32_t> ballot_out;
+  ucontext_t scheduler_ctx{};
+  unsigned running = 0;
+  std::function<void()> body;
+  std::mt19937 shuffle{12345};
+
+  static void entry() {
+    block_scheduler& s = *current_scheduler();
+    s.body();
+    s.threads[s.running].done = true;
+    swapcontext(&s.threads[s.running].ctx, &s.scheduler_ctx);
+  }
+
+  /// Runs `body` as blockDim.x threads of block blockIdx.x until all have returned.
+  void run(unsigned n_threads, std::function<void()> f) {
+    body = std::move(f);
+    threads.clear();
+    threads.resize(n_threads);
+    ballot_in.assign(n_threads, 0);
+    ballot_out.assign((n_threads + 31) / 32, 0);
+    for (auto& t : threads) {
+      t.stack.reset(new char[stack_bytes]);
+      getcontext(&t.ctx);
+      t.ctx.uc_stack.ss_sp = t.stack.get();
+      t.ctx.uc_stack.ss_size = stack_bytes;
+      t.ctx.uc_link = nullptr;
+      makecontext(&t.ctx, &block_scheduler::entry, 0);
+    }
+    std::vector<unsigned> order(n_threads);
+    std::iota(order.begin(), order.end(), 0u);
+    for (;;) {
+      // One phase: every live thread runs up to its next barrier (or its end).
+      std::shuffle(order.begin(), order.end(), shuffle);
+      std::size_t done = 0, waiting = 0;
+      for (unsigned i : order) {
+        if (threads[i].done) {
+          ++done;
+          continue;
+        }
+        running = i;
+        threadIdx.x = i;
+        swapcontext(&scheduler_ctx, &threads[i].ctx);
+        if (threads[i].done)
+          ++done;
+        else
+          ++waiting;
+      }
+      if (done == n_threads) break;
+      if (done != 0 && waiting != 0)
+        throw std::logic_error(
+            "CUDA emulation: some threads of a block returned while others wait at a barrier "
+            "(divergent __syncthreads)");
+      // All threads are at the same barrier: evaluate ballots before releasing them.
+      std::fill(ballot_out.begin(), ballot_out.end(), 0u);
+      for (unsigned i = 0; i < n_threads; ++i)
+        if (ballot_in[i]) ballot_out[i / 32] |= 1u << (i % 32);
+    }
+  }
+
+  void barrier() { swapcontext(&threads[running].ctx, &scheduler_ctx); }
+};
+
+/// Runs a kernel body for every block of a grid (blocks in order, threads as coroutines).
+template <class F>
+void launch(unsigned blocks, unsigned threads_per_block, F&& kernel_body) {
+  block_scheduler scheduler;
+  block_scheduler* previous = current_scheduler();
+  current_scheduler() = &scheduler;
+  gridDim = {blocks, 1, 1};
+  blockDim = {threads_per_block, 1, 1};
+  try {
+    for (unsigned b = 0; b < blocks; ++b) {
+      blockIdx = {b, 1, 1};
+      scheduler.run(threads_per_block, std::function<void()>(kernel_body));
+    }
+  } catch (...) {
+    current_scheduler() = previous;
+    throw;
+  }
+  current_scheduler() = previous;
+}
+
+}  // namespace spiketorch::backend::emulation
+
+inline void __syncthreads() { spiketorch::backend::emulation::current_scheduler()->barrier(); }
+inline unsigned __ballot_sync(unsigned, bool predicate) {
+  auto& s = *spiketorch::backend::emulation::current_scheduler();
+  s.ballot_in[threadIdx.x] = predicate ? 1u : 0u;
+  s.barrier();  // everyone has voted; the scheduler computed the masks
+  const unsigned mask = s.ballot_out[threadIdx.x / 32];
+  s.barrier();  // everyone has read its mask before the next vote
+  return mask;
+}
+inline int __popc(unsigned x) { return __builtin_popcount(x); }
