@@ -162,6 +162,11 @@ class trace_state {
   }
 
  private:
+  // A device backend's runner mirrors this whole state (histories, active set, step counter) on
+  // the device and writes it back after a run (backend/cuda/runner.cuh).
+  template <class B>
+  friend struct backend::runner;
+
   static constexpr std::uint64_t never = ~std::uint64_t(0);
 
   /// Traces of source i at step s (s <= current step), from its spike history.
