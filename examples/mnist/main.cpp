@@ -142,6 +142,7 @@ int run(const options& o) {
   report["threads"] = o.threads;
   visualisation vis(o.plot, params.n_neurons);
   vis.attach(*model);
+  if (o.mode == "test") vis.network_state(*model, assignment, "(loaded checkpoint)");
 
   // ---- training ------------------------------------------------------------------------------
   double train_s = 0, train_cpu_s = 0;

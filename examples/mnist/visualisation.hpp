@@ -45,10 +45,10 @@ class visualisation {
     model.net().template record_state<"Ae">("v", shown, 1, steps);
   }
 
+  /// Weights, thresholds and labels of the network as it is now.
   template <class Model>
-  void training_update(Model& model, const spiketorch::evaluation::label_assignment& a,
-                       std::uint64_t seen, double all_activity, double proportion,
-                       std::span<const std::uint8_t> last_image) {
+  void network_state(Model& model, const spiketorch::evaluation::label_assignment& a,
+                     const std::string& when) {
     if (!enabled()) return;
     namespace plot = spiketorch::plot;
     const auto& p = model.params();
@@ -56,15 +56,24 @@ class visualisation {
     xt::xtensor<float, 2> weights = xt::adapt(w.data(), w.size(), xt::no_ownership(),
                                               std::vector<std::size_t>{p.n_input, p.n_neurons});
     save("weights", weights);
-    plot::plot_weight_grid(path("weights.png"), weights, 28, 28,
-                           "input to excitatory weights after " + std::to_string(seen) + " examples");
+    plot::plot_weight_grid(path("weights.png"), weights, 28, 28, "input to excitatory weights " + when);
     const auto th = model.theta();
     std::vector<float> theta(th.begin(), th.end());
     save("theta", xt::adapt(theta, std::vector<std::size_t>{theta.size()}));
     plot::plot_bar(path("theta.png"), theta, "adaptive thresholds (theta)", "excitatory neuron", "theta (mV)");
     std::vector<std::int32_t> labels(a.labels.begin(), a.labels.end());
     save("assignments", xt::adapt(labels, std::vector<std::size_t>{labels.size()}));
-    plot::plot_assignments(path("assignments.png"), a.labels, "neuron label assignments");
+    plot::plot_assignments(path("assignments.png"), a.labels, "neuron label assignments " + when);
+  }
+
+  template <class Model>
+  void training_update(Model& model, const spiketorch::evaluation::label_assignment& a,
+                       std::uint64_t seen, double all_activity, double proportion,
+                       std::span<const std::uint8_t> last_image) {
+    if (!enabled()) return;
+    namespace plot = spiketorch::plot;
+    const auto& p = model.params();
+    network_state(model, a, "after " + std::to_string(seen) + " examples");
     if (all_activity >= 0) {
       seen_.push_back(double(seen));
       acc_all_.push_back(100 * all_activity);

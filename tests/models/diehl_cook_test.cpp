@@ -13,11 +13,28 @@
 #include <set>
 #include <unistd.h>
 #include <xtensor/xview.hpp>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xsort.hpp>
 
 #include "spiketorch/datasets/idx.hpp"
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
+#include "spiketorch/io/npy.hpp"
+#include "spiketorch/plot/figures.hpp"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
 
 namespace fs = std::filesystem;
 using namespace spiketorch;
@@ -127,6 +144,56 @@ TEST_CASE("fewer than 5 spikes: the rate is raised by one step per retry") {
   const auto r2 = ok.train(img);
   CHECK(r2.exc_spikes >= 5);
   CHECK_FALSE(r2.capped);
+}
+
+TEST_CASE("figures and .npy data of a trained network") {
+  auto& t = trained_model();
+  const fs::path dir = fs::temp_directory_path() / ("spiketorch_dc_plot_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto w = t.model.input_weights();
+  xt::xtensor<float, 2> weights = xt::adapt(w.data(), w.size(), xt::no_ownership(),
+                                            std::vector<std::size_t>{784, 100});
+  save_npy(dir / "weights.npy", weights);
+  const auto back = load_npy<float>(dir / "weights.npy");
+  REQUIRE(back.dimension() == 2);
+  CHECK(back.shape()[0] == 784);
+  CHECK(back.shape()[1] == 100);
+  CHECK(std::equal(back.begin(), back.end(), w.begin()));
+  CHECK_THROWS_AS(load_npy<double>(dir / "weights.npy"), io_error);  // stored as float32
+
+  const std::string png = (dir / "weights.png").string();
+  plot::plot_weight_grid(png, weights);
+  const auto layout = plot::weight_grid_layout(100);
+  int width = 0, height = 0, channels = 0;
+  unsigned char* pixels = stbi_load(png.c_str(), &width, &height, &channels, 3);
+  REQUIRE(pixels != nullptr);
+  CHECK(width == layout.width);
+  CHECK(height == layout.height);
+  // A trained network's receptive fields differ: pixels of different tiles disagree, and each
+  // tile has structure (bright strokes on a pale ground). A uniform grid scores 0 on both.
+  auto pixel = [&](std::size_t n, int x, int y) {
+    return double(pixels[3 * ((layout.tile_y(n) + y) * width + layout.tile_x(n) + x) + 1]);
+  };
+  double between = 0, within = 0;
+  for (std::size_t n = 1; n < 100; ++n) {
+    double diff = 0, sum = 0, sum2 = 0;
+    for (int y = 0; y < layout.tile_height; ++y)
+      for (int x = 0; x < layout.tile_width; ++x) {
+        diff += std::abs(pixel(n, x, y) - pixel(0, x, y));
+        sum += pixel(n, x, y);
+        sum2 += pixel(n, x, y) * pixel(n, x, y);
+      }
+    const double count = layout.tile_width * layout.tile_height;
+    between += diff / count;
+    within += std::sqrt(std::max(0.0, sum2 / count - (sum / count) * (sum / count)));
+  }
+  stbi_image_free(pixels);
+  between /= 99;
+  within /= 99;
+  INFO("mean |tile - tile 0| " << between << ", mean within-tile standard deviation " << within);
+  CHECK(between > 10.0);
+  CHECK(within > 10.0);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("bad input to the model is rejected with a clear message") {

@@ -137,3 +137,36 @@ TEST_CASE("network: every connection adds one step of latency (X -> A -> B)", "[
   CHECK(first_arrival(vb, 0) == 2);  // B's V moves in step 2
   CHECK(net.total_spikes<"A">() == 1);
 }
+
+namespace {
+template <class Topo>
+using fixed_delay_net =
+    network<layers<input<"X", encoding::poisson>,
+                   population<"E", neurons::integrate_and_fire, synapses::delta_current>>,
+            projections<projection<"X", "E", Topo, learning::none, delays::fixed>>>;
+
+// Every input fires every step into its own target(s) through delay d: V(t) = max(0, t - d)
+// times the number of sources per target.
+template <class Topo>
+void check_every_step_delay(const typename Topo::params& tp, unsigned d, real sources_per_target) {
+  const std::size_t n = 3, n_steps = 100;
+  fixed_delay_net<Topo> net({.dt_ms = 0.5, .seed = 3}, {n, n});
+  setup_probe(net, n, n_steps);
+  net.template connect<"X", "E">({.topology = tp, .weights = {1.0, 1.0}, .delays = {.delay_ms = d * 0.5}});
+  const std::vector<float> every_step(n, 2000.0f);
+  net.run(every_step, n_steps * 0.5);
+  const auto v = net.template state_trace<"E">();
+  for (std::size_t t = 0; t < n_steps; ++t)
+    for (std::size_t j = 0; j < n; ++j) {
+      INFO("step " << t << ", target " << j << ", delay " << d);
+      REQUIRE(v(t, j) == real(t > d ? t - d : 0) * sources_per_target);
+    }
+}
+}  // namespace
+
+TEST_CASE("network delays: the same timing through the non-contiguous topologies", "[network][delays]") {
+  const unsigned d = GENERATE(0u, 4u);
+  SECTION("one_to_one") { check_every_step_delay<topology::one_to_one>({}, d, 1.0f); }
+  SECTION("all_but_self") { check_every_step_delay<topology::all_but_self>({}, d, 2.0f); }
+  SECTION("sparse, full") { check_every_step_delay<topology::sparse>({.probability = 1.0}, d, 3.0f); }
+}

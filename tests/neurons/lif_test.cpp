@@ -206,23 +206,26 @@ TEST_CASE("lif: a large population (the CPU kernel's parallel path) updates ever
   const std::size_t n = 40000;
   single_population<neurons::lif> big(n, p, 0.5);
   for (std::size_t i = 0; i < n; ++i) big.set_drive(real(15.0 + 30.0 * double(i) / n), i);
+  // 60 steps (a parallel region per step is costly on a loaded machine): the strongest drives
+  // fire twice or more, the weakest not at all.
+  const std::uint64_t n_steps = 60;
   std::vector<std::vector<std::uint64_t>> spikes(n);
-  for (std::uint64_t t = 0; t < 200; ++t) {
+  bool ordered = true;
+  for (std::uint64_t t = 0; t < n_steps; ++t) {
     big.step();
-    std::size_t previous = 0;
-    bool first = true;
-    for (index_t i : big.pop.spikes.current) {
-      REQUIRE((first || i > previous));  // spike list in increasing order, no duplicates
-      first = false;
-      previous = i;
-      spikes[i].push_back(t);
+    const auto current = big.pop.spikes.current;
+    for (std::size_t s = 0; s < current.size(); ++s) {
+      ordered = ordered && (s == 0 || current[s] > current[s - 1]);  // increasing, no duplicates
+      spikes[current[s]].push_back(t);
     }
   }
+  CHECK(ordered);
+  CHECK(spikes[n - 1].size() >= 2);
   for (std::size_t i : {std::size_t(0), std::size_t(1), std::size_t(12345), std::size_t(32767),
                         std::size_t(32768), std::size_t(39999)}) {
     single_population<neurons::lif> one(1, p, 0.5);
     one.set_drive(real(15.0 + 30.0 * double(i) / n));
-    const auto expected = one.run_spike_steps(200);
+    const auto expected = one.run_spike_steps(n_steps);
     INFO("neuron " << i);
     CHECK(spikes[i] == expected);
     CHECK(big.v(i) == one.v());

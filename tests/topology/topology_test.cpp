@@ -10,7 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <map>
 #include <tuple>
 #include <vector>
 
@@ -55,20 +55,13 @@ std::vector<triple> check_consistent(const Topo& t) {
   std::sort(c_sorted.begin(), c_sorted.end());
   CHECK(a == c_sorted);
   for (std::size_t n = 0; n < c.size(); ++n) CHECK(std::get<2>(c[n]) == n);
-  std::set<std::pair<index_t, index_t>> pairs;
-  for (const auto& [i, j, k] : a) pairs.emplace(i, j);
-  CHECK(pairs.size() == a.size());
+  std::map<std::pair<index_t, index_t>, std::size_t> index_of;
+  for (const auto& [i, j, k] : a) index_of.emplace(std::pair{i, j}, k);
+  CHECK(index_of.size() == a.size());
   for (index_t i = 0; i < t.n_pre(); ++i)
     for (index_t j = 0; j < t.n_post(); ++j) {
-      const std::size_t k = t.find(i, j);
-      if (pairs.count({i, j})) {
-        const auto it = std::find_if(a.begin(), a.end(), [&](const triple& x) {
-          return std::get<0>(x) == i && std::get<1>(x) == j;
-        });
-        REQUIRE(k == std::get<2>(*it));
-      } else {
-        REQUIRE(k == topology::no_synapse);
-      }
+      const auto it = index_of.find({i, j});
+      REQUIRE(t.find(i, j) == (it == index_of.end() ? topology::no_synapse : it->second));
     }
   return a;
 }

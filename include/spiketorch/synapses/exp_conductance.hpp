@@ -3,8 +3,10 @@
 //   drive = g_exc (E_exc - V) + g_inh (E_inh - V),   dg/dt = -g / tau,   a spike adds its weight to g.
 //
 // Conductances are dimensionless, in units of the leak conductance (the original code divides
-// its nS conductances by nS), so the drive is in mV and the membrane can never be pushed beyond
-// the reversal potentials. Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by
+// its nS conductances by nS), so the drive is in mV and pulls V towards the reversal potentials
+// without crossing them, as long as the total conductance stays below the stability limit of the
+// neuron's integration (about exp(-dt/tau_m) / (1 - exp(-dt/tau_m)): 199 for tau_m = 100 ms and
+// 19 for tau_m = 10 ms at dt = 0.5 ms; Diehl & Cook stay far below it). Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by
 // (1 - dt / tau) (decay_scheme::forward_euler, what Brian 1 applied to these non-linear
 // equations in the original Diehl & Cook code: at dt = 0.5 ms and tau = 1 ms a spike then
 // delivers a charge of w·1 ms instead of w·1.27 ms).

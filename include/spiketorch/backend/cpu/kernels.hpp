@@ -45,9 +45,7 @@ struct kernel<op::update_population, cpu> {
   static void run(State& pop, step_context ctx) {
     const std::size_t n = pop.size;
     const auto& nd = pop.neuron_derived;
-    const auto& sd = pop.synapse_derived;
     real* nbase = pop.neuron_state.data();
-    real* sbase = pop.synapse_state.data();
     if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
       if (Neuron::periodic_due(nd, ctx))
         for (std::size_t i = 0; i < n; ++i) Neuron::periodic(element{nbase + i, n}, nd);

@@ -18,6 +18,7 @@
 // that they are free of every GPU-specific fault.
 #pragma once
 
+#include <setjmp.h>
 #include <ucontext.h>
 
 #include <algorithm>
@@ -155,9 +156,14 @@ inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 namespace spiketorch::backend::emulation {
 
 struct block_scheduler {
+  // Each thread starts on its own stack through makecontext/swapcontext once; afterwards control
+  // moves between a thread and the scheduler with _setjmp/_longjmp, which (unlike swapcontext)
+  // does not save the signal mask with a system call at every switch.
   struct thread {
     ucontext_t ctx{};
+    jmp_buf jb{};
     std::unique_ptr<char[]> stack;
+    bool started = false;
     bool done = false;
   };
   static constexpr std::size_t stack_bytes = 256 * 1024;
@@ -165,6 +171,7 @@ struct block_scheduler {
   std::vector<thread> threads;
   std::vector<std::uint32_t> ballot_in;
   std::vector<std::uint32_t> ballot_out;
+  jmp_buf scheduler_jb{};
   ucontext_t scheduler_ctx{};
   unsigned running = 0;
   std::function<void()> body;
@@ -174,7 +181,21 @@ struct block_scheduler {
     block_scheduler& s = *current_scheduler();
     s.body();
     s.threads[s.running].done = true;
-    swapcontext(&s.threads[s.running].ctx, &s.scheduler_ctx);
+    _longjmp(s.scheduler_jb, 1);
+  }
+
+  void resume(unsigned i) {
+    running = i;
+    threadIdx.x = i;
+    if (_setjmp(scheduler_jb) == 0) {
+      thread& t = threads[i];
+      if (!t.started) {
+        t.started = true;
+        swapcontext(&scheduler_ctx, &t.ctx);  // never returns here: the thread longjmps back
+      } else {
+        _longjmp(t.jb, 1);
+      }
+    }
   }
 
   /// Runs `body` as blockDim.x threads of block blockIdx.x until all have returned.
@@ -203,9 +224,7 @@ struct block_scheduler {
           ++done;
           continue;
         }
-        running = i;
-        threadIdx.x = i;
-        swapcontext(&scheduler_ctx, &threads[i].ctx);
+        resume(i);
         if (threads[i].done)
           ++done;
         else
@@ -223,7 +242,9 @@ struct block_scheduler {
     }
   }
 
-  void barrier() { swapcontext(&threads[running].ctx, &scheduler_ctx); }
+  void barrier() {
+    if (_setjmp(threads[running].jb) == 0) _longjmp(scheduler_jb, 1);
+  }
 };
 
 /// Runs a kernel body for every block of a grid (blocks in order, threads as coroutines).

@@ -194,13 +194,20 @@ struct layer_view<LD, false> {
 
 template <class R, bool = R::is_plastic>
 struct rule_view {};
-/// The learning state of learning/plasticity.hpp (trace_state), on the device.
+/// The learning state of learning/plasticity.hpp (trace_state), on the device, in the same
+/// representation: lazy presynaptic traces (each source's last spikes with the trace values just
+/// after them, read through a table of decay powers), postsynaptic traces and their history,
+/// the recent presynaptic spike lists and the active targets.
 template <class R>
 struct rule_view<R, true> {
+  static constexpr std::size_t power_table_size = 4096;  // as trace_state
+  static constexpr std::uint64_t never = ~std::uint64_t(0);
   typename R::derived d;
-  real* pre;                   // R::n_pre_traces x n_pre, current traces
-  real* post;                  // R::n_post_traces x n_post
-  real* pre_hist;              // [slots][R::n_pre_traces][n_pre]
+  std::uint64_t* hist_step;    // [n_pre][depth], `never` when unused
+  real* hist_value;            // [n_pre][depth][R::n_pre_traces]
+  std::size_t* hist_head;      // [n_pre], newest entry
+  const real* powers;          // [R::n_pre_traces][power_table_size]: decay^k
+  real* post;                  // [R::n_post_traces][n_post]
   real* post_hist;             // [slots][R::n_post_traces][n_post]
   index_t* ring_spikes;        // presynaptic spikes of the last `slots` steps: [slots][n_pre]
   std::uint32_t* ring_counts;  // [slots]
@@ -209,6 +216,37 @@ struct rule_view<R, true> {
   std::uint64_t t0;            // the trace state's step counter at step 0 of the launch
   std::uint64_t window;        // steps after which a silent target's traces are negligible
   std::uint32_t slots;         // max_delay + 1
+  std::uint32_t depth;         // max_delay + 2
+
+  /// Traces of source i at step s (trace_state::pre_at).
+  __device__ void pre_at(index_t i, std::uint64_t s, real* x) const {
+    std::size_t h = hist_head[i];
+    for (std::size_t n = 0; n < depth; ++n) {
+      const std::size_t slot = std::size_t(i) * depth + h;
+      const std::uint64_t step = hist_step[slot];
+      if (step == never) break;
+      if (step <= s) {
+        const std::uint64_t age = s - step;
+        for (std::size_t f = 0; f < R::n_pre_traces; ++f) {
+          const real p = age < power_table_size
+                             ? powers[f * power_table_size + age]
+                             : static_cast<real>(pow(double(d.pre_decay[f]), double(age)));
+          x[f] = hist_value[slot * R::n_pre_traces + f] * p;
+        }
+        return;
+      }
+      h = h == 0 ? depth - 1 : h - 1;
+    }
+    for (std::size_t f = 0; f < R::n_pre_traces; ++f) x[f] = 0;
+  }
+  /// Records a spike of source i at step t with traces x (trace_state::push_pre).
+  __device__ void push_pre(index_t i, std::uint64_t t, const real* x) const {
+    std::size_t& h = hist_head[i];
+    if (hist_step[std::size_t(i) * depth + h] != never) h = h + 1 == depth ? 0 : h + 1;
+    const std::size_t slot = std::size_t(i) * depth + h;
+    hist_step[slot] = t;
+    for (std::size_t f = 0; f < R::n_pre_traces; ++f) hist_value[slot * R::n_pre_traces + f] = x[f];
+  }
 };
 
 template <class PD>
@@ -419,12 +457,12 @@ struct kernel<op::deliver_spikes, cuda> {
 };
 
 /// Stage 4 for one plastic projection: the learning step of learning/plasticity.hpp
-/// (trace_state::step) with the same timing under axonal delays and the same active-target
-/// bookkeeping, each part run by the thread that owns the neuron or synapse it changes:
+/// (trace_state::step) with the same timing under axonal delays, the same lazy presynaptic
+/// traces and the same active-target bookkeeping, each part run by the thread that owns the
+/// neuron or synapse it changes:
 ///   A. targets: retire those silent for longer than the window (their traces drop to zero),
 ///      decay the traces of the others and store them in the history slot of this step;
-///      sources: decay the traces;
-///   B. this step's presynaptic spikes update their traces; the pre traces go to the history;
+///   B. this step's presynaptic spikes update their traces (one thread per spike);
 ///   C. depression of the spikes emitted max_delay steps ago, for active targets, with the post
 ///      traces of each synapse's arrival step; this step's spikes are remembered;
 ///   D. potentiation by this step's postsynaptic spikes with each synapse's delayed pre trace;
@@ -436,16 +474,15 @@ struct kernel<op::apply_learning, cuda> {
                              cuda_detail::spike_span post, std::uint32_t t_local) {
     using R = typename P::rule_type;
     using topo = cuda_detail::device_topology<typename P::topology_type>;
+    constexpr std::size_t n_pre_f = R::n_pre_traces, n_post_f = R::n_post_traces;
     const std::uint32_t tid = threadIdx.x, nt = blockDim.x;
-    const std::uint32_t n_pre = p.n_pre, n_post = p.n_post;
+    const std::uint32_t n_post = p.n_post;
     const auto& r = p.rule;
     const auto& d = r.d;
     const std::uint64_t t = r.t0 + t_local;
     const std::uint32_t slots = r.slots, max_delay = slots - 1;
     const std::uint32_t now = static_cast<std::uint32_t>(t % slots);
-    const std::size_t pre_block = R::n_pre_traces * std::size_t(n_pre);
-    const std::size_t post_block = R::n_post_traces * std::size_t(n_post);
-    real* pre_tr = r.pre;
+    const std::size_t post_block = n_post_f * std::size_t(n_post);
     real* post_tr = r.post;
     real* w = p.w;
     const std::uint8_t* delay = p.delays;
@@ -454,28 +491,29 @@ struct kernel<op::apply_learning, cuda> {
       if (!r.in_active[j]) continue;
       if (t - r.last_post[j] > r.window + slots) {
         r.in_active[j] = 0;
-        for (std::size_t f = 0; f < R::n_post_traces; ++f) post_tr[f * n_post + j] = 0;
+        for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] = 0;
         continue;
       }
-      for (std::size_t f = 0; f < R::n_post_traces; ++f) post_tr[f * n_post + j] *= d.post_decay[f];
+      for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] *= d.post_decay[f];
       if (max_delay > 0)
-        for (std::size_t f = 0; f < R::n_post_traces; ++f)
+        for (std::size_t f = 0; f < n_post_f; ++f)
           r.post_hist[now * post_block + f * n_post + j] = post_tr[f * n_post + j];
     }
-    for (std::size_t x = tid; x < pre_block; x += nt) pre_tr[x] *= d.pre_decay[x / n_pre];
-    __syncthreads();
     // B.
-    for (std::uint32_t s = tid; s < pre.size; s += nt)
-      R::pre_spike(element{pre_tr + pre.data[s], n_pre}, d);
+    for (std::uint32_t s = tid; s < pre.size; s += nt) {
+      const index_t i = pre.data[s];
+      real x[n_pre_f];
+      r.pre_at(i, t, x);
+      R::pre_spike(element{x, 1}, d);
+      r.push_pre(i, t, x);
+    }
     __syncthreads();
-    if (max_delay > 0)
-      for (std::size_t x = tid; x < pre_block; x += nt) r.pre_hist[now * pre_block + x] = pre_tr[x];
     // C.
     const index_t* due = pre.data;
     std::uint32_t n_due = pre.size;
     if (max_delay > 0) {
       const std::uint32_t slot = static_cast<std::uint32_t>((t + 1) % slots);
-      due = r.ring_spikes + std::size_t(slot) * n_pre;
+      due = r.ring_spikes + std::size_t(slot) * p.n_pre;
       n_due = r.ring_counts[slot];
     }
     auto post_at_arrival = [&](std::size_t k) -> real* {
@@ -501,30 +539,27 @@ struct kernel<op::apply_learning, cuda> {
     }
     if (max_delay > 0) {
       for (std::uint32_t s = tid; s < pre.size; s += nt)
-        r.ring_spikes[std::size_t(now) * n_pre + s] = pre.data[s];
+        r.ring_spikes[std::size_t(now) * p.n_pre + s] = pre.data[s];
       if (tid == 0) r.ring_counts[now] = pre.size;
     }
     __syncthreads();
     // D.
-    auto pre_at = [&](std::size_t k) -> real* {
-      if (max_delay == 0) return pre_tr;
-      return r.pre_hist + ((t + slots - delay[k]) % slots) * pre_block;
+    auto potentiate = [&](index_t i, index_t j, std::size_t k) {
+      real x[n_pre_f];
+      r.pre_at(i, t - (max_delay > 0 ? delay[k] : 0), x);
+      w[k] = R::potentiate(w[k], d, element{x, 1}, element{post_tr + j, n_post});
     };
     if constexpr (topo::one_to_one) {
       for (std::uint32_t s = tid; s < post.size; s += nt) {
         const index_t j = post.data[s];
-        w[j] = R::potentiate(w[j], d, element{pre_at(j) + j, n_pre}, element{post_tr + j, n_post});
+        potentiate(j, j, j);
       }
     } else {
-      for (std::uint32_t i = tid; i < n_pre; i += nt) {
+      for (std::uint32_t i = tid; i < p.n_pre; i += nt)
         for (std::uint32_t s = 0; s < post.size; ++s) {
           const index_t j = post.data[s];
-          if (!topo::exists(i, j)) continue;
-          const std::size_t k = topo::index(i, j, n_post);
-          w[k] = R::potentiate(w[k], d, element{pre_at(k) + i, n_pre},
-                               element{post_tr + j, n_post});
+          if (topo::exists(i, j)) potentiate(i, j, topo::index(i, j, n_post));
         }
-      }
     }
     __syncthreads();
     // E.
@@ -534,7 +569,7 @@ struct kernel<op::apply_learning, cuda> {
       r.last_post[j] = t;
       if (!r.in_active[j]) {
         r.in_active[j] = 1;
-        for (std::size_t x = 0; x < std::size_t(slots) * R::n_post_traces; ++x)
+        for (std::size_t x = 0; x < std::size_t(slots) * n_post_f; ++x)
           r.post_hist[x * n_post + j] = 0;
       }
     }

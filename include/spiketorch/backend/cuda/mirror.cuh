@@ -237,9 +237,11 @@ struct projection_state_buffers {
   std::string name = std::string(P::pre.view()) + "->" + std::string(P::post.view());
   device_buffer<real> ring{0, "delay ring " + name};
   std::uint32_t slots = 0, head = 0;
-  device_buffer<real> pre{0, "presynaptic traces " + name};
+  device_buffer<std::uint64_t> hist_step{0, "presynaptic spike history " + name};
+  device_buffer<real> hist_value{0, "presynaptic trace history " + name};
+  device_buffer<std::size_t> hist_head{0, "presynaptic history heads " + name};
+  device_buffer<real> powers{0, "presynaptic decay powers " + name};
   device_buffer<real> post{0, "postsynaptic traces " + name};
-  device_buffer<real> pre_hist{0, "presynaptic trace history " + name};
   device_buffer<real> post_hist{0, "postsynaptic trace history " + name};
   device_buffer<index_t> ring_spikes{0, "recent presynaptic spikes " + name};
   device_buffer<std::uint32_t> ring_counts{0, "recent presynaptic spike counts " + name};
@@ -247,7 +249,8 @@ struct projection_state_buffers {
   device_buffer<std::uint8_t> in_active{0, "active targets " + name};
   std::vector<index_t> h_ring_spikes;  // host staging
   std::vector<std::uint32_t> h_ring_counts;
-  std::uint32_t trace_slots = 1;
+  std::vector<real> h_powers;
+  std::uint32_t trace_slots = 1, trace_depth = 2;
   std::uint64_t t0 = 0, window = 0;
 };
 

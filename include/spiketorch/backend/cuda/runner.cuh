@@ -29,6 +29,8 @@
 #error "spiketorch/backend/cuda/runner.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
 
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -43,6 +45,7 @@
 #include "spiketorch/backend/cuda/error.hpp"
 #include "spiketorch/backend/cuda/kernels.cuh"
 #include "spiketorch/backend/cuda/mirror.cuh"
+#include "spiketorch/learning/plasticity.hpp"
 #include "spiketorch/network/network.hpp"
 
 namespace spiketorch::backend {
@@ -56,15 +59,18 @@ class net_mirror;
 /// handed out by runner<cuda>, a friend of trace_state.
 template <class R>
 struct trace_internals {
-  soa_block& pre;
+  std::vector<std::uint64_t>& hist_step;
+  std::vector<real>& hist_value;
+  std::vector<std::size_t>& hist_head;
+  std::array<std::vector<real>, R::n_pre_traces>& powers;
   soa_block& post;
-  std::vector<real>& pre_hist;
   std::vector<real>& post_hist;
   std::vector<std::vector<index_t>>& spike_ring;
   std::vector<std::uint64_t>& last_post;
   std::vector<std::uint8_t>& in_active;
   std::vector<index_t>& active;
   std::size_t slots;
+  std::size_t depth;
   std::uint64_t window;
   std::uint64_t& t;
 };
@@ -105,8 +111,9 @@ struct runner<cuda> {
   /// The learning state of a plastic projection (runner<cuda> is a friend of trace_state).
   template <class R>
   static cuda_detail::trace_internals<R> internals(learning::trace_state<R>& s) {
-    return {s.pre_,       s.post_,      s.pre_hist_, s.post_hist_, s.spike_ring_, s.last_post_,
-            s.in_active_, s.active_,    s.slots_,    s.window_,    s.t_};
+    return {s.hist_step_, s.hist_value_, s.hist_head_, s.powers_,   s.post_,
+            s.post_hist_, s.spike_ring_, s.last_post_, s.in_active_, s.active_,
+            s.slots_,     s.depth_,      s.window_,    s.t_};
   }
 
   /// One presentation of `net` (network::run has already begun the encoders).
@@ -370,9 +377,13 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
           require(replicas == 1, "backend::cuda: learning needs one replica per network");
           auto in = runner<cuda>::internals(host.rule.state);
           const std::size_t n_pre = host.topo.n_pre();
-          upload_block(dev.pre, in.pre, s);
+          upload_vector(dev.hist_step, in.hist_step, s);
+          upload_vector(dev.hist_value, in.hist_value, s);
+          upload_vector(dev.hist_head, in.hist_head, s);
+          dev.h_powers.clear();
+          for (const auto& table : in.powers) dev.h_powers.insert(dev.h_powers.end(), table.begin(), table.end());
+          upload_vector(dev.powers, dev.h_powers, s);
           upload_block(dev.post, in.post, s);
-          upload_vector(dev.pre_hist, in.pre_hist, s);
           upload_vector(dev.post_hist, in.post_hist, s);
           upload_vector(dev.last_post, in.last_post, s);
           upload_vector(dev.in_active, in.in_active, s);
@@ -386,6 +397,7 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
           upload_vector(dev.ring_spikes, dev.h_ring_spikes, s);
           upload_vector(dev.ring_counts, dev.h_ring_counts, s);
           dev.trace_slots = static_cast<std::uint32_t>(in.slots);
+          dev.trace_depth = static_cast<std::uint32_t>(in.depth);
           dev.t0 = in.t;
           dev.window = in.window;
         }
@@ -432,9 +444,11 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
       if constexpr (proj_t::rule_type::is_plastic) {
         pv.rule.d = host.rule.derived;
         if (learning) {
-          pv.rule.pre = st.pre.data();
+          pv.rule.hist_step = st.hist_step.data();
+          pv.rule.hist_value = st.hist_value.data();
+          pv.rule.hist_head = st.hist_head.data();
+          pv.rule.powers = st.powers.data();
           pv.rule.post = st.post.data();
-          pv.rule.pre_hist = st.pre_hist.data();
           pv.rule.post_hist = st.post_hist.data();
           pv.rule.ring_spikes = st.ring_spikes.data();
           pv.rule.ring_counts = st.ring_counts.data();
@@ -443,6 +457,7 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
           pv.rule.t0 = st.t0;
           pv.rule.window = st.window;
           pv.rule.slots = st.trace_slots;
+          pv.rule.depth = st.trace_depth;
         }  // else the learning stage does not run and touches none of them
       }
     });
@@ -473,9 +488,10 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
       if constexpr (proj_t::rule_type::is_plastic) {
         if (learning) {
           auto in = runner<cuda>::internals(host.rule.state);
-          download_block(st.pre, in.pre, s);
+          st.hist_step.download(in.hist_step.data(), in.hist_step.size(), s);
+          st.hist_value.download(in.hist_value.data(), in.hist_value.size(), s);
+          st.hist_head.download(in.hist_head.data(), in.hist_head.size(), s);
           download_block(st.post, in.post, s);
-          st.pre_hist.download(in.pre_hist.data(), in.pre_hist.size(), s);
           st.post_hist.download(in.post_hist.data(), in.post_hist.size(), s);
           st.last_post.download(in.last_post.data(), in.last_post.size(), s);
           st.in_active.download(in.in_active.data(), in.in_active.size(), s);
