@@ -10,11 +10,11 @@ rows are shown instead of the single runs.
 import json
 import sys
 
-RATE_COUNTERS = ["synaptic_events/s", "neuron_updates/s", "examples/s", "bytes/s", "updates/s",
-                 "trace_updates/s"]
-OTHER_COUNTERS = ["time/step", "spikes/step", "events/step", "pre_spikes/step", "post_spikes/step",
+RATE_COUNTERS = ["synaptic_events/s", "updated/s", "neuron_updates/s", "examples/s", "bytes/s",
+                 "updates/s"]
+OTHER_COUNTERS = ["time/step", "active_targets", "spikes/step", "events/step", "pre_spikes/step", "post_spikes/step",
                   "in_spikes/step", "exc_spikes/step", "inh_spikes/step", "input_spikes/example",
-                  "presentations/example"]
+                  "exc_spikes/example", "presentations/example"]
 
 
 def si(x, unit=""):

@@ -223,6 +223,52 @@ TEST_CASE("cuda backend: synapse kernels give the CPU's conductances and current
   }
 }
 
+TEST_CASE("cuda backend: spike lists of populations larger than a block", "[cuda][neurons]") {
+  // 2500 neurons: several chunks of blockDim.x neurons per compaction group (1024 threads),
+  // and many groups with small blocks (evaluation with 64 and 32 threads per sample).
+  using net_t = drive_net<neurons::lif, synapses::exp_current, cpu>;
+  using gpu_t = drive_net<neurons::lif, synapses::exp_current, cuda>;
+  auto build = [](auto& net) {
+    neurons::lif::params p;
+    p.v_init_mv = -60.0;
+    net.template set_params<"E">(p);
+    net.template connect<"X", "E">({.weights = {0.0, 12.0}});
+    net.template connect<"Y", "E">({.weights = {0.0, 4.0}});
+    net.template record_spikes<"E">(100);
+    std::vector<float> x(40, 300.f), y(20, 100.f);
+    net.template set_input<"X">(x);
+    net.template set_input<"Y">(y);
+  };
+  net_t a({.dt_ms = 0.5, .seed = 9}, {40, 20, 2500});
+  gpu_t b({.dt_ms = 0.5, .seed = 9}, {40, 20, 2500});
+  build(a);
+  build(b);
+  a.run(20.0);
+  b.run(20.0);
+  CHECK(a.total_spikes<"E">() > 1000);
+  require_same(to_vector(a.spike_counts<"E">()), to_vector(b.spike_counts<"E">()), "counts");
+  require_same(flat(a.spike_raster<"E">()), flat(b.spike_raster<"E">()), "raster");
+  require_same(to_vector(a.last_spikes<"E">()), to_vector(b.last_spikes<"E">()), "last spikes");
+  const unsigned threads = GENERATE(32u, 64u, 1024u);
+  xt::xtensor<float, 2> inputs = xt::zeros<float>({std::size_t(2), std::size_t(40)});
+  for (std::size_t i = 0; i < 40; ++i) inputs(0, i) = 300.f, inputs(1, i) = float(10 * i);
+  const auto r = backend::evaluate_batch<"X">(b, inputs, 10.0,
+                                              {.record_spikes = false, .threads_per_sample = threads});
+  const auto counts = r.spike_counts<"E">();
+  for (std::size_t s = 0; s < 2; ++s) {
+    net_t copy = a;
+    copy.set_learning(false);
+    copy.set_presentation_index(a.presentation_index() + s);
+    copy.reset_counts();
+    std::vector<float> row(inputs.data() + s * 40, inputs.data() + (s + 1) * 40);
+    copy.set_input<"X">(row);
+    copy.run(10.0);
+    INFO("sample " << s << ", " << threads << " threads per sample");
+    const auto c = copy.spike_counts<"E">();
+    for (std::size_t j = 0; j < 2500; ++j) REQUIRE(counts(s, j) == c[j]);
+  }
+}
+
 // ---- delays -------------------------------------------------------------------------------------
 
 inline neurons::integrate_and_fire::params counter_neuron() {

@@ -50,7 +50,7 @@ inline constexpr double negligible_trace = 1e-6;
 template <class R>
 class trace_state {
   static constexpr std::size_t n_pre_f = R::n_pre_traces, n_post_f = R::n_post_traces;
-  static constexpr std::size_t power_table_size = 4096;
+  static constexpr std::size_t max_power_table = std::size_t(1) << 16;
 
  public:
   trace_state() = default;
@@ -67,11 +67,17 @@ class trace_state {
     last_post_.assign(n_post, 0);
     in_active_.assign(n_post, 0);
     active_.reserve(n_post);
+    // decay^k up to the age where it drops below 1e-30 (zero for float purposes; beyond the
+    // table only very slow traces need std::pow).
     for (std::size_t f = 0; f < n_pre_f; ++f) {
       pre_decay_[f] = d.pre_decay[f];
-      powers_[f].resize(power_table_size);
-      for (std::size_t k = 0; k < power_table_size; ++k)
-        powers_[f][k] = static_cast<real>(std::pow(double(d.pre_decay[f]), double(k)));
+      const double decay = d.pre_decay[f];
+      std::size_t size = max_power_table;
+      if (decay <= 0) size = 1;
+      else if (decay < 1) size = std::min<std::size_t>(max_power_table, std::size_t(std::ceil(std::log(1e-30) / std::log(decay))) + 1);
+      powers_[f].resize(size);
+      for (std::size_t k = 0; k < size; ++k) powers_[f][k] = static_cast<real>(std::pow(decay, double(k)));
+      power_tail_zero_[f] = decay < 1 && size < max_power_table;
     }
     double slowest = 0;
     for (std::size_t k = 0; k < n_post_f; ++k) slowest = std::max<double>(slowest, d.post_decay[k]);
@@ -152,7 +158,12 @@ class trace_state {
       const element post_j{post + j, n_post_};
       topo.for_each_source(j, [&](index_t i, std::size_t k) {
         real x[n_pre_f];
-        pre_at(i, t_ - (max_delay > 0 ? delay_steps[k] : 0), x);
+        const std::uint64_t dk = max_delay > 0 ? delay_steps[k] : 0;
+        if (dk > t_) {  // the synapse's view starts before the first step: nothing arrived
+          for (std::size_t f = 0; f < n_pre_f; ++f) x[f] = 0;
+        } else {
+          pre_at(i, t_ - dk, x);
+        }
         w[k] = R::potentiate(w[k], d, element{x, 1}, post_j);
       });
       R::post_spike(post_j, d);
@@ -179,8 +190,10 @@ class trace_state {
       if (step <= s) {
         const std::uint64_t age = s - step;
         for (std::size_t f = 0; f < n_pre_f; ++f) {
-          const real p = age < power_table_size
-                             ? powers_[f][age]
+          const auto& table = powers_[f];
+          const real p = age < table.size() ? table[age]
+                         : power_tail_zero_[f]
+                             ? real(0)
                              : static_cast<real>(std::pow(double(pre_decay_[f]), double(age)));
           x[f] = hist_value_[slot * n_pre_f + f] * p;
         }
@@ -226,7 +239,8 @@ class trace_state {
   std::vector<real> hist_value_;                  // [source][depth][trace]: traces after them
   std::vector<std::size_t> hist_head_;            // newest entry per source
   real pre_decay_[n_pre_f]{};
-  std::array<std::vector<real>, n_pre_f> powers_; // decay^k for k < power_table_size
+  std::array<std::vector<real>, n_pre_f> powers_; // decay^k while it exceeds 1e-30
+  bool power_tail_zero_[n_pre_f]{};
   std::vector<real> post_hist_;                   // [slot][trace][target]
   std::vector<std::vector<index_t>> spike_ring_;  // presynaptic spikes of the last slots steps
   std::vector<std::uint64_t> last_post_;

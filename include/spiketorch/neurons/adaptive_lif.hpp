@@ -103,8 +103,13 @@ struct adaptive_lif {
                                       step_context) {
     // Branch-free so the backend's loop over neurons vectorises.
     const real refractory = s[refractory_left];
-    const real v_inf = d.v_rest + in.drive;
-    const real v_new = v_inf + (s[v] - v_inf) * d.decay + in.jump;
+    // Exact leak, then the synaptic conductances implicitly (backward Euler over the step): the
+    // result is a weighted mean of the leaked V and the reversal potentials, so it never crosses
+    // them and stays stable for any conductance. With conductance = 0 (current-based synapses)
+    // this is the exact solution for a drive held constant over the step.
+    const real b = real(1) - d.decay;
+    const real v_leak = d.v_rest + (s[v] - d.v_rest) * d.decay;
+    const real v_new = (v_leak + b * in.drive) / (real(1) + b * in.conductance) + in.jump;
     s[v] = refractory > 0 ? d.v_reset : v_new;
     s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
   }

@@ -27,13 +27,14 @@
 
 namespace spiketorch {
 
-/// What the synapses feed into a neuron in one step.
+/// What the synapses feed into a neuron in one step. The synaptic current (times the membrane
+/// resistance, in mV) is `drive - conductance · V`: current-based kernels set only `drive`;
+/// conductance-based ones set drive = sum g_k E_k and conductance = sum g_k (in units of the leak
+/// conductance), which lets a neuron integrate the conductances implicitly (stable for any g).
 struct synaptic_drive {
-  /// Continuous drive in mV: the synaptic current times the membrane resistance (R·I). It enters
-  /// tau_m dV/dt = (V_rest - V) + drive.
-  real drive = 0;
-  /// Instantaneous jump of V in mV (delta synapses).
-  real jump = 0;
+  real drive = 0;        ///< V-independent part, mV
+  real conductance = 0;  ///< total synaptic conductance / leak conductance
+  real jump = 0;         ///< instantaneous jump of V in mV (delta synapses)
 };
 
 /// Facts about the current step shared by all neurons.

@@ -1,8 +1,9 @@
 // Non-leaky (perfect) integrate-and-fire neuron.
 //
-//   tau_m dV/dt = drive,   V >= V_thresh -> spike, V <- V_reset, clamp for t_ref
+//   tau_m dV/dt = drive - conductance·V,   V >= V_thresh -> spike, V <- V_reset, clamp for t_ref
 //
-// Integrated exactly for piecewise-constant drive: V(t + dt) = V(t) + drive·dt/tau_m + jump.
+// Integrated exactly for piecewise-constant current (V(t + dt) = V(t) + drive·dt/tau_m + jump),
+// with conductances taken implicitly.
 // tau_m only scales the drive so that the same synapse kernels can feed it as the LIF.
 //
 // | parameter     | unit | default | meaning                        |
@@ -58,7 +59,9 @@ struct integrate_and_fire {
   SPIKETORCH_HD static void integrate(element s, const derived& d, synaptic_drive in, step_context) {
     // Branch-free so the backend's loop over neurons vectorises.
     const real refractory = s[refractory_left];
-    const real v_new = s[v] + in.drive * d.dt_over_tau + in.jump;
+    // Implicit in the conductance (stable for any value), exact for current-based drive.
+    const real v_new =
+        (s[v] + in.drive * d.dt_over_tau) / (real(1) + in.conductance * d.dt_over_tau) + in.jump;
     s[v] = refractory > 0 ? d.v_reset : v_new;
     s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
   }

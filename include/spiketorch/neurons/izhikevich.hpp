@@ -4,7 +4,7 @@
 //   du/dt = a (b v - u)
 //   v >= 30 mV -> spike, v <- c, u <- u + d
 //
-// I is the synaptic drive (mV/ms scale as in the paper, where I is given directly); delta-synapse
+// I = drive - conductance·v is the synaptic input (the paper gives I directly); delta-synapse
 // jumps are added to v. Integrated with forward Euler, v in two half steps as in the paper's
 // reference code for numerical stability. Defaults: regular spiking (a=0.02, b=0.2, c=-65, d=8).
 //
@@ -61,7 +61,8 @@ struct izhikevich {
     real vv = s[v] + in.jump;
     const real uu = s[u];
     for (int half = 0; half < 2; ++half)
-      vv += d.half_dt * ((real(0.04) * vv + real(5)) * vv + real(140) - uu + in.drive);
+      vv += d.half_dt * ((real(0.04) * vv + real(5)) * vv + real(140) - uu + in.drive -
+                         in.conductance * vv);
     s[u] = uu + d.dt * d.a * (d.b * vv - uu);
     s[v] = vv;
   }

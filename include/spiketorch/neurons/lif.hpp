@@ -3,13 +3,13 @@
 //   tau_m dV/dt = (V_rest - V) + drive          (drive = R·I from the synapse kernel, in mV)
 //   V >= V_thresh  ->  spike, V <- V_reset, clamp V at V_reset for t_ref
 //
-// Integration ("exact for piecewise-constant drive"): with the drive held over one step,
-//   V(t + dt) = V_inf + (V(t) - V_inf) · exp(-dt / tau_m),   V_inf = V_rest + drive.
-// For current-based synapses this is exact; for conductance-based ones the drive is evaluated at
-// V(t) (its reversal-potential terms make it depend on V), which is first-order accurate like the
-// forward Euler of Brian 1 and stable while the total conductance stays below about
-// 2·tau_m/dt leak units (40 for tau_m = 10 ms at dt = 0.5 ms). Instantaneous jumps (delta
-// synapses) are added after the leak.
+// Integration: the synaptic current is drive - conductance·V (synapses/concepts.hpp). Each step
+// the leak is applied exactly, V_leak = V_rest + (V - V_rest)·exp(-dt/tau_m), then the synaptic
+// term implicitly, V = (V_leak + b·drive) / (1 + b·conductance) with b = 1 - exp(-dt/tau_m).
+// For current-based synapses this is exact for a drive held over the step; for conductances it is
+// first-order accurate like the forward Euler of Brian 1, but unconditionally stable and never
+// beyond the reversal potentials (forward Euler diverges once the conductance exceeds about
+// 2·tau_m/dt, which many simultaneous inhibitory spikes reach). Delta-synapse jumps are added last.
 //
 // Refractoriness: after a spike V is clamped at V_reset for round(t_ref / dt) steps; the neuron
 // integrates again in the step after that, so the shortest inter-spike interval is t_ref + dt.
@@ -80,8 +80,13 @@ struct lif {
                                       step_context) {
     // Branch-free so the backend's loop over neurons vectorises.
     const real refractory = s[refractory_left];
-    const real v_inf = d.v_rest + in.drive;
-    const real v_new = v_inf + (s[v] - v_inf) * d.decay + in.jump;
+    // Exact leak, then the synaptic conductances implicitly (backward Euler over the step): the
+    // result is a weighted mean of the leaked V and the reversal potentials, so it never crosses
+    // them and stays stable for any conductance. With conductance = 0 (current-based synapses)
+    // this is the exact solution for a drive held constant over the step.
+    const real b = real(1) - d.decay;
+    const real v_leak = d.v_rest + (s[v] - d.v_rest) * d.decay;
+    const real v_new = (v_leak + b * in.drive) / (real(1) + b * in.conductance) + in.jump;
     s[v] = refractory > 0 ? d.v_reset : v_new;
     s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
   }

@@ -23,7 +23,7 @@ struct delta_current {
   }
 
   SPIKETORCH_HD static synaptic_drive drive(element s, const derived&, real) {
-    return {0, s[jump_exc] - s[jump_inh]};
+    return {0, 0, s[jump_exc] - s[jump_inh]};
   }
   SPIKETORCH_HD static void decay(element s, const derived&) {
     s[jump_exc] = 0;

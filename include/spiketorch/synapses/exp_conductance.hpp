@@ -1,15 +1,16 @@
 // Exponentially decaying conductance synapses with reversal potentials, as in Diehl & Cook (2015).
 //
-//   drive = g_exc (E_exc - V) + g_inh (E_inh - V),   dg/dt = -g / tau,   a spike adds its weight to g.
+//   current = g_exc (E_exc - V) + g_inh (E_inh - V),   dg/dt = -g / tau,   a spike adds its weight to g.
+// It is handed to the neuron as drive = g_exc E_exc + g_inh E_inh and conductance = g_exc + g_inh,
+// so the neuron integrates it implicitly (neurons/lif.hpp).
 //
 // Conductances are dimensionless, in units of the leak conductance (the original code divides
-// its nS conductances by nS), so the drive is in mV and pulls V towards the reversal potentials
-// without crossing them, as long as the total conductance stays below the stability limit of the
-// neuron's integration (about exp(-dt/tau_m) / (1 - exp(-dt/tau_m)): 199 for tau_m = 100 ms and
-// 19 for tau_m = 10 ms at dt = 0.5 ms; Diehl & Cook stay far below it). Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by
-// (1 - dt / tau) (decay_scheme::forward_euler, what Brian 1 applied to these non-linear
-// equations in the original Diehl & Cook code: at dt = 0.5 ms and tau = 1 ms a spike then
-// delivers a charge of w·1 ms instead of w·1.27 ms).
+// its nS conductances by nS), so the drive is in mV; V is pulled towards the reversal potentials
+// and, with the implicit integration of the neuron models, never crosses them.
+// Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by (1 - dt / tau)
+// (decay_scheme::forward_euler, what Brian 1 applied to these non-linear equations in the
+// original Diehl & Cook code: at dt = 0.5 ms and tau = 1 ms a spike then delivers a charge of
+// w·1 ms instead of w·1.27 ms).
 //
 // | parameter  | unit | default | meaning                                        |
 // |------------|------|---------|------------------------------------------------|
@@ -72,8 +73,8 @@ struct exp_conductance {
             static_cast<real>(p.e_exc_mv), static_cast<real>(p.e_inh_mv)};
   }
 
-  SPIKETORCH_HD static synaptic_drive drive(element s, const derived& d, real v) {
-    return {s[g_exc] * (d.e_exc - v) + s[g_inh] * (d.e_inh - v), 0};
+  SPIKETORCH_HD static synaptic_drive drive(element s, const derived& d, real) {
+    return {s[g_exc] * d.e_exc + s[g_inh] * d.e_inh, s[g_exc] + s[g_inh], 0};
   }
   SPIKETORCH_HD static void decay(element s, const derived& d) {
     s[g_exc] *= d.decay_exc;

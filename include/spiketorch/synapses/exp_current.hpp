@@ -43,7 +43,7 @@ struct exp_current {
   }
 
   SPIKETORCH_HD static synaptic_drive drive(element s, const derived&, real) {
-    return {s[i_exc] - s[i_inh], 0};
+    return {s[i_exc] - s[i_inh], 0, 0};
   }
   SPIKETORCH_HD static void decay(element s, const derived& d) {
     s[i_exc] *= d.decay_exc;

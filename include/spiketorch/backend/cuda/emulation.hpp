@@ -11,8 +11,9 @@
 //     Between two barriers the threads run one at a time in an order that is reshuffled at every
 //     barrier (fixed seed), so code whose result depends on the interleaving of threads between
 //     barriers (a data race on the GPU) tends to produce results that differ from the CPU's;
-//   - __ballot_sync is only supported when every thread of the block calls it together (as in
-//     block_compact); __shared__ variables are function-local statics (one block at a time).
+//   - __ballot_sync, __shfl_sync and __shfl_up_sync are only supported when every thread of the
+//     block calls them together (as the spike-list compaction does); __shared__ variables are
+//     function-local statics (one block at a time).
 // It does not model the GPU's memory model, warp scheduling, timing or resource limits: a test
 // that passes here shows that the kernels compute the right thing given barrier semantics, not
 // that they are free of every GPU-specific fault.
@@ -171,6 +172,7 @@ struct block_scheduler {
   std::vector<thread> threads;
   std::vector<std::uint32_t> ballot_in;
   std::vector<std::uint32_t> ballot_out;
+  std::vector<std::uint64_t> exchange;  // one value per thread, for warp shuffles
   jmp_buf scheduler_jb{};
   ucontext_t scheduler_ctx{};
   unsigned running = 0;
@@ -205,6 +207,7 @@ struct block_scheduler {
     threads.resize(n_threads);
     ballot_in.assign(n_threads, 0);
     ballot_out.assign((n_threads + 31) / 32, 0);
+    exchange.assign(n_threads, 0);
     for (auto& t : threads) {
       t.stack.reset(new char[stack_bytes]);
       getcontext(&t.ctx);
@@ -277,5 +280,33 @@ inline unsigned __ballot_sync(unsigned, bool predicate) {
   const unsigned mask = s.ballot_out[threadIdx.x / 32];
   s.barrier();  // everyone has read its mask before the next vote
   return mask;
+}
+namespace spiketorch::backend::emulation {
+/// A warp shuffle: every thread deposits `value`, then reads the value of lane `src` of its warp.
+/// Like __ballot_sync, only supported when every thread of the block calls it together.
+template <class T>
+T shuffle(T value, unsigned src) {
+  static_assert(sizeof(T) <= sizeof(std::uint64_t));
+  auto& s = *current_scheduler();
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof(T));
+  s.exchange[threadIdx.x] = bits;
+  s.barrier();
+  bits = s.exchange[(threadIdx.x & ~31u) + (src & 31u)];
+  s.barrier();
+  T out;
+  std::memcpy(&out, &bits, sizeof(T));
+  return out;
+}
+}  // namespace spiketorch::backend::emulation
+
+template <class T>
+T __shfl_sync(unsigned, T value, int src_lane) {
+  return spiketorch::backend::emulation::shuffle(value, unsigned(src_lane));
+}
+template <class T>
+T __shfl_up_sync(unsigned, T value, unsigned delta) {
+  const unsigned lane = threadIdx.x & 31u;
+  return spiketorch::backend::emulation::shuffle(value, lane >= delta ? lane - delta : lane);
 }
 inline int __popc(unsigned x) { return __builtin_popcount(x); }

@@ -8,9 +8,18 @@
 // post_spike. There is no second copy of any model or rule here.
 //
 // Execution model: one thread block simulates one copy ("replica") of the network for all steps
-// of a presentation, synchronising with __syncthreads() between the stages of
-// network/schedule.hpp. A launch with B blocks runs B replicas (batch mode): B independent
-// networks, or B samples through one network sharing its (read-only) weights.
+// of a presentation (a persistent kernel: one launch per presentation), synchronising its
+// threads with __syncthreads() between the stages of network/schedule.hpp. A launch with B
+// blocks runs B replicas (batch mode): B independent networks, or B samples through one network
+// sharing its (read-only) weights. Barriers per step:
+//   update   3 per population and group of up to 32 x blockDim.x neurons (spike-list
+//            compaction, compact_group), then 1;
+//   deliver  1 per projection (+1 for one_to_one with delays: scatter, then drain the ring);
+//   learn    4 per plastic projection (pre spikes | depression | potentiation | post traces);
+//   record   1 at the end of the step.
+// Diehl & Cook (N <= 1024 neurons per layer, one chunk) thus takes about 15 barriers per step.
+// Work inside a stage is split by ownership: thread k handles neurons, targets or sources
+// k, k + blockDim.x, ...; spike lists live in global memory (L1/L2-resident at these sizes).
 //
 // Determinism: nothing here depends on thread scheduling.
 //   - Spike lists are built by an order-preserving block compaction (warp ballot + prefix sum over
@@ -19,8 +28,9 @@
 //     presynaptic spike list in order and does every add into j's accumulator itself, so each
 //     float sum happens in the CPU's order (no atomics). Potentiation is owned by the source i.
 //     With -fmad=false (no fused multiply-add contraction) the arithmetic is the CPU's, so CPU and
-//     GPU runs agree to the bit unless a rule calls a transcendental function (e.g. std::pow in
-//     stdp_weight_dependent, where the device libm may differ in the last bit).
+//     GPU runs agree to the bit unless a transcendental function is evaluated on the device:
+//     std::pow in stdp_weight_dependent, and pow(decay, age) for presynaptic traces older than
+//     the trace_state's table of 4096 powers; the device libm may differ there in the last bit.
 #pragma once
 
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
@@ -29,6 +39,7 @@
 
 #include "spiketorch/backend/cuda/runtime.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -327,30 +338,60 @@ struct device_topology<topology::one_to_one> {
   static constexpr bool one_to_one = true;
 };
 
-/// Order-preserving block compaction of one flag per thread: `pos` is the number of set flags of
-/// lower-ranked threads, `total` the number in the block. Needs blockDim.x % 32 == 0 and every
-/// thread of the block to call it. `scratch` is 33 words of shared memory.
-__device__ __forceinline__ void block_compact(bool flag, std::uint32_t& pos, std::uint32_t& total,
-                                              std::uint32_t* scratch) {
+/// Inclusive prefix sum over the 32 lanes of a warp (all lanes must call it).
+__device__ __forceinline__ std::uint32_t warp_inclusive_scan(std::uint32_t x) {
+  const std::uint32_t lane = threadIdx.x & 31u;
+  for (std::uint32_t offset = 1; offset < 32; offset <<= 1) {
+    const std::uint32_t y = __shfl_up_sync(0xffffffffu, x, offset);
+    if (lane >= offset) x += y;
+  }
+  return x;
+}
+
+/// Shared memory of the spike-list compaction: per (chunk, warp) counts, then offsets.
+inline constexpr std::uint32_t compaction_scratch_words = 32 * 32 + 32;
+
+/// Order-preserving compaction of a block's per-neuron spike flags into a spike list, for up to
+/// min(32, warps) chunks of blockDim.x neurons at a time ("group"): neuron i = first + c *
+/// blockDim.x + threadIdx.x of chunk c has bit c of `mask` set when it spiked. Writes the list
+/// (increasing index) at list[base ...] and returns the number written. Three barriers per
+/// group: counts per (chunk, warp) by ballot; offsets within each chunk (warp c scans chunk c);
+/// offsets of the chunks (every warp scans the chunk totals). Every thread of the block must
+/// call it; blockDim.x must be a multiple of 32.
+__device__ __forceinline__ std::uint32_t compact_group(std::uint32_t mask, std::uint32_t chunks,
+                                                       std::uint32_t first, std::uint32_t base,
+                                                       index_t* list, std::uint32_t* scratch) {
   const std::uint32_t lane = threadIdx.x & 31u, warp = threadIdx.x >> 5;
-  const std::uint32_t mask = __ballot_sync(0xffffffffu, flag);
-  const std::uint32_t below = __popc(mask & ((1u << lane) - 1u));
-  if (lane == 0) scratch[warp] = __popc(mask);
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    std::uint32_t sum = 0;
-    const std::uint32_t n_warps = blockDim.x >> 5;
-    for (std::uint32_t w = 0; w < n_warps; ++w) {
-      const std::uint32_t c = scratch[w];
-      scratch[w] = sum;
-      sum += c;
-    }
-    scratch[32] = sum;
+  const std::uint32_t n_warps = blockDim.x >> 5;
+  const std::uint32_t below = (1u << lane) - 1u;
+  std::uint32_t* count = scratch;         // [chunk][warp]
+  std::uint32_t* chunk_total = scratch + 32 * 32;
+  for (std::uint32_t c = 0; c < chunks; ++c) {
+    const std::uint32_t b = __ballot_sync(0xffffffffu, (mask >> c) & 1u);
+    if (lane == 0) count[c * 32 + warp] = __popc(b);
   }
   __syncthreads();
-  pos = scratch[warp] + below;
-  total = scratch[32];
-  __syncthreads();  // scratch is reused by the next call
+  {  // warp c: offsets of the warps within chunk c
+    const bool mine = warp < chunks && lane < n_warps;
+    const std::uint32_t x = mine ? count[warp * 32 + lane] : 0u;
+    const std::uint32_t incl = warp_inclusive_scan(x);
+    if (mine) count[warp * 32 + lane] = incl - x;
+    const std::uint32_t total = __shfl_sync(0xffffffffu, incl, 31);
+    if (warp < chunks && lane == 0) chunk_total[warp] = total;
+  }
+  __syncthreads();
+  const std::uint32_t y = lane < chunks ? chunk_total[lane] : 0u;
+  const std::uint32_t incl = warp_inclusive_scan(y);
+  const std::uint32_t chunk_offset = base + incl - y;  // lane c: where chunk c starts
+  const std::uint32_t group_total = __shfl_sync(0xffffffffu, incl, 31);
+  for (std::uint32_t c = 0; c < chunks; ++c) {
+    const std::uint32_t b = __ballot_sync(0xffffffffu, (mask >> c) & 1u);
+    const std::uint32_t start = __shfl_sync(0xffffffffu, chunk_offset, c);
+    if ((mask >> c) & 1u)
+      list[start + count[c * 32 + warp] + __popc(b & below)] = first + c * blockDim.x + threadIdx.x;
+  }
+  __syncthreads();  // scratch is reused by the next group
+  return group_total;
 }
 
 }  // namespace cuda_detail
@@ -358,7 +399,7 @@ __device__ __forceinline__ void block_compact(bool flag, std::uint32_t& pos, std
 // ---- the per-step operations (block-level) -----------------------------------------------------
 
 /// Stage 2 of a step for one population: drive, integrate, decay, threshold, reset; then the
-/// spike list in increasing index order. (The CPU resets in a second pass over the fired flags;
+/// spike list in increasing index order (compact_group). (The CPU resets in a second pass over the fired flags;
 /// a reset touches only its own neuron, so resetting right after the threshold is the same.)
 template <>
 struct kernel<op::update_population, cuda> {
@@ -370,11 +411,16 @@ struct kernel<op::update_population, cuda> {
     const auto& sd = v.sd;
     bool periodic = false;
     if constexpr (neurons::HasPeriodicUpdate<Neuron>) periodic = Neuron::periodic_due(nd, ctx);
+    const std::uint32_t group_chunks = std::min<std::uint32_t>(32, blockDim.x >> 5);
+    const std::uint32_t group_size = group_chunks * blockDim.x;
     std::uint32_t base = 0;
-    for (std::uint32_t chunk = 0; chunk < n; chunk += blockDim.x) {
-      const std::uint32_t i = chunk + threadIdx.x;
-      bool fired = false;
-      if (i < n) {
+    for (std::uint32_t first = 0; first < n; first += group_size) {
+      const std::uint32_t chunks =
+          std::min<std::uint32_t>(group_chunks, (n - first + blockDim.x - 1) / blockDim.x);
+      std::uint32_t mask = 0;
+      for (std::uint32_t c = 0; c < chunks; ++c) {
+        const std::uint32_t i = first + c * blockDim.x + threadIdx.x;
+        if (i >= n) continue;
         const element ns{v.neuron_state + i, n};
         const element ss{v.synapse_state + i, n};
         if constexpr (neurons::HasPeriodicUpdate<Neuron>)
@@ -382,14 +428,14 @@ struct kernel<op::update_population, cuda> {
         const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
         Neuron::integrate(ns, nd, in, ctx);
         Synapse::decay(ss, sd);
-        fired = Neuron::spiked(ns, nd);
-        if (fired) Neuron::reset(ns, nd, ctx);
+        const bool fired = Neuron::spiked(ns, nd);
+        if (fired) {
+          Neuron::reset(ns, nd, ctx);
+          mask |= 1u << c;
+        }
         if (v.raster) v.raster[std::size_t(t) * v.raster_stride + i] = fired ? 1 : 0;
       }
-      std::uint32_t pos, total;
-      cuda_detail::block_compact(fired, pos, total, scratch);
-      if (fired) v.spikes[base + pos] = i;
-      base += total;
+      base += cuda_detail::compact_group(mask, chunks, first, base, v.spikes, scratch);
     }
     if (threadIdx.x == 0) *v.n_spikes = base;
   }
@@ -599,7 +645,7 @@ __device__ void record_population(const View& v, std::uint32_t t) {
 template <class Desc>
 __global__ void __launch_bounds__(1024)
     presentation_kernel(const net_view<Desc>* __restrict__ views, std::uint32_t n_steps) {
-  __shared__ std::uint32_t scratch[33];
+  __shared__ std::uint32_t scratch[compaction_scratch_words];
   const net_view<Desc>& v = views[blockIdx.x];
   for (std::uint32_t t = 0; t < n_steps; ++t) {
     const step_context ctx{v.step0 + t, v.learning != 0};

@@ -3,22 +3,30 @@
 // The host copy of a network is always the authoritative one: after every run the device results
 // are back in the network object, so everything the API offers (state(), weights(), normalize(),
 // set_weights(), reset_state(), checkpoints) keeps working unchanged, and a mirror is only a
-// cache that can be dropped at any time (mirrors are evicted least-recently-used, 16 at most,
-// or released with backend::cuda_release(net)).
+// cache that can be dropped at any time: mirrors are kept per network object (by address) and
+// evicted least-recently-used beyond 16 (or beyond the size of the largest run_batch), or
+// released with backend::cuda_release(net). If a CUDA call fails during a run, the mirrors of
+// that run are dropped and the exception propagates; the network's host state may then be
+// partly updated (the state downloads may have been under way) and should be reset or
+// reloaded from a checkpoint.
 //
 // What is copied when, per run (one presentation):
 //   before   neuron and synapse state, delay rings (O(neurons x max delay)): always;
-//            traces of plastic projections: when learning;
+//            the learning state of plastic projections (learning/plasticity.hpp: presynaptic
+//            spike histories, postsynaptic traces and their history, recent spikes, active
+//            targets; O((inputs + targets) x max delay)): when learning;
 //            weights and delays (O(synapses)): only when the host copy differs from what the
 //            device holds (a memcmp against a host shadow of the last synchronised contents,
 //            about 1/10 of the cost of the copy), e.g. after normalize() or set_weights();
 //            the input layers' spike schedules of this presentation (CSR, O(input spikes)).
 //   after    neuron and synapse state, delay rings, spike counts, the last step's spikes:
-//            always; weights and traces: when learning and the rule is plastic; spike rasters
-//            and state traces: when a recorder is attached to the layer.
+//            always; weights and the learning state: when learning and the rule is plastic;
+//            spike rasters and state traces: when a recorder is attached to the layer.
 // For Diehl & Cook at N = 400 that is ~40 kB each way per presentation without learning, plus
-// 1.25 MB of weights each way when training (normalisation rewrites them on the host before
-// every example).
+// ~0.3 MB of learning state and 1.25 MB of weights each way when training (normalisation
+// rewrites the weights on the host before every example); at N = 6400, 20 MB of weights each
+// way, which costs milliseconds per presentation (moving normalisation to the device and
+// downloading weights lazily would remove it; neither is implemented).
 #pragma once
 
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
@@ -281,7 +289,7 @@ class mirror_registry {
       entries_.erase(it);  // another network type now lives at this address
       break;
     }
-    if (entries_.size() >= capacity) entries_.erase(entries_.begin());
+    if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
     auto m = std::make_shared<M>();
     entries_.push_back({key, &typeid(M), m});
     return m;
@@ -290,11 +298,16 @@ class mirror_registry {
     std::lock_guard<std::mutex> lock(mutex_);
     std::erase_if(entries_, [&](const entry& e) { return e.key == key; });
   }
+  /// Keeps at least n copies (a batch of n networks must not evict its own members).
+  void ensure_capacity(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    capacity_ = std::max(capacity_, n);
+  }
   void release_all() {
     std::lock_guard<std::mutex> lock(mutex_);
     entries_.clear();
   }
-  static constexpr std::size_t capacity = 16;
+  static constexpr std::size_t default_capacity = 16;
 
  private:
   struct entry {
@@ -304,6 +317,7 @@ class mirror_registry {
   };
   std::mutex mutex_;
   std::vector<entry> entries_;
+  std::size_t capacity_ = default_capacity;
 };
 
 }  // namespace spiketorch::backend::cuda_detail

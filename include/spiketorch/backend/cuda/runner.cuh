@@ -18,7 +18,9 @@
 // Reproducibility: input spikes are drawn on the host by the layer's encoder from the same
 // counter-based streams as on the CPU and uploaded per presentation, and the kernels reproduce
 // the CPU's order of floating-point operations (see kernels.cuh), so a run gives the same spikes
-// on both backends. Compile with -fmad=false for bitwise agreement (the test build does).
+// on both backends. For bitwise agreement compile without fused multiply-add contraction:
+// -fmad=false for the device and -ffp-contract=off for the host (g++ contracts a*b+c in C++
+// modes when the target has FMA, e.g. with -march=native); cuda/meson.build does both.
 //
 // Compile-time support: every NeuronModel, SynapseKernel, PlasticRule and Encoder (they are used
 // through their concepts); topologies dense, one_to_one and all_but_self (others stop compilation
@@ -162,7 +164,8 @@ struct runner<cuda> {
     cuda_detail::require_device();
     net.check_connected();
     require(n_samples > 0, "evaluate_batch: at least one sample is needed");
-    require(n_samples <= 65535u * 1024u, "evaluate_batch: too many samples in one batch");
+    require(n_samples <= 0x7fffffffu, "evaluate_batch: too many samples in one batch (", n_samples,
+            ")");
     require(n_steps < std::numeric_limits<std::uint32_t>::max(),
             "evaluate_batch: too many steps in one presentation (", n_steps, ")");
     require(threads >= 32 && threads <= 1024 && threads % 32 == 0,
@@ -253,10 +256,11 @@ struct runner<cuda> {
     cuda_detail::require_device();
     require(n_steps < std::numeric_limits<std::uint32_t>::max(),
             "backend::cuda: too many steps in one run (", n_steps, ")");
-    require(nets.size() <= 65535u * 1024u, "backend::cuda: too many networks in one batch");
+    require(nets.size() <= 0x7fffffffu, "backend::cuda: too many networks in one batch");
     const auto steps = static_cast<std::uint32_t>(n_steps);
     std::vector<std::shared_ptr<mirror_t>> ms;
     ms.reserve(nets.size());
+    cuda_detail::mirror_registry::instance().ensure_capacity(nets.size());
     for (Net* net : nets) ms.push_back(cuda_detail::mirror_registry::instance().get<mirror_t>(net));
     try {
       cudaStream_t s = ms[0]->strm.get();

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The one script to run on a machine with an NVIDIA GPU: configures a build with -Dcuda=enabled,
+# builds the CUDA targets, runs the CUDA backend tests on the GPU (and on the host emulation),
+# checks the kernels with compute-sanitizer when it is installed, and runs the GPU benchmark.
+#
+#   tools/gpu_check.sh                      # everything, default benchmark sizes
+#   BUILD=build-gpu SANITIZE=0 tools/gpu_check.sh --train6400 1 --batch 2000
+#
+# Arguments are passed to bench_cuda (--train400 K, --train6400 K, --batch B, --cpu-eval E,
+# --threads T). Exit status: 0 when the tests passed, 1 when a test failed, 77 when no GPU.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build-gpu}
+SANITIZE=${SANITIZE:-1}
+JOBS=${JOBS:-$(nproc)}
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "device"
+if command -v nvidia-smi >/dev/null 2>&1; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv || true
+else
+  echo "nvidia-smi not found"
+fi
+
+step "configure ($BUILD)"
+if [ -f "$BUILD/build.ninja" ]; then
+  meson configure "$BUILD" -Dcuda=enabled -Dtests=enabled || exit 1
+else
+  meson setup "$BUILD" -Dcuda=enabled -Dtests=enabled -Dbenchmarks=disabled -Dexamples=false \
+    || exit 1
+fi
+
+step "build (CUDA targets only)"
+time ninja -C "$BUILD" -j "$JOBS" cuda/cuda_test cuda/cuda_emulation_test cuda/bench_cuda || exit 1
+
+status=0
+step "CUDA backend tests on the GPU"
+"$BUILD/cuda/cuda_test" --durations yes
+rc=$?
+if [ $rc -eq 77 ]; then
+  echo "cuda_test: skipped (no usable CUDA device)"
+  exit 77
+elif [ $rc -ne 0 ]; then
+  echo "cuda_test: FAILED ($rc)"
+  status=1
+fi
+
+step "the same tests on the host emulation"
+"$BUILD/cuda/cuda_emulation_test" || status=1
+
+if [ "$SANITIZE" != 0 ]; then
+  sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
+  if [ -n "$sanitizer" ]; then
+    # The fast tests only (the sanitizers slow kernels down 10-100x).
+    for tool in memcheck racecheck synccheck; do
+      step "compute-sanitizer --tool $tool"
+      "$sanitizer" --tool "$tool" --error-exitcode 3 "$BUILD/cuda/cuda_test" \
+        "[delays],[stdp],[batch],[neurons]" || { echo "$tool: FAILED"; status=1; }
+    done
+  else
+    echo "compute-sanitizer not found: skipping memcheck/racecheck/synccheck"
+  fi
+fi
+
+step "benchmark: Diehl & Cook on the GPU and the CPU"
+"$BUILD/cuda/bench_cuda" "$@" || status=1
+
+step "summary"
+if [ $status -eq 0 ]; then echo "all CUDA checks passed"; else echo "some CUDA checks FAILED"; fi
+exit $status
