@@ -23,7 +23,7 @@ struct constant_drive {
   };
   struct derived {};
   static derived derive(const params&, double) { return {}; }
-  static synaptic_drive drive(element s, const derived&, real) { return {s[drive_mv], s[jump_mv]}; }
+  static synaptic_drive drive(element s, const derived&, real) { return {s[drive_mv], 0, s[jump_mv]}; }
   static void decay(element s, const derived&) { s[jump_mv] = 0; }
 };
 static_assert(synapses::SynapseKernel<constant_drive>);
