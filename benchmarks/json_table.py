@@ -76,10 +76,20 @@ def main(paths):
     if not paths:
         print(__doc__, file=sys.stderr)
         return 2
-    print("Context: " + context(paths[0]))
+    readable = []
     for p in paths:
+        try:
+            with open(p) as f:
+                json.load(f)
+            readable.append(p)
+        except (OSError, ValueError) as e:  # e.g. a run that was interrupted
+            print(f"json_table.py: skipping {p}: {e}", file=sys.stderr)
+    if not readable:
+        return 1
+    print("Context: " + context(readable[0]))
+    for p in readable:
         print(table(p))
-    return 0
+    return 0 if len(readable) == len(paths) else 1
 
 
 if __name__ == "__main__":

@@ -103,13 +103,14 @@ struct adaptive_lif {
                                       step_context) {
     // Branch-free so the backend's loop over neurons vectorises.
     const real refractory = s[refractory_left];
-    // Exact leak, then the synaptic conductances implicitly (backward Euler over the step): the
-    // result is a weighted mean of the leaked V and the reversal potentials, so it never crosses
-    // them and stays stable for any conductance. With conductance = 0 (current-based synapses)
-    // this is the exact solution for a drive held constant over the step.
+    // Exact leak plus an explicit synaptic step (as Brian's Euler), limited so that V never
+    // steps past the conductance-weighted reversal potential: stable for any conductance, and
+    // identical to the unlimited step whenever (1 - exp(-dt/tau_m))·conductance <= 1.
     const real b = real(1) - d.decay;
     const real v_leak = d.v_rest + (s[v] - d.v_rest) * d.decay;
-    const real v_new = (v_leak + b * in.drive) / (real(1) + b * in.conductance) + in.jump;
+    const real bg = b * in.conductance;
+    const real limit = bg > real(1) ? real(1) / bg : real(1);
+    const real v_new = v_leak + b * (in.drive - in.conductance * s[v]) * limit + in.jump;
     s[v] = refractory > 0 ? d.v_reset : v_new;
     s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
   }

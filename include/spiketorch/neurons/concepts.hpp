@@ -30,7 +30,7 @@ namespace spiketorch {
 /// What the synapses feed into a neuron in one step. The synaptic current (times the membrane
 /// resistance, in mV) is `drive - conductance · V`: current-based kernels set only `drive`;
 /// conductance-based ones set drive = sum g_k E_k and conductance = sum g_k (in units of the leak
-/// conductance), which lets a neuron integrate the conductances implicitly (stable for any g).
+/// conductance), which lets a neuron keep V between the reversal potentials for any g.
 struct synaptic_drive {
   real drive = 0;        ///< V-independent part, mV
   real conductance = 0;  ///< total synaptic conductance / leak conductance

@@ -4,12 +4,14 @@
 //   V >= V_thresh  ->  spike, V <- V_reset, clamp V at V_reset for t_ref
 //
 // Integration: the synaptic current is drive - conductance·V (synapses/concepts.hpp). Each step
-// the leak is applied exactly, V_leak = V_rest + (V - V_rest)·exp(-dt/tau_m), then the synaptic
-// term implicitly, V = (V_leak + b·drive) / (1 + b·conductance) with b = 1 - exp(-dt/tau_m).
-// For current-based synapses this is exact for a drive held over the step; for conductances it is
-// first-order accurate like the forward Euler of Brian 1, but unconditionally stable and never
-// beyond the reversal potentials (forward Euler diverges once the conductance exceeds about
-// 2·tau_m/dt, which many simultaneous inhibitory spikes reach). Delta-synapse jumps are added last.
+//   V <- V_rest + (V - V_rest)·a + b·(drive - conductance·V)·limit + jump,
+//   a = exp(-dt/tau_m), b = 1 - a, limit = min(1, 1 / (b·conductance)).
+// For current-based synapses (conductance = 0) this is the exact solution for a drive held over
+// the step. For conductances it is the explicit (Euler-like) step of Brian 1, which the
+// Diehl & Cook results depend on (e.g. one excitatory spike, g = 10.4, makes an inhibitory
+// neuron fire in the very next step); `limit` only acts when b·conductance > 1, where the plain
+// explicit step would jump past the reversal potential and diverge (many inhibitory spikes in the
+// same step): V then moves to the conductance-weighted reversal potential instead.
 //
 // Refractoriness: after a spike V is clamped at V_reset for round(t_ref / dt) steps; the neuron
 // integrates again in the step after that, so the shortest inter-spike interval is t_ref + dt.
@@ -80,13 +82,14 @@ struct lif {
                                       step_context) {
     // Branch-free so the backend's loop over neurons vectorises.
     const real refractory = s[refractory_left];
-    // Exact leak, then the synaptic conductances implicitly (backward Euler over the step): the
-    // result is a weighted mean of the leaked V and the reversal potentials, so it never crosses
-    // them and stays stable for any conductance. With conductance = 0 (current-based synapses)
-    // this is the exact solution for a drive held constant over the step.
+    // Exact leak plus an explicit synaptic step (as Brian's Euler), limited so that V never
+    // steps past the conductance-weighted reversal potential: stable for any conductance, and
+    // identical to the unlimited step whenever (1 - exp(-dt/tau_m))·conductance <= 1.
     const real b = real(1) - d.decay;
     const real v_leak = d.v_rest + (s[v] - d.v_rest) * d.decay;
-    const real v_new = (v_leak + b * in.drive) / (real(1) + b * in.conductance) + in.jump;
+    const real bg = b * in.conductance;
+    const real limit = bg > real(1) ? real(1) / bg : real(1);
+    const real v_new = v_leak + b * (in.drive - in.conductance * s[v]) * limit + in.jump;
     s[v] = refractory > 0 ? d.v_reset : v_new;
     s[refractory_left] = refractory > 0 ? refractory - 1 : real(0);
   }

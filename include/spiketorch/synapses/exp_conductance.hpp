@@ -2,11 +2,11 @@
 //
 //   current = g_exc (E_exc - V) + g_inh (E_inh - V),   dg/dt = -g / tau,   a spike adds its weight to g.
 // It is handed to the neuron as drive = g_exc E_exc + g_inh E_inh and conductance = g_exc + g_inh,
-// so the neuron integrates it implicitly (neurons/lif.hpp).
+// and the neuron limits its step so V never passes the reversal potentials (neurons/lif.hpp).
 //
 // Conductances are dimensionless, in units of the leak conductance (the original code divides
 // its nS conductances by nS), so the drive is in mV; V is pulled towards the reversal potentials
-// and, with the implicit integration of the neuron models, never crosses them.
+// and never crosses them.
 // Each step they decay by exp(-dt / tau) (decay_scheme::exact) or by (1 - dt / tau)
 // (decay_scheme::forward_euler, what Brian 1 applied to these non-linear equations in the
 // original Diehl & Cook code: at dt = 0.5 ms and tau = 1 ms a spike then delivers a charge of

@@ -30,7 +30,8 @@
 //     With -fmad=false (no fused multiply-add contraction) the arithmetic is the CPU's, so CPU and
 //     GPU runs agree to the bit unless a transcendental function is evaluated on the device:
 //     std::pow in stdp_weight_dependent, and pow(decay, age) for presynaptic traces older than
-//     the trace_state's table of 4096 powers; the device libm may differ there in the last bit.
+//     the trace_state's table of powers (only for very slow traces); the device libm may
+//     differ there in the last bit.
 #pragma once
 
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
@@ -211,13 +212,15 @@ struct rule_view {};
 /// the recent presynaptic spike lists and the active targets.
 template <class R>
 struct rule_view<R, true> {
-  static constexpr std::size_t power_table_size = 4096;  // as trace_state
   static constexpr std::uint64_t never = ~std::uint64_t(0);
   typename R::derived d;
   std::uint64_t* hist_step;    // [n_pre][depth], `never` when unused
   real* hist_value;            // [n_pre][depth][R::n_pre_traces]
   std::size_t* hist_head;      // [n_pre], newest entry
-  const real* powers;          // [R::n_pre_traces][power_table_size]: decay^k
+  const real* powers;          // decay^k of trace f at powers[power_offset[f] + k]
+  std::uint32_t power_offset[R::n_pre_traces];
+  std::uint32_t power_size[R::n_pre_traces];
+  bool power_tail_zero[R::n_pre_traces];  // beyond the table the power is 0 (else pow())
   real* post;                  // [R::n_post_traces][n_post]
   real* post_hist;             // [slots][R::n_post_traces][n_post]
   index_t* ring_spikes;        // presynaptic spikes of the last `slots` steps: [slots][n_pre]
@@ -239,8 +242,9 @@ struct rule_view<R, true> {
       if (step <= s) {
         const std::uint64_t age = s - step;
         for (std::size_t f = 0; f < R::n_pre_traces; ++f) {
-          const real p = age < power_table_size
-                             ? powers[f * power_table_size + age]
+          const real p = age < power_size[f] ? powers[power_offset[f] + age]
+                         : power_tail_zero[f]
+                             ? real(0)
                              : static_cast<real>(pow(double(d.pre_decay[f]), double(age)));
           x[f] = hist_value[slot * R::n_pre_traces + f] * p;
         }
@@ -592,7 +596,12 @@ struct kernel<op::apply_learning, cuda> {
     // D.
     auto potentiate = [&](index_t i, index_t j, std::size_t k) {
       real x[n_pre_f];
-      r.pre_at(i, t - (max_delay > 0 ? delay[k] : 0), x);
+      const std::uint64_t dk = max_delay > 0 ? delay[k] : 0;
+      if (dk > t) {  // the synapse's view starts before the first step: nothing arrived
+        for (std::size_t f = 0; f < n_pre_f; ++f) x[f] = 0;
+      } else {
+        r.pre_at(i, t - dk, x);
+      }
       w[k] = R::potentiate(w[k], d, element{x, 1}, element{post_tr + j, n_post});
     };
     if constexpr (topo::one_to_one) {

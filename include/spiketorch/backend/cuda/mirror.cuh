@@ -248,7 +248,7 @@ struct projection_state_buffers {
   device_buffer<std::uint64_t> hist_step{0, "presynaptic spike history " + name};
   device_buffer<real> hist_value{0, "presynaptic trace history " + name};
   device_buffer<std::size_t> hist_head{0, "presynaptic history heads " + name};
-  device_buffer<real> powers{0, "presynaptic decay powers " + name};
+  synced_array<real> powers{device_buffer<real>(0, "presynaptic decay powers " + name)};
   device_buffer<real> post{0, "postsynaptic traces " + name};
   device_buffer<real> post_hist{0, "postsynaptic trace history " + name};
   device_buffer<index_t> ring_spikes{0, "recent presynaptic spikes " + name};
@@ -258,6 +258,8 @@ struct projection_state_buffers {
   std::vector<index_t> h_ring_spikes;  // host staging
   std::vector<std::uint32_t> h_ring_counts;
   std::vector<real> h_powers;
+  std::vector<std::uint32_t> power_offset, power_size;
+  std::vector<bool> power_tail_zero;
   std::uint32_t trace_slots = 1, trace_depth = 2;
   std::uint64_t t0 = 0, window = 0;
 };

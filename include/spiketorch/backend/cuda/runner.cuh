@@ -65,6 +65,7 @@ struct trace_internals {
   std::vector<real>& hist_value;
   std::vector<std::size_t>& hist_head;
   std::array<std::vector<real>, R::n_pre_traces>& powers;
+  bool (&power_tail_zero)[R::n_pre_traces];
   soa_block& post;
   std::vector<real>& post_hist;
   std::vector<std::vector<index_t>>& spike_ring;
@@ -113,9 +114,9 @@ struct runner<cuda> {
   /// The learning state of a plastic projection (runner<cuda> is a friend of trace_state).
   template <class R>
   static cuda_detail::trace_internals<R> internals(learning::trace_state<R>& s) {
-    return {s.hist_step_, s.hist_value_, s.hist_head_, s.powers_,   s.post_,
-            s.post_hist_, s.spike_ring_, s.last_post_, s.in_active_, s.active_,
-            s.slots_,     s.depth_,      s.window_,    s.t_};
+    return {s.hist_step_, s.hist_value_, s.hist_head_, s.powers_,    s.power_tail_zero_,
+            s.post_,      s.post_hist_,  s.spike_ring_, s.last_post_, s.in_active_,
+            s.active_,    s.slots_,      s.depth_,     s.window_,    s.t_};
   }
 
   /// One presentation of `net` (network::run has already begun the encoders).
@@ -385,8 +386,16 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
           upload_vector(dev.hist_value, in.hist_value, s);
           upload_vector(dev.hist_head, in.hist_head, s);
           dev.h_powers.clear();
-          for (const auto& table : in.powers) dev.h_powers.insert(dev.h_powers.end(), table.begin(), table.end());
-          upload_vector(dev.powers, dev.h_powers, s);
+          dev.power_offset.clear();
+          dev.power_size.clear();
+          dev.power_tail_zero.clear();
+          for (std::size_t f = 0; f < in.powers.size(); ++f) {
+            dev.power_offset.push_back(static_cast<std::uint32_t>(dev.h_powers.size()));
+            dev.power_size.push_back(static_cast<std::uint32_t>(in.powers[f].size()));
+            dev.power_tail_zero.push_back(in.power_tail_zero[f]);
+            dev.h_powers.insert(dev.h_powers.end(), in.powers[f].begin(), in.powers[f].end());
+          }
+          dev.powers.upload_if_changed(std::span<const real>(dev.h_powers), s);
           upload_block(dev.post, in.post, s);
           upload_vector(dev.post_hist, in.post_hist, s);
           upload_vector(dev.last_post, in.last_post, s);
@@ -451,7 +460,12 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
           pv.rule.hist_step = st.hist_step.data();
           pv.rule.hist_value = st.hist_value.data();
           pv.rule.hist_head = st.hist_head.data();
-          pv.rule.powers = st.powers.data();
+          pv.rule.powers = st.powers.dev.data();
+          for (std::size_t f = 0; f < proj_t::rule_type::n_pre_traces; ++f) {
+            pv.rule.power_offset[f] = st.power_offset[f];
+            pv.rule.power_size[f] = st.power_size[f];
+            pv.rule.power_tail_zero[f] = st.power_tail_zero[f];
+          }
           pv.rule.post = st.post.data();
           pv.rule.post_hist = st.post_hist.data();
           pv.rule.ring_spikes = st.ring_spikes.data();
