@@ -29,6 +29,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <stdexcept>
@@ -251,8 +252,12 @@ struct block_scheduler {
 };
 
 /// Runs a kernel body for every block of a grid (blocks in order, threads as coroutines).
+/// Launches from several host threads run one after another (the emulated thread indices are
+/// process-wide).
 template <class F>
 void launch(unsigned blocks, unsigned threads_per_block, F&& kernel_body) {
+  static std::mutex one_launch_at_a_time;
+  std::lock_guard<std::mutex> lock(one_launch_at_a_time);
   block_scheduler scheduler;
   block_scheduler* previous = current_scheduler();
   current_scheduler() = &scheduler;
