@@ -39,6 +39,30 @@ namespace spiketorch::learning {
 /// Traces below this are treated as zero (see the header comment).
 inline constexpr double negligible_trace = 1e-6;
 
+namespace detail {
+/// The lookup behind lazy presynaptic traces, shared by the CPU and GPU backends: walks the ring
+/// of source i's last spikes (`depth` entries from `head`, newest first) back to the last one at
+/// or before step s and writes its trace values decayed by power(f, age) to x (zeros if none).
+template <std::size_t NF, class Power>
+SPIKETORCH_HD inline void lazy_trace_at(const std::uint64_t* steps, const real* values,
+                                        std::size_t head, std::size_t depth, std::size_t i,
+                                        std::uint64_t s, Power&& power, real* x) {
+  constexpr std::uint64_t never = ~std::uint64_t(0);
+  std::size_t h = head;
+  for (std::size_t n = 0; n < depth; ++n) {
+    const std::size_t slot = i * depth + h;
+    const std::uint64_t step = steps[slot];
+    if (step == never) break;
+    if (step <= s) {
+      for (std::size_t f = 0; f < NF; ++f) x[f] = values[slot * NF + f] * power(f, s - step);
+      return;
+    }
+    h = h == 0 ? depth - 1 : h - 1;
+  }
+  for (std::size_t f = 0; f < NF; ++f) x[f] = 0;
+}
+}  // namespace detail
+
 /// The traces of one plastic projection and their recent history.
 ///
 /// Presynaptic traces are kept lazily: each source remembers its last spikes (step and trace
@@ -182,26 +206,16 @@ class trace_state {
 
   /// Traces of source i at step s (s <= current step), from its spike history.
   void pre_at(index_t i, std::uint64_t s, real* x) const {
-    std::size_t h = hist_head_[i];
-    for (std::size_t n = 0; n < depth_; ++n) {
-      const std::size_t slot = std::size_t(i) * depth_ + h;
-      const std::uint64_t step = hist_step_[slot];
-      if (step == never) break;
-      if (step <= s) {
-        const std::uint64_t age = s - step;
-        for (std::size_t f = 0; f < n_pre_f; ++f) {
+    detail::lazy_trace_at<n_pre_f>(
+        hist_step_.data(), hist_value_.data(), hist_head_[i], depth_, i, s,
+        [&](std::size_t f, std::uint64_t age) {
           const auto& table = powers_[f];
-          const real p = age < table.size() ? table[age]
-                         : power_tail_zero_[f]
-                             ? real(0)
-                             : static_cast<real>(std::pow(double(pre_decay_[f]), double(age)));
-          x[f] = hist_value_[slot * n_pre_f + f] * p;
-        }
-        return;
-      }
-      h = h == 0 ? depth_ - 1 : h - 1;
-    }
-    for (std::size_t f = 0; f < n_pre_f; ++f) x[f] = 0;
+          return age < table.size() ? table[age]
+                 : power_tail_zero_[f]
+                     ? real(0)
+                     : static_cast<real>(std::pow(double(pre_decay_[f]), double(age)));
+        },
+        x);
   }
   void push_pre(index_t i, const real* x) {
     std::size_t& h = hist_head_[i];

@@ -234,25 +234,15 @@ struct rule_view<R, true> {
 
   /// Traces of source i at step s (trace_state::pre_at).
   __device__ void pre_at(index_t i, std::uint64_t s, real* x) const {
-    std::size_t h = hist_head[i];
-    for (std::size_t n = 0; n < depth; ++n) {
-      const std::size_t slot = std::size_t(i) * depth + h;
-      const std::uint64_t step = hist_step[slot];
-      if (step == never) break;
-      if (step <= s) {
-        const std::uint64_t age = s - step;
-        for (std::size_t f = 0; f < R::n_pre_traces; ++f) {
-          const real p = age < power_size[f] ? powers[power_offset[f] + age]
-                         : power_tail_zero[f]
-                             ? real(0)
-                             : static_cast<real>(pow(double(d.pre_decay[f]), double(age)));
-          x[f] = hist_value[slot * R::n_pre_traces + f] * p;
-        }
-        return;
-      }
-      h = h == 0 ? depth - 1 : h - 1;
-    }
-    for (std::size_t f = 0; f < R::n_pre_traces; ++f) x[f] = 0;
+    learning::detail::lazy_trace_at<R::n_pre_traces>(
+        hist_step, hist_value, hist_head[i], depth, i, s,
+        [&](std::size_t f, std::uint64_t age) {
+          return age < power_size[f] ? powers[power_offset[f] + age]
+                 : power_tail_zero[f]
+                     ? real(0)
+                     : static_cast<real>(pow(double(d.pre_decay[f]), double(age)));
+        },
+        x);
   }
   /// Records a spike of source i at step t with traces x (trace_state::push_pre).
   __device__ void push_pre(index_t i, std::uint64_t t, const real* x) const {
