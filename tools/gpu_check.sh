@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one script to run on a machine with an NVIDIA GPU: configures a build with -Dcuda=enabled,
 # builds the CUDA targets, runs the CUDA backend tests on the GPU (and on the host emulation),
-# checks the kernels with compute-sanitizer when it is installed, and runs the GPU benchmark.
+# checks the kernels with compute-sanitizer when it is installed, runs the GPU benchmark, and
+# runs the MNIST program with --device cuda against --device cpu on the same job (MNIST files in
+# data/mnist or ../shared/data/mnist; MNIST_TRAIN examples, default 1000, N = 400).
 #
 #   tools/gpu_check.sh                      # everything, default benchmark sizes
 #   BUILD=build-gpu SANITIZE=0 tools/gpu_check.sh --train6400 1 --batch 2000
@@ -27,16 +29,17 @@ step "configure ($BUILD)"
 if [ -f "$BUILD/build.ninja" ]; then
   meson configure "$BUILD" -Dcuda=enabled -Dtests=enabled || exit 1
 else
-  meson setup "$BUILD" -Dcuda=enabled -Dtests=enabled -Dbenchmarks=disabled -Dexamples=false \
+  meson setup "$BUILD" -Dcuda=enabled -Dtests=enabled -Dbenchmarks=disabled -Dexamples=true \
     || exit 1
 fi
 
-step "build (CUDA targets only)"
-time ninja -C "$BUILD" -j "$JOBS" cuda/cuda_test cuda/cuda_emulation_test cuda/bench_cuda || exit 1
+step "build (CUDA targets and the MNIST program)"
+time ninja -C "$BUILD" -j "$JOBS" tests/cuda/cuda_test tests/cuda/cuda_emulation_test cuda/bench_cuda \
+  examples/mnist/spiketorch_mnist || exit 1
 
 status=0
 step "CUDA backend tests on the GPU"
-"$BUILD/cuda/cuda_test" --durations yes
+"$BUILD/tests/cuda/cuda_test" --durations yes
 rc=$?
 if [ $rc -eq 77 ]; then
   echo "cuda_test: skipped (no usable CUDA device)"
@@ -47,7 +50,7 @@ elif [ $rc -ne 0 ]; then
 fi
 
 step "the same tests on the host emulation"
-"$BUILD/cuda/cuda_emulation_test" || status=1
+"$BUILD/tests/cuda/cuda_emulation_test" || status=1
 
 if [ "$SANITIZE" != 0 ]; then
   sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null || true)
@@ -55,7 +58,7 @@ if [ "$SANITIZE" != 0 ]; then
     # The fast tests only (the sanitizers slow kernels down 10-100x).
     for tool in memcheck racecheck synccheck; do
       step "compute-sanitizer --tool $tool"
-      "$sanitizer" --tool "$tool" --error-exitcode 3 "$BUILD/cuda/cuda_test" \
+      "$sanitizer" --tool "$tool" --error-exitcode 3 "$BUILD/tests/cuda/cuda_test" \
         "[delays],[stdp],[batch],[neurons]" || { echo "$tool: FAILED"; status=1; }
     done
   else
@@ -65,6 +68,14 @@ fi
 
 step "benchmark: Diehl & Cook on the GPU and the CPU"
 "$BUILD/cuda/bench_cuda" "$@" || status=1
+
+MNIST_TRAIN=${MNIST_TRAIN:-1000}
+mnist_job=(--n_neurons 400 --n_train "$MNIST_TRAIN" --n_label 10000 --n_test 10000 --quiet)
+for device in cuda cpu; do
+  step "MNIST program: --device $device, N = 400, $MNIST_TRAIN training examples, 10,000 labelling and 10,000 test digits"
+  "$BUILD/examples/mnist/spiketorch_mnist" "${mnist_job[@]}" --device "$device" \
+    --json "$BUILD/mnist_$device.json" || status=1
+done
 
 step "summary"
 if [ $status -eq 0 ]; then echo "all CUDA checks passed"; else echo "some CUDA checks FAILED"; fi

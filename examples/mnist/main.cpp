@@ -4,297 +4,34 @@
 //   spiketorch_mnist --n_neurons 100 --epochs 1            train, label, test, print accuracy
 //   spiketorch_mnist --n_neurons 400 --epochs 3 --save runs/n400
 //   spiketorch_mnist --mode test --load runs/n400          evaluate a checkpoint
-#include <chrono>
+//   spiketorch_mnist --device cuda ...                     the same on the GPU (built with nvcc)
 #include <cstdio>
-#include <cstdlib>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <optional>
-#include <xtensor/xview.hpp>
-#include <xtensor/xadapt.hpp>
-#include <string>
-#include <thread>
-#include <vector>
+#include <exception>
 
-#include "options.hpp"
-#include "progress.hpp"
-#include "spiketorch/datasets/idx.hpp"
-#include "spiketorch/evaluation/labels.hpp"
-#include "spiketorch/io/checkpoint.hpp"
-#include "spiketorch/io/json.hpp"
-#include "spiketorch/models/diehl_cook_2015.hpp"
-#include "spiketorch/models/diehl_cook_checkpoint.hpp"
-#include "visualisation.hpp"
+#include "program.hpp"
 
-namespace st = spiketorch;
-namespace fs = std::filesystem;
-using namespace mnist_example;
-using model_t = st::models::diehl_cook_2015<>;
-
-namespace {
-
-constexpr std::uint64_t label_pass_ids = 1ull << 28;  // input-spike ids of the labelling pass
-constexpr std::uint64_t test_pass_ids = 2ull << 28;   // and of the test pass
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+#if SPIKETORCH_MNIST_CUDA
+namespace mnist_example {
+int run_cuda(const options& o);  // main_cuda.cu
 }
-double thread_cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
-st::models::diehl_cook_params model_params(const options& o) {
-  st::models::diehl_cook_params p;
-  p.n_neurons = o.n_neurons;
-  p.dt_ms = o.dt;
-  p.time_ms = o.time;
-  p.rest_ms = o.rest;
-  p.intensity = o.intensity;
-  p.seed = o.seed;
-  return p;
-}
-
-void write_params(st::json_value& j, const st::models::diehl_cook_params& p) {
-  j["n_neurons"] = p.n_neurons;
-  j["n_input"] = p.n_input;
-  j["dt_ms"] = p.dt_ms;
-  j["time_ms"] = p.time_ms;
-  j["rest_ms"] = p.rest_ms;
-  j["intensity"] = p.intensity;
-  j["seed"] = p.seed;
-  j["norm"] = p.norm;
-  j["theta_plus_mv"] = p.exc.theta_plus_mv;
-  j["tau_theta_ms"] = p.exc.tau_theta_ms;
-}
-
-/// Accuracy of a window of training responses under the assignments of the previous window.
-struct window_score {
-  double all_activity = -1, proportion = -1;
-};
-
-window_score score(const xt::xtensor<std::uint32_t, 2>& counts, std::span<const std::uint8_t> labels,
-                   const st::evaluation::label_assignment& a) {
-  std::vector<int> pa, pp;
-  for (std::size_t e = 0; e < labels.size(); ++e) {
-    auto row = xt::view(counts, e, xt::all());
-    pa.push_back(st::evaluation::classify_all_activity(row, a));
-    pp.push_back(st::evaluation::classify_proportion(row, a));
-  }
-  return {st::evaluation::accuracy(labels, pa), st::evaluation::accuracy(labels, pp)};
-}
-
-void print_confusion(const xt::xtensor<std::int64_t, 2>& m) {
-  std::printf("confusion matrix (rows: true digit, columns: predicted, all-activity)\n      ");
-  for (int c = 0; c < 10; ++c) std::printf("%6d", c);
-  std::printf("\n");
-  for (int r = 0; r < 10; ++r) {
-    std::printf("  %d : ", r);
-    for (int c = 0; c < 10; ++c) std::printf("%6lld", (long long)m(r, c));
-    std::printf("\n");
-  }
-}
-
-st::json_value matrix_json(const xt::xtensor<std::int64_t, 2>& m) {
-  st::json_value rows = st::json_value::make_array();
-  for (std::size_t r = 0; r < m.shape()[0]; ++r) {
-    st::json_value row = st::json_value::make_array();
-    for (std::size_t c = 0; c < m.shape()[1]; ++c) row.push_back(m(r, c));
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-}  // namespace
-
-int run(const options& o) {
-  const double t_setup = now_s();
-  const fs::path data = resolve_data_dir(o.data);
-  const bool need_train = o.mode == "train";
-  std::optional<st::mnist_split> train, test;
-  if (need_train) train = st::load_mnist(data, "train", o.n_train_limit());
-  if (o.n_test > 0) test = st::load_mnist(data, "test", o.n_test);
-  if (!o.quiet)
-    std::fprintf(stderr, "data: %s (%zu training, %zu test images loaded)\n", data.string().c_str(),
-                 train ? train->labels.size() : 0, test ? test->labels.size() : 0);
-
-  st::models::diehl_cook_params params = model_params(o);
-  st::evaluation::label_assignment assignment;
-  std::optional<model_t> model;
-  if (o.mode == "test") {
-    auto [loaded, info] = st::models::load_diehl_cook(o.load);
-    params = info.params;
-    assignment = std::move(info.assignment);
-    model.emplace(std::move(loaded));
-    if (!o.quiet)
-      std::fprintf(stderr, "loaded checkpoint %s (%zu neurons, %lld training examples)\n", o.load.c_str(),
-                   params.n_neurons, (long long)info.examples_trained);
-  } else {
-    model.emplace(params);
-  }
-  const double setup_s = now_s() - t_setup;
-
-  st::json_value report = st::json_value::make_object();
-  write_params(report["params"], params);
-  report["setup_seconds"] = setup_s;
-  report["threads"] = o.threads;
-  visualisation vis(o.plot, params.n_neurons);
-  vis.attach(*model);
-  if (o.mode == "test") vis.network_state(*model, assignment, "(loaded checkpoint)");
-
-  // ---- training ------------------------------------------------------------------------------
-  double train_s = 0, train_cpu_s = 0;
-  std::uint64_t trained = 0, presentations = 0, input_spikes = 0, exc_spikes = 0, capped = 0;
-  xt::xtensor<std::uint32_t, 2> last_window;
-  std::vector<std::uint8_t> last_window_labels;
-  if (need_train) {
-    const std::size_t n_train = train->labels.size();
-    const std::uint64_t total = std::uint64_t(n_train) * o.epochs;
-    const std::size_t window = std::max<std::size_t>(1, std::min<std::size_t>(o.update_interval, total));
-    xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({window, params.n_neurons});
-    std::vector<std::uint8_t> window_labels(window);
-    st::evaluation::label_assignment online;  // from the previous window
-    window_score last{};
-    progress_bar bar("training", total, o.quiet);
-    const double t0 = now_s(), c0 = thread_cpu_s();
-    for (std::uint64_t k = 0; k < total; ++k) {
-      const std::size_t e = k % n_train;
-      const auto r = model->train({train->images.data() + e * params.n_input, params.n_input});
-      presentations += r.presentations;
-      input_spikes += r.input_spikes;
-      exc_spikes += r.exc_spikes;
-      capped += r.capped;
-      const std::size_t slot = k % window;
-      std::copy(r.counts.begin(), r.counts.end(), counts.data() + slot * params.n_neurons);
-      window_labels[slot] = train->labels(e);
-      ++trained;
-      if (slot + 1 == window) {
-        if (!online.labels.empty()) last = score(counts, window_labels, online);
-        online = st::evaluation::assign_labels(counts, window_labels);
-        last_window = counts;
-        last_window_labels = window_labels;
-        vis.training_update(*model, online, trained, last.all_activity, last.proportion,
-                            {train->images.data() + e * params.n_input, params.n_input});
-      }
-      char status[128];
-      if (last.all_activity >= 0)
-        std::snprintf(status, sizeof status, "last %zu: %.1f%% all-activity, %.1f%% proportion",
-                      window, 100 * last.all_activity, 100 * last.proportion);
-      else
-        std::snprintf(status, sizeof status, "accuracy after the first %zu examples", window);
-      bar.update(k + 1, status);
-    }
-    train_cpu_s = thread_cpu_s() - c0;
-    train_s = now_s() - t0;
-    bar.finish();
-    auto& j = report["train"];
-    j["examples"] = trained;
-    j["presentations"] = presentations;
-    j["capped_examples"] = capped;
-    j["seconds"] = train_s;
-    j["seconds_per_example"] = train_s / double(trained);
-    j["cpu_seconds_per_example"] = train_cpu_s / double(trained);
-    j["input_spikes_per_example"] = double(input_spikes) / double(trained);
-    j["exc_spikes_per_example"] = double(exc_spikes) / double(trained);
-    std::printf("training: %llu examples in %.1f s: %.3f ms per example (%.3f ms CPU), %.0f examples/s; "
-                "%.3f presentations, %.0f input and %.1f excitatory spikes per example\n",
-                (unsigned long long)trained, train_s, 1e3 * train_s / trained, 1e3 * train_cpu_s / trained,
-                trained / train_s, double(presentations) / trained, double(input_spikes) / trained,
-                double(exc_spikes) / trained);
-
-    // ---- labelling: a frozen pass over the training set ---------------------------------------
-    const double t1 = now_s();
-    if (o.label_pass) {
-      const std::size_t n_label = std::min<std::size_t>(o.n_label ? o.n_label : n_train, n_train);
-      progress_bar lbar("labelling", n_label, o.quiet);
-      const auto label_counts = st::models::respond_all(
-          *model, train->images, 0, n_label, o.threads, label_pass_ids,
-          [&](std::uint64_t d) { lbar.update(d); });
-      lbar.finish();
-      assignment = st::evaluation::assign_labels(
-          label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
-      const double label_s = now_s() - t1;
-      report["label"]["examples"] = n_label;
-      report["label"]["seconds"] = label_s;
-      report["label"]["seconds_per_example"] = label_s / double(n_label);
-      std::printf("labelling: %zu training examples (learning off, %zu threads) in %.1f s: %.3f ms per example\n",
-                  n_label, o.threads, label_s, 1e3 * label_s / n_label);
-    } else {
-      assignment = st::evaluation::assign_labels(last_window, last_window_labels);
-      std::printf("labelling: from the training responses of the last %zu examples (--no-label-pass)\n",
-                  last_window_labels.size());
-    }
-    std::size_t unassigned = 0;
-    for (int l : assignment.labels) unassigned += l < 0;
-    report["label"]["unassigned_neurons"] = unassigned;
-    if (!o.save.empty()) {
-      st::models::save_diehl_cook(o.save, *model, assignment, trained);
-      std::printf("checkpoint written to %s\n", o.save.c_str());
-    }
-  }
-
-  // ---- testing -------------------------------------------------------------------------------
-  if (test) {
-    const std::size_t n_test = test->labels.size();
-    const double t2 = now_s();
-    progress_bar tbar("testing", n_test, o.quiet);
-    std::uint64_t test_input_spikes = 0, test_presentations = 0;
-    const auto counts = st::models::respond_all(*model, test->images, 0, n_test, o.threads, test_pass_ids,
-                                                [&](std::uint64_t d) { tbar.update(d); },
-                                                &test_input_spikes, &test_presentations);
-    tbar.finish();
-    const double test_s = now_s() - t2;
-    std::vector<int> pa(n_test), pp(n_test);
-    std::uint64_t exc = 0;
-    for (std::size_t e = 0; e < n_test; ++e) {
-      auto row = xt::view(counts, e, xt::all());
-      pa[e] = st::evaluation::classify_all_activity(row, assignment);
-      pp[e] = st::evaluation::classify_proportion(row, assignment);
-      for (auto c : row) exc += c;
-    }
-    const std::span<const std::uint8_t> truth(test->labels.data(), n_test);
-    const double acc_all = st::evaluation::accuracy(truth, pa);
-    const double acc_prop = st::evaluation::accuracy(truth, pp);
-    const auto confusion = st::evaluation::confusion_matrix(truth, pa);
-    auto& j = report["test"];
-    j["examples"] = n_test;
-    j["seconds"] = test_s;
-    j["seconds_per_example"] = test_s / double(n_test);
-    j["presentations"] = test_presentations;
-    j["input_spikes_per_example"] = double(test_input_spikes) / double(n_test);
-    j["exc_spikes_per_example"] = double(exc) / double(n_test);
-    j["accuracy_all_activity"] = acc_all;
-    j["accuracy_proportion"] = acc_prop;
-    j["confusion_all_activity"] = matrix_json(confusion);
-    std::printf("testing: %zu examples (learning off, %zu threads) in %.1f s: %.3f ms per example\n", n_test,
-                o.threads, test_s, 1e3 * test_s / n_test);
-    std::printf("test accuracy: %.2f%% (all-activity), %.2f%% (proportion weighting) on %zu digits\n",
-                100 * acc_all, 100 * acc_prop, n_test);
-    print_confusion(confusion);
-    vis.test_done(confusion);
-  }
-  if (need_train) {
-    std::printf("timing: setup %.1f s, training %.1f s, labelling %.1f s, testing %.1f s\n", setup_s, train_s,
-                report["label"].contains("seconds") ? report["label"]["seconds"].as_double() : 0.0,
-                report.contains("test") ? report["test"]["seconds"].as_double() : 0.0);
-  }
-  if (!o.json.empty()) {
-    write_text_atomically(o.json, report.dump(2) + "\n");
-    std::printf("results written to %s\n", o.json.c_str());
-  }
-  return 0;
-}
+#endif
 
 int main(int argc, char** argv) {
+  namespace st = spiketorch;
+  using namespace mnist_example;
   try {
     const auto o = parse_options(argc, argv);
     if (!o) return 0;  // --help
-    return run(*o);
-  } catch (const st::error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
+    if (o->device == "cuda") {
+#if SPIKETORCH_MNIST_CUDA
+      return run_cuda(*o);
+#else
+      throw st::invalid_argument(
+          "--device cuda: this build of spiketorch_mnist has no CUDA backend (nvcc was not found "
+          "when the build was configured; set CUDA_HOME or run meson setup with -Dcuda=enabled)");
+#endif
+    }
+    return run<st::backend::cpu>(*o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

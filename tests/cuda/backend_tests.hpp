@@ -27,7 +27,7 @@
 
 #include "spiketorch/backend/cuda/batch.cuh"
 #include "spiketorch/spiketorch.hpp"
-#include "spiketorch/models/diehl_cook_2015.hpp"
+#include "spiketorch/models/diehl_cook_2015_cuda.cuh"
 
 namespace st_cuda_test {
 
@@ -547,6 +547,44 @@ TEST_CASE("cuda backend: a short Diehl & Cook run gives the CPU's spikes", "[cud
     CHECK(ra.presentations == rb.presentations);
     require_same(to_vector(ra.counts), to_vector(rb.counts), "exc spike counts (learning off)");
   }
+}
+
+TEST_CASE("cuda backend: Diehl & Cook frozen passes (respond_all) give the CPU's counts",
+          "[cuda][diehl_cook][batch]") {
+  models::diehl_cook_params p;
+  p.n_neurons = 20;
+  p.seed = 4;
+  p.max_presentations = 4;
+  models::diehl_cook_2015<cpu> a(p);
+  models::diehl_cook_2015<cuda> b(p);
+  for (std::size_t e = 0; e < 2; ++e) {
+    a.train(stroke_image(e));
+    b.train(stroke_image(e));
+  }
+  // Images from faint to bright, so that some examples need retries and some reach the cap.
+  const std::size_t count = 9;
+  xt::xtensor<std::uint8_t, 3> images = xt::zeros<std::uint8_t>({count, std::size_t(28), std::size_t(28)});
+  for (std::size_t e = 0; e < count; ++e) {
+    const auto img = stroke_image(20 + e);
+    for (std::size_t i = 0; i < 784; ++i)
+      images.data()[e * 784 + i] = static_cast<std::uint8_t>(img[i] * (e + 1) / count / 3);
+  }
+  std::uint64_t spikes_a = 0, spikes_b = 0, pres_a = 0, pres_b = 0, last_done = 0;
+  const auto ca = models::respond_all(a, images, 1, count - 1, 2, 100, [](std::uint64_t) {},
+                                      &spikes_a, &pres_a);
+  const auto cb = models::respond_all(b, images, 1, count - 1, 2, 100,
+                                      [&](std::uint64_t d) { last_done = d; }, &spikes_b, &pres_b);
+  INFO("presentations " << pres_a << ", input spikes " << spikes_a);
+  CHECK(last_done == count - 1);
+  CHECK(pres_a > count - 1);  // some retries happened
+  CHECK(pres_a == pres_b);
+  CHECK(spikes_a == spikes_b);
+  require_same(std::vector<std::uint32_t>(ca.begin(), ca.end()),
+               std::vector<std::uint32_t>(cb.begin(), cb.end()), "exc spike counts [example, neuron]");
+  // The same example alone, and through respond(image, id) on either backend.
+  const auto r = b.respond({images.data() + 5 * 784, 784}, 100 + 5);
+  require_same(std::vector<std::uint32_t>(r.counts.begin(), r.counts.end()),
+               std::vector<std::uint32_t>(&cb(4, 0), &cb(4, 0) + p.n_neurons), "respond(image, id)");
 }
 
 // ---- batches --------------------------------------------------------------------------------------

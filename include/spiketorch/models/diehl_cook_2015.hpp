@@ -11,7 +11,9 @@
 //   2. present for 350 ms at pixel/8 · intensity Hz, intensity starting at 2 (0-63.75 Hz);
 //   3. if Ae fired fewer than 5 spikes: intensity += 1, rest 150 ms at 0 Hz, go to 1;
 //   4. else keep the spike counts of this presentation and rest 150 ms at 0 Hz.
-// Nothing is reset between examples: the rest lets V and conductances relax, theta persists.
+// Training resets nothing between examples: the rest lets V and conductances relax, theta
+// persists. Evaluation (learning off) starts every presentation from the rested state instead
+// (see respond(image, id)), so an example's response does not depend on the examples before it.
 //
 // Deliberate choices where the reference is ambiguous or quirky:
 //   - Refractoriness: the exc timer gate of the original (`timer > refrac_e` with
@@ -19,8 +21,15 @@
 //     exc neurons are clamped for 5 ms (max ~200 Hz), not the 50 ms lockout of Brian2 ports.
 //   - Spike counts of an example are those of its accepted presentation only; the original also
 //     counted spikes of the preceding rest into the next example.
-//   - STDP events of an input spike happen when it is emitted (trace per input neuron), while
-//     its conductance arrives after the synapse's delay.
+//   - STDP with delays follows Brian 1's STDP on a DelayConnection (axonal delays): an input
+//     spike's trace and its depression act at synapse (i, j) when the spike arrives there, after
+//     d_ij (learning/plasticity.hpp).
+//   - Evaluation (labelling and testing, learning off) presents each example to the network in
+//     its rested state: V at rest, conductances zero, nothing in flight, theta as trained. That is
+//     the state the original's 150 ms rest approximates ("variables decay to their resting
+//     values, except for the adaptive threshold", paper §2.5); a retry starts from it again. The
+//     responses are then independent of example order and of how the set is split over threads
+//     or a GPU batch, and the CPU and CUDA backends give the same counts.
 //   - Retries are capped at `max_presentations` (the original loops without bound); the last
 //     presentation is accepted then, and the cap is reported in the result.
 //   - Neurons that never fired in the labelling pass stay unassigned (-1) and do not vote.
@@ -95,7 +104,8 @@ struct diehl_cook_params {
     require_non_negative(rest_ms, "diehl_cook: rest_ms");
     require_positive(intensity, "diehl_cook: intensity");
     require_non_negative(intensity_step, "diehl_cook: intensity_step");
-    require(max_presentations >= 1, "diehl_cook: max_presentations must be >= 1");
+    require(max_presentations >= 1 && max_presentations <= 128,
+            "diehl_cook: max_presentations must be in 1..128, got ", max_presentations);
     require_positive(norm, "diehl_cook: norm");
     require(std::abs(time_ms / dt_ms - std::round(time_ms / dt_ms)) < 1e-6 &&
                 std::abs(rest_ms / dt_ms - std::round(rest_ms / dt_ms)) < 1e-6,
@@ -143,16 +153,70 @@ class diehl_cook_2015 {
     return present(image, true);
   }
 
-  /// The network's response to one example with learning (STDP and theta) frozen.
+  /// The network's response to one example with learning (STDP and theta) frozen, continuing
+  /// from its current state (with the rest after it), as the original's test loop does.
   example_result respond(std::span<const std::uint8_t> image) {
     net_.set_learning(false);
     return present(image, false);
   }
-  /// Same, with the input spikes addressed by `example_id`: the response then depends only on
-  /// the example and the network's state, not on how many presentations ran before.
+
+  /// Evaluation ids: `example_id` names the input spikes of an example (attempt a of example id
+  /// draws presentation evaluation_presentation(id, a), apart from the presentations of training).
+  static constexpr std::uint64_t max_example_id = std::uint64_t(1) << 24;
+  static std::uint64_t evaluation_presentation(std::uint64_t example_id, std::uint32_t attempt) {
+    return (std::uint64_t(1) << 31) + std::uint64_t(attempt) * max_example_id + example_id;
+  }
+
+  /// The response to one example with learning frozen, from the rested state (V at rest,
+  /// conductances zero, nothing in flight, theta kept), each retry from the rested state again.
+  /// It depends only on the image, `example_id` and the trained weights and thresholds. Leaves
+  /// the network in the state after the accepted presentation (no rest).
   example_result respond(std::span<const std::uint8_t> image, std::uint64_t example_id) {
-    net_.set_presentation_index(example_id * 2 * p_.max_presentations);
-    return respond(image);
+    require(image.size() == p_.n_input, "diehl_cook: image has ", image.size(),
+            " pixels, the network expects ", p_.n_input);
+    require(example_id < max_example_id, "diehl_cook: example_id ", example_id, " is not below ",
+            max_example_id);
+    net_.set_learning(false);
+    example_result r;
+    for (std::uint32_t attempt = 0;; ++attempt) {
+      to_rested_state();
+      net_.set_presentation_index(evaluation_presentation(example_id, attempt));
+      set_rates(image, attempt_intensity(attempt));
+      net_.reset_counts();
+      net_.run(p_.time_ms);
+      ++r.presentations;
+      r.input_spikes += net_.template total_spikes<"X">();
+      r.exc_spikes = net_.template total_spikes<"Ae">();
+      const bool enough = r.exc_spikes >= p_.min_spikes;
+      if (enough || r.presentations >= p_.max_presentations) {
+        r.capped = !enough;
+        const auto c = net_.template spike_counts<"Ae">();
+        std::copy(c.begin(), c.end(), counts_.begin());
+        break;
+      }
+    }
+    r.counts = counts_;
+    return r;
+  }
+
+  /// Puts the network in the rested state that evaluation starts from: V at rest, conductances
+  /// zero, refractory periods over, no spikes in flight; weights and theta are kept.
+  void to_rested_state() {
+    static constexpr std::string_view keep[] = {"theta"};
+    net_.reset_state(keep);
+    auto fill = [](std::span<real> v, double value) { std::fill(v.begin(), v.end(), static_cast<real>(value)); };
+    fill(net_.template state<"Ae", "v">(), p_.exc.v_rest_mv);
+    fill(net_.template state<"Ai", "v">(), p_.inh.v_rest_mv);
+  }
+
+  /// Input rate scale of attempt a (0-based): intensity + a · intensity_step, over 8.
+  double attempt_intensity(std::uint32_t attempt) const {
+    return p_.intensity + double(attempt) * p_.intensity_step;
+  }
+  /// Fills `rates` (n_input) with the Poisson rates in Hz of `image` at `intensity`.
+  void rates_of(std::span<const std::uint8_t> image, double intensity, std::span<float> rates) const {
+    const float scale = static_cast<float>(intensity / 8.0);
+    for (std::size_t i = 0; i < image.size(); ++i) rates[i] = float(image[i]) * scale;
   }
 
   std::span<real> input_weights() { return net_.template weights<"X", "Ae">(); }
@@ -166,10 +230,8 @@ class diehl_cook_2015 {
     double intensity = p_.intensity;
     for (;;) {
       if (learning) net_.template normalize<"X", "Ae">(p_.norm);
-      const float scale = static_cast<float>(intensity / 8.0);
-      for (std::size_t i = 0; i < image.size(); ++i) rates_[i] = float(image[i]) * scale;
+      set_rates(image, intensity);
       net_.reset_counts();
-      net_.template set_input<"X">(rates_);
       net_.run(p_.time_ms);
       ++r.presentations;
       r.input_spikes += net_.template total_spikes<"X">();
@@ -189,6 +251,11 @@ class diehl_cook_2015 {
     return r;
   }
 
+  void set_rates(std::span<const std::uint8_t> image, double intensity) {
+    rates_of(image, intensity, rates_);
+    net_.template set_input<"X">(rates_);
+  }
+
   void rest() {
     if (p_.rest_ms <= 0) return;
     net_.template set_input<"X">(zeros_);
@@ -201,11 +268,12 @@ class diehl_cook_2015 {
   std::vector<std::uint32_t> counts_;
 };
 
-/// Responses (spike counts, learning frozen) of the model to images[first, first + count), as a
-/// [count, n_neurons] array. Work is split into `threads` contiguous chunks, each run by its own
-/// copy of the model, so the result is identical for a given thread count and seed. Example e
-/// draws its input spikes from id `id_base + e`. `progress(done)` is called about four times a
+/// Responses (spike counts, learning frozen, from the rested state: respond(image, id)) of the
+/// model to images[first, first + count), as a [count, n_neurons] array. Example e has the id
+/// `id_base + e`, so the result depends on the seed and the ids, not on `threads` (contiguous
+/// chunks, each run by its own copy of the model). `progress(done)` is called about four times a
 /// second from a reporter thread (and once at the end), so it must only print.
+/// The CUDA backend's overload (models/diehl_cook_2015_cuda.cuh) gives the same result.
 template <class Model, class Images, class Progress>
 xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& images,
                                           std::size_t first, std::size_t count,
@@ -217,6 +285,8 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
           images.shape()[1] * images.shape()[2], " pixels, the model expects ", pixels);
   require(first + count <= images.shape()[0], "respond_all: asked for examples up to ",
           first + count, " of ", images.shape()[0]);
+  require(id_base + first + count <= Model::max_example_id, "respond_all: example ids up to ",
+          id_base + first + count, " exceed ", Model::max_example_id);
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   threads = std::max<std::size_t>(1, std::min(threads, count));
   std::vector<std::uint64_t> done(threads, 0), spikes(threads, 0), pres(threads, 0);

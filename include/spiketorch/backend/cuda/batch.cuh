@@ -9,7 +9,8 @@
 // 2. B samples through ONE network with learning off (evaluation). Every sample starts from the
 //    network's current state (membrane potentials, conductances, spikes in flight, thresholds)
 //    and shares its weights on the device (read-only); sample b draws its input spikes as
-//    presentation `first_presentation + b` (default first: net.presentation_index()). The
+//    presentation `first_presentation + b` (default first: net.presentation_index()), or as
+//    `presentations[b]` when that list is given. The
 //    network itself is left unchanged. It is equivalent to, for every b,
 //
 //      auto copy = net;  copy.set_learning(false);  copy.set_presentation_index(first + b);
@@ -44,6 +45,8 @@ namespace spiketorch::backend {
 struct batch_options {
   bool record_spikes = false;  ///< fill the rasters [time, batch, neuron] of every layer
   std::optional<std::uint64_t> first_presentation{};  ///< default: net.presentation_index()
+  /// The presentation index of each sample (its input spikes), instead of first + b.
+  std::span<const std::uint64_t> presentations{};
   unsigned threads_per_sample = 256;                  ///< block size, a multiple of 32
 };
 
@@ -127,10 +130,17 @@ batch_result<Net> evaluate_batch(Net& net, const xt::xtensor<float, 2>& inputs, 
     if (layer == input_index) return {inputs.data() + b * n_input, n_input};
     return current[layer];
   };
-  runner<cuda>::evaluate(net, batch, n_steps,
-                         options.first_presentation.value_or(net.presentation_index()),
-                         options.record_spikes, options.threads_per_sample, values, r.counts_,
-                         r.rasters_);
+  require(options.presentations.empty() || options.presentations.size() == batch,
+          "evaluate_batch: ", options.presentations.size(), " presentation indices for ", batch,
+          " samples");
+  require(options.presentations.empty() || !options.first_presentation,
+          "evaluate_batch: give first_presentation or presentations, not both");
+  const std::uint64_t first = options.first_presentation.value_or(net.presentation_index());
+  auto presentation = [&](std::size_t b) -> std::uint64_t {
+    return options.presentations.empty() ? first + b : options.presentations[b];
+  };
+  runner<cuda>::evaluate(net, batch, n_steps, presentation, options.record_spikes,
+                         options.threads_per_sample, values, r.counts_, r.rasters_);
   return r;
 }
 

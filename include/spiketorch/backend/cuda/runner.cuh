@@ -151,12 +151,12 @@ struct runner<cuda> {
 
   /// Evaluation batch: `n_samples` presentations through one network with learning off, each
   /// starting from the network's current state, sample b drawing its input spikes as presentation
-  /// `first_presentation + b`. `values(layer_index, b)` returns the encoder input of input layer
+  /// `presentation(b)`. `values(layer_index, b)` returns the encoder input of input layer
   /// `layer_index` for sample b. The network itself is left unchanged. Outputs: per layer spike
   /// counts [sample][neuron] and, with `record`, rasters [time][sample][neuron].
-  template <class Net, class Values>
+  template <class Net, class Presentation, class Values>
   static void evaluate(Net& net, std::size_t n_samples, std::uint64_t n_steps,
-                       std::uint64_t first_presentation, bool record, unsigned threads,
+                       Presentation&& presentation, bool record, unsigned threads,
                        Values&& values,
                        std::array<std::vector<std::uint32_t>, Net::n_layers>& counts,
                        std::array<std::vector<std::uint8_t>, Net::n_layers>& rasters) {
@@ -191,7 +191,7 @@ struct runner<cuda> {
           if (record) rasters[I].assign(std::size_t(steps) * n_samples * layer.size, 0);
           for (std::size_t b = 0; b < n_samples; ++b) {
             enc.begin(values(I, b), steps, net.config_.dt_ms, stream,
-                      static_cast<std::uint32_t>(first_presentation + b));
+                      static_cast<std::uint32_t>(presentation(b)));
             buf.append_schedule(enc, steps);
             for (std::uint32_t t = 0; t < steps; ++t)
               for (index_t i : enc.spikes_at(t)) {
