@@ -51,7 +51,9 @@ usage: spiketorch_mnist [options]
   --n_neurons N           excitatory (and inhibitory) neurons [100]
   --epochs E              passes over the training examples [1]
   --n_train N             training examples used, from the start of the set (max 60000) [60000]
-  --n_label N             training examples in the frozen labelling pass (0: as --n_train) [0]
+  --n_label N             training examples in the frozen labelling pass (0: as --n_train) [0];
+                          with --mode test: label the checkpoint's neurons anew from the
+                          first N training examples instead of using its labels
   --no-label-pass         label neurons from the training responses of the last update interval
   --n_test N              test examples (max 10000; 0: skip testing) [10000]
   --dt MS                 simulation time step in ms [0.5]
@@ -145,6 +147,7 @@ inline std::optional<options> parse_options(int argc, char** argv) {
   require(o.mode != "train" || o.epochs >= 1, "--epochs must be at least 1");
   require(o.mode != "train" || (o.n_train >= 1 && o.n_train <= 60000), "--n_train must be in 1..60000");
   require(o.n_test <= 10000, "--n_test must be at most 10000");
+  require(o.n_label <= 60000, "--n_label must be at most 60000");
   require(o.dt > 0, "--dt must be > 0 ms, got ", o.dt);
   require(o.time > 0, "--time must be > 0 ms, got ", o.time);
   require(o.rest >= 0, "--rest must be >= 0 ms, got ", o.rest);

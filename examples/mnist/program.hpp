@@ -120,8 +120,10 @@ int run(const options& o) {
   const double t_setup = now_s();
   const fs::path data = resolve_data_dir(o.data);
   const bool need_train = o.mode == "train";
+  const bool relabel = o.mode == "test" && o.n_label > 0;  // new labels for a checkpoint
   std::optional<st::mnist_split> train, test;
   if (need_train) train = st::load_mnist(data, "train", o.n_train_limit());
+  if (relabel) train = st::load_mnist(data, "train", o.n_label);
   if (o.n_test > 0) test = st::load_mnist(data, "test", o.n_test);
   if (!o.quiet)
     std::fprintf(stderr, "data: %s (%zu training, %zu test images loaded)\n", data.string().c_str(),
@@ -157,6 +159,24 @@ int run(const options& o) {
     std::snprintf(eval_how, sizeof eval_how, "%zu threads", o.threads);
   visualisation vis(o.plot, params.n_neurons);
   vis.attach(*model);
+
+  // Labels from a frozen pass over the first n_label training examples.
+  auto label_pass = [&](std::size_t n_label) {
+    const double t1 = now_s();
+    progress_bar lbar("labelling", n_label, o.quiet);
+    const auto label_counts = st::models::respond_all(*model, train->images, 0, n_label, o.threads,
+                                                      label_pass_ids, [&](std::uint64_t d) { lbar.update(d); });
+    lbar.finish();
+    assignment = st::evaluation::assign_labels(label_counts,
+                                               std::span<const std::uint8_t>(train->labels.data(), n_label));
+    const double label_s = now_s() - t1;
+    report["label"]["examples"] = n_label;
+    report["label"]["seconds"] = label_s;
+    report["label"]["seconds_per_example"] = label_s / double(n_label);
+    std::printf("labelling: %zu training examples (learning off, %s) in %.1f s: %.3f ms per example\n", n_label,
+                eval_how, label_s, 1e3 * label_s / n_label);
+  };
+  if (relabel) label_pass(train->labels.size());
   if (o.mode == "test") vis.network_state(*model, assignment, "(loaded checkpoint)");
 
   // ---- training ------------------------------------------------------------------------------
@@ -220,22 +240,8 @@ int run(const options& o) {
                 double(exc_spikes) / trained);
 
     // ---- labelling: a frozen pass over the training set ---------------------------------------
-    const double t1 = now_s();
     if (o.label_pass) {
-      const std::size_t n_label = std::min<std::size_t>(o.n_label ? o.n_label : n_train, n_train);
-      progress_bar lbar("labelling", n_label, o.quiet);
-      const auto label_counts = st::models::respond_all(
-          *model, train->images, 0, n_label, o.threads, label_pass_ids,
-          [&](std::uint64_t d) { lbar.update(d); });
-      lbar.finish();
-      assignment = st::evaluation::assign_labels(
-          label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
-      const double label_s = now_s() - t1;
-      report["label"]["examples"] = n_label;
-      report["label"]["seconds"] = label_s;
-      report["label"]["seconds_per_example"] = label_s / double(n_label);
-      std::printf("labelling: %zu training examples (learning off, %s) in %.1f s: %.3f ms per example\n",
-                  n_label, eval_how, label_s, 1e3 * label_s / n_label);
+      label_pass(std::min<std::size_t>(o.n_label ? o.n_label : n_train, n_train));
     } else {
       assignment = st::evaluation::assign_labels(last_window, last_window_labels);
       std::printf("labelling: from the training responses of the last %zu examples (--no-label-pass)\n",
@@ -290,7 +296,7 @@ int run(const options& o) {
     print_confusion(confusion);
     vis.test_done(confusion);
   }
-  if (need_train) {
+  if (need_train || relabel) {
     std::printf("timing: setup %.1f s, training %.1f s, labelling %.1f s, testing %.1f s\n", setup_s, train_s,
                 report["label"].contains("seconds") ? report["label"]["seconds"].as_double() : 0.0,
                 report.contains("test") ? report["test"]["seconds"].as_double() : 0.0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # spiketorch_mnist with --device cpu and --device cuda on the same small job (train, label, test,
-# then --mode test on the checkpoint) must give identical checkpoints and accuracies. Run on the
-# program built with the host emulation of CUDA (spiketorch_mnist_emulated), so it needs no GPU.
+# then --mode test on the checkpoint, also with new labels) must give identical checkpoints and
+# accuracies. Run on the program built with the host emulation of CUDA
+# (spiketorch_mnist_emulated), so it needs no GPU.
 # Also: the CPU's frozen passes give the same results for 1 and 2 threads.
 # Skipped (exit 77) without the MNIST files in $SPIKETORCH_MNIST_DIR.
 set -euo pipefail
@@ -28,6 +29,9 @@ run cpu1 "${job[@]}" --device cpu --threads 1
 run cuda "${job[@]}" --device cuda --save "$tmp/ck_cuda"
 run cpu_test --mode test --load "$tmp/ck_cpu" --n_test 12 --data "$data" --quiet --device cpu
 run cuda_test --mode test --load "$tmp/ck_cpu" --n_test 12 --data "$data" --quiet --device cuda
+# New labels for the checkpoint from the same 5 training examples: the training run's results.
+run cuda_relabel --mode test --load "$tmp/ck_cpu" --n_label 5 --n_test 12 --data "$data" --quiet \
+  --device cuda
 
 fail=0
 same() {  # what, file a, file b
@@ -52,4 +56,8 @@ results "$tmp/cuda_test.out" > "$tmp/cuda_test.res"
 same "accuracy, confusion matrix and training figures: cpu vs cuda" "$tmp/cpu.res" "$tmp/cuda.res"
 same "accuracy and confusion matrix: 2 threads vs 1 thread" "$tmp/cpu.res" "$tmp/cpu1.res"
 same "checkpoint evaluation: cpu vs cuda" "$tmp/cpu_test.res" "$tmp/cuda_test.res"
+accuracy() { grep -E "^(test accuracy|  [0-9] :)" "$1"; }
+accuracy "$tmp/cpu.out" > "$tmp/cpu.acc"
+accuracy "$tmp/cuda_relabel.out" > "$tmp/relabel.acc"
+same "checkpoint relabelled (--mode test --n_label) vs the training run" "$tmp/cpu.acc" "$tmp/relabel.acc"
 exit $fail
