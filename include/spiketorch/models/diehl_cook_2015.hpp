@@ -182,18 +182,7 @@ class diehl_cook_2015 {
       to_rested_state();
       net_.set_presentation_index(evaluation_presentation(example_id, attempt));
       set_rates(image, attempt_intensity(attempt));
-      net_.reset_counts();
-      net_.run(p_.time_ms);
-      ++r.presentations;
-      r.input_spikes += net_.template total_spikes<"X">();
-      r.exc_spikes = net_.template total_spikes<"Ae">();
-      const bool enough = r.exc_spikes >= p_.min_spikes;
-      if (enough || r.presentations >= p_.max_presentations) {
-        r.capped = !enough;
-        const auto c = net_.template spike_counts<"Ae">();
-        std::copy(c.begin(), c.end(), counts_.begin());
-        break;
-      }
+      if (presentation_accepted(r)) break;
     }
     r.counts = counts_;
     return r;
@@ -231,24 +220,29 @@ class diehl_cook_2015 {
     for (;;) {
       if (learning) net_.template normalize<"X", "Ae">(p_.norm);
       set_rates(image, intensity);
-      net_.reset_counts();
-      net_.run(p_.time_ms);
-      ++r.presentations;
-      r.input_spikes += net_.template total_spikes<"X">();
-      r.exc_spikes = net_.template total_spikes<"Ae">();
-      const bool enough = r.exc_spikes >= p_.min_spikes;
-      if (enough || r.presentations >= p_.max_presentations) {
-        r.capped = !enough;
-        const auto c = net_.template spike_counts<"Ae">();
-        std::copy(c.begin(), c.end(), counts_.begin());
-        rest();
-        break;
-      }
-      intensity += p_.intensity_step;
+      const bool accepted = presentation_accepted(r);
       rest();
+      if (accepted) break;
+      intensity += p_.intensity_step;
     }
     r.counts = counts_;
     return r;
+  }
+
+  /// Presents the rates set for time_ms and adds it to `r`. Accepted: enough exc spikes, or the
+  /// last presentation allowed; then its spike counts are the example's.
+  bool presentation_accepted(example_result& r) {
+    net_.reset_counts();
+    net_.run(p_.time_ms);
+    ++r.presentations;
+    r.input_spikes += net_.template total_spikes<"X">();
+    r.exc_spikes = net_.template total_spikes<"Ae">();
+    const bool enough = r.exc_spikes >= p_.min_spikes;
+    if (!enough && r.presentations < p_.max_presentations) return false;
+    r.capped = !enough;
+    const auto c = net_.template spike_counts<"Ae">();
+    std::copy(c.begin(), c.end(), counts_.begin());
+    return true;
   }
 
   void set_rates(std::span<const std::uint8_t> image, double intensity) {
@@ -268,6 +262,21 @@ class diehl_cook_2015 {
   std::vector<std::uint32_t> counts_;
 };
 
+namespace detail {
+/// The arguments of respond_all (both backends): image size, range and example ids.
+template <class Model, class Images>
+void check_respond_all(const Model& model, const Images& images, std::size_t first,
+                       std::size_t count, std::uint64_t id_base) {
+  const std::size_t pixels = model.params().n_input;
+  require(images.dimension() == 3 && images.shape()[1] * images.shape()[2] == pixels,
+          "respond_all: images must be [count, rows, columns] with ", pixels, " pixels each");
+  require(first + count <= images.shape()[0], "respond_all: asked for examples up to ",
+          first + count, " of ", images.shape()[0]);
+  require(id_base + first + count <= Model::max_example_id, "respond_all: example ids up to ",
+          id_base + first + count, " exceed ", Model::max_example_id);
+}
+}  // namespace detail
+
 /// Responses (spike counts, learning frozen, from the rested state: respond(image, id)) of the
 /// model to images[first, first + count), as a [count, n_neurons] array. Example e has the id
 /// `id_base + e`, so the result depends on the seed and the ids, not on `threads` (contiguous
@@ -280,13 +289,8 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
                                           std::size_t threads, std::uint64_t id_base,
                                           Progress&& progress, std::uint64_t* input_spikes = nullptr,
                                           std::uint64_t* presentations = nullptr) {
+  detail::check_respond_all(model, images, first, count, id_base);
   const std::size_t n = model.params().n_neurons, pixels = model.params().n_input;
-  require(images.shape()[1] * images.shape()[2] == pixels, "respond_all: images have ",
-          images.shape()[1] * images.shape()[2], " pixels, the model expects ", pixels);
-  require(first + count <= images.shape()[0], "respond_all: asked for examples up to ",
-          first + count, " of ", images.shape()[0]);
-  require(id_base + first + count <= Model::max_example_id, "respond_all: example ids up to ",
-          id_base + first + count, " exceed ", Model::max_example_id);
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   threads = std::max<std::size_t>(1, std::min(threads, count));
   std::vector<std::uint64_t> done(threads, 0), spikes(threads, 0), pres(threads, 0);

@@ -36,14 +36,9 @@ xt::xtensor<std::uint32_t, 2> respond_all(const diehl_cook_2015<backend::cuda>& 
                                           Progress&& progress, std::uint64_t* input_spikes = nullptr,
                                           std::uint64_t* presentations = nullptr) {
   using model_t = diehl_cook_2015<backend::cuda>;
+  detail::check_respond_all(model, images, first, count, id_base);
   const auto& p = model.params();
   const std::size_t n = p.n_neurons, pixels = p.n_input;
-  require(images.shape()[1] * images.shape()[2] == pixels, "respond_all: images have ",
-          images.shape()[1] * images.shape()[2], " pixels, the model expects ", pixels);
-  require(first + count <= images.shape()[0], "respond_all: asked for examples up to ",
-          first + count, " of ", images.shape()[0]);
-  require(id_base + first + count <= model_t::max_example_id, "respond_all: example ids up to ",
-          id_base + first + count, " exceed ", model_t::max_example_id);
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   std::uint64_t spikes = 0, runs = 0, done = 0;
 
