@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
       return run_cuda(*o);
 #else
       throw st::invalid_argument(
-          "--device cuda: this build of spiketorch_mnist has no CUDA backend (nvcc was not found "
-          "when the build was configured; set CUDA_HOME or run meson setup with -Dcuda=enabled)");
+          "--device cuda: this build of spiketorch_mnist has no CUDA backend (it was configured "
+          "without nvcc, or with -Dcuda=disabled; set CUDA_HOME and reconfigure with "
+          "-Dcuda=enabled)");
 #endif
     }
     return run<st::backend::cpu>(*o);
