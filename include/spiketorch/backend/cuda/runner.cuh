@@ -31,12 +31,15 @@
 #error "spiketorch/backend/cuda/runner.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <span>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -89,6 +92,68 @@ template <class T>
 void upload_vector(device_buffer<T>& dev, const std::vector<T>& v, cudaStream_t s) {
   dev.reserve(std::max<std::size_t>(1, v.size()));
   dev.upload(v.data(), v.size(), s);
+}
+
+/// Spike schedules of a batch drawn in parts (one per host thread), then joined in sample order
+/// into a layer buffer's CSR.
+class schedule_parts {
+ public:
+  /// Threads worth starting for n samples: all cores, at least 4 samples each.
+  explicit schedule_parts(std::size_t n_samples)
+      : parts_(std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                       std::max<std::size_t>(1, n_samples / 4))) {}
+  std::size_t count() const { return parts_.size(); }
+
+  /// Appends the encoder's current schedule (n_steps + 1 offsets, relative to the part).
+  template <class Enc>
+  void append(std::size_t part, const Enc& enc, std::uint32_t n_steps) {
+    auto& p = parts_[part];
+    for (std::uint32_t t = 0; t < n_steps; ++t) {
+      p.offsets.push_back(static_cast<std::uint32_t>(p.indices.size()));
+      const auto s = enc.spikes_at(t);
+      p.indices.insert(p.indices.end(), s.begin(), s.end());
+    }
+    p.offsets.push_back(static_cast<std::uint32_t>(p.indices.size()));
+  }
+
+  template <class Buffer>
+  void move_into(Buffer& buf) {
+    for (auto& p : parts_) {
+      const auto base = static_cast<std::uint32_t>(buf.h_indices.size());
+      require(buf.h_indices.size() + p.indices.size() < std::numeric_limits<std::uint32_t>::max(),
+              "evaluate_batch: more than 2^32 input spikes in one batch; use smaller batches");
+      for (std::uint32_t o : p.offsets) buf.h_offsets.push_back(base + o);
+      buf.h_indices.insert(buf.h_indices.end(), p.indices.begin(), p.indices.end());
+      p = {};
+    }
+  }
+
+ private:
+  struct part {
+    std::vector<std::uint32_t> offsets;
+    std::vector<index_t> indices;
+  };
+  std::vector<part> parts_;
+};
+
+/// Runs f(part, lo, hi) over `parts` contiguous chunks of [0, n), one thread each (the calling
+/// thread takes the first); rethrows the first exception.
+template <class F>
+void parallel_chunks(std::size_t n, F&& f, std::size_t parts) {
+  std::vector<std::exception_ptr> errors(parts);
+  auto run = [&](std::size_t p) {
+    try {
+      f(p, n * p / parts, n * (p + 1) / parts);
+    } catch (...) {
+      errors[p] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t p = 1; p < parts; ++p) pool.emplace_back(run, p);
+  run(0);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 /// Device presence, asked once per process.
@@ -184,21 +249,27 @@ struct runner<cuda> {
         if constexpr (traits::template layer_t<I>::is_input) {
           auto& layer = std::get<I>(net.layers_);
           auto& buf = std::get<I>(set.layers);
-          auto enc = layer.encoder;  // a scratch copy with the layer's parameters
           const auto stream = net.layer_stream(Net::layer_names[I]);
           buf.clear_schedule();
           counts[I].assign(n_samples * layer.size, 0);
           if (record) rasters[I].assign(std::size_t(steps) * n_samples * layer.size, 0);
-          for (std::size_t b = 0; b < n_samples; ++b) {
-            enc.begin(values(I, b), steps, net.config_.dt_ms, stream,
-                      static_cast<std::uint32_t>(presentation(b)));
-            buf.append_schedule(enc, steps);
-            for (std::uint32_t t = 0; t < steps; ++t)
-              for (index_t i : enc.spikes_at(t)) {
-                ++counts[I][b * layer.size + i];
-                if (record) rasters[I][(std::size_t(t) * n_samples + b) * layer.size + i] = 1;
-              }
-          }
+          // The samples' input spikes are drawn on the host, by several threads for large
+          // batches (each sample's draws are a function of its presentation index only).
+          cuda_detail::schedule_parts parts(n_samples);
+          cuda_detail::parallel_chunks(n_samples, [&](std::size_t part, std::size_t lo, std::size_t hi) {
+            auto enc = layer.encoder;  // a scratch copy with the layer's parameters
+            for (std::size_t b = lo; b < hi; ++b) {
+              enc.begin(values(I, b), steps, net.config_.dt_ms, stream,
+                        static_cast<std::uint32_t>(presentation(b)));
+              parts.append(part, enc, steps);
+              for (std::uint32_t t = 0; t < steps; ++t)
+                for (index_t i : enc.spikes_at(t)) {
+                  ++counts[I][b * layer.size + i];
+                  if (record) rasters[I][(std::size_t(t) * n_samples + b) * layer.size + i] = 1;
+                }
+            }
+          }, parts.count());
+          parts.move_into(buf);
           buf.upload_schedule(s);
         }
       });
