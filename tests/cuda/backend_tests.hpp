@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "spiketorch/backend/cuda/batch.cuh"
@@ -339,8 +340,13 @@ observation delayed_activity(std::size_t n_x) {
   return observe(net);
 }
 
-TEST_CASE("cuda backend: uniform delays through dense, one_to_one and all_but_self",
+TEST_CASE("cuda backend: uniform delays through dense, sparse, one_to_one and all_but_self",
           "[cuda][delays]") {
+  SECTION("sparse (10% of the pairs)") {
+    const auto a = delayed_activity<topology::sparse, cpu>(60);
+    CHECK(a.total > 50);
+    require_same(a, delayed_activity<topology::sparse, cuda>(60), "sparse + all_but_self, delays");
+  }
   SECTION("dense") {
     require_same(delayed_activity<topology::dense, cpu>(25),
                  delayed_activity<topology::dense, cuda>(25), "dense + all_but_self, delays");
@@ -419,15 +425,15 @@ TEST_CASE("cuda backend: pair STDP closed forms on both backends", "[cuda][stdp]
   }
 }
 
-/// Random activity through a plastic dense projection (with an all_but_self inhibition and a
-/// one_to_one relay as in Diehl & Cook), several runs with learning toggled and host-side
-/// changes in between.
-template <class Rule, class Delays, class Backend>
+/// Random activity through a plastic dense (or sparse) projection (with an all_but_self
+/// inhibition and a one_to_one relay as in Diehl & Cook), several runs with learning toggled and
+/// host-side changes in between.
+template <class Rule, class Delays, class Backend, class Topo = topology::dense>
 using plastic_net =
     network<layers<input<"X", encoding::poisson>,
                    population<"E", neurons::adaptive_lif, synapses::exp_conductance>,
                    population<"I", neurons::lif, synapses::exp_conductance>>,
-            projections<projection<"X", "E", topology::dense, Rule, Delays>,
+            projections<projection<"X", "E", Topo, Rule, Delays>,
                         projection<"E", "I", topology::one_to_one>,
                         projection<"I", "E", topology::all_but_self, learning::none, delays::none,
                                    receptor::inhibitory>>,
@@ -439,13 +445,24 @@ struct plastic_result {
   std::uint64_t total = 0;
 };
 
-template <class Rule, class Delays, class Backend>
+template <class Topo>
+typename Topo::params plastic_topology() {
+  if constexpr (std::is_same_v<Topo, topology::sparse>)
+    return {.probability = 0.5};
+  else
+    return {};
+}
+
+template <class Rule, class Delays, class Backend, class Topo = topology::dense>
 plastic_result plastic_activity(const typename Rule::params& rp, const typename Delays::params& dp) {
-  plastic_net<Rule, Delays, Backend> net({.dt_ms = 0.5, .seed = 5}, {60, 24, 24});
+  plastic_net<Rule, Delays, Backend, Topo> net({.dt_ms = 0.5, .seed = 5}, {60, 24, 24});
   neurons::adaptive_lif::params ep;
   ep.v_init_mv = -65.0;
   net.template set_params<"E">(ep);
-  net.template connect<"X", "E">({.weights = {0.0, 0.6}, .rule = rp, .delays = dp});
+  // Sparse: the weights' scale makes up for the missing half of the synapses.
+  const double w_max = std::is_same_v<Topo, topology::sparse> ? 1.2 : 0.6;
+  net.template connect<"X", "E">(
+      {.topology = plastic_topology<Topo>(), .weights = {0.0, w_max}, .rule = rp, .delays = dp});
   net.template connect<"E", "I">({.weights = {10.4, 10.4}});
   net.template connect<"I", "E">({.weights = {4.0, 4.0}});
   std::vector<float> rates(60);
@@ -470,12 +487,12 @@ plastic_result plastic_activity(const typename Rule::params& rp, const typename 
   return r;
 }
 
-template <class Rule, class Delays>
+template <class Rule, class Delays, class Topo = topology::dense>
 void compare_plastic(const char* name, const typename Rule::params& rp,
                      const typename Delays::params& dp, double weight_tol) {
   INFO(name);
-  const auto a = plastic_activity<Rule, Delays, cpu>(rp, dp);
-  const auto b = plastic_activity<Rule, Delays, cuda>(rp, dp);
+  const auto a = plastic_activity<Rule, Delays, cpu, Topo>(rp, dp);
+  const auto b = plastic_activity<Rule, Delays, cuda, Topo>(rp, dp);
   CHECK(a.total > 20);
   require_same(a.counts, b.counts, std::string(name) + ": spike counts");
   if (weight_tol == 0) {
@@ -498,6 +515,14 @@ TEST_CASE("cuda backend: STDP rules learn the CPU's weights", "[cuda][stdp]") {
   }
   SECTION("stdp_triplet, uniform delays") {
     compare_plastic<learning::stdp_triplet, delays::uniform>("stdp_triplet", {}, dp, 0);
+  }
+  SECTION("stdp_triplet, uniform delays, sparse (50% of the pairs)") {
+    compare_plastic<learning::stdp_triplet, delays::uniform, topology::sparse>("stdp_triplet sparse",
+                                                                              {}, dp, 0);
+  }
+  SECTION("stdp_pair, no delays, sparse") {
+    compare_plastic<learning::stdp_pair, delays::none, topology::sparse>("stdp_pair sparse",
+                                                                        pair_params(), {}, 0);
   }
   SECTION("stdp_weight_dependent, uniform delays") {
     compare_plastic<learning::stdp_weight_dependent, delays::uniform>("stdp_weight_dependent", {},

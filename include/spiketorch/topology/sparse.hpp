@@ -44,6 +44,10 @@ class sparse {
   std::size_t n_synapses() const { return col_.size(); }
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
+  /// CSR structure: the synapses of source i are row_offsets()[i] .. row_offsets()[i + 1] - 1,
+  /// with targets columns()[k] in increasing order (the CUDA backend searches them).
+  std::span<const std::size_t> row_offsets() const { return row_ptr_; }
+  std::span<const index_t> columns() const { return col_; }
 
   std::size_t find(index_t i, index_t j) const {
     const auto first = col_.begin() + std::ptrdiff_t(row_ptr_[i]);

@@ -60,6 +60,7 @@
 #include "spiketorch/topology/all_but_self.hpp"
 #include "spiketorch/topology/dense.hpp"
 #include "spiketorch/topology/one_to_one.hpp"
+#include "spiketorch/topology/sparse.hpp"
 
 namespace spiketorch {
 template <class Layers, class Projections, class Backend>
@@ -262,6 +263,8 @@ struct projection_view {
   std::uint32_t slots;
   std::uint32_t head;  // ring slot of "now" at step 0 of the launch
   std::uint32_t n_pre, n_post;
+  const std::size_t* row_ptr;  // topology::sparse: CSR offsets [n_pre + 1], else nullptr
+  const index_t* cols;         // topology::sparse: targets in row order, else nullptr
   rule_view<typename PD::rule_type> rule;
 };
 
@@ -303,28 +306,47 @@ struct net_traits<network<layers<L...>, projections<P...>, B>> {
 // ---- topologies on the device ------------------------------------------------------------------
 
 /// Synapse addressing of a topology on the device. `one_to_one`: synapse k = i of pair (i, i);
-/// otherwise `exists(i, j)` and `index(i, j)` give the synapse of pair (i, j).
+/// otherwise `find(view, i, j)` gives the synapse of pair (i, j), or `no_synapse_k`.
+inline constexpr std::size_t no_synapse_k = ~std::size_t(0);
+
 template <class T>
 struct device_topology {
   static_assert(dependent_false<T>,
                 "spiketorch: backend::cuda has no device kernel for this topology (supported: "
-                "topology::dense, topology::one_to_one, topology::all_but_self; topology::sparse "
-                "is not implemented on the GPU yet)");
+                "topology::dense, topology::sparse, topology::one_to_one, topology::all_but_self)");
 };
 template <>
 struct device_topology<topology::dense> {
   static constexpr bool one_to_one = false;
-  __device__ static bool exists(index_t, index_t) { return true; }
-  __device__ static std::size_t index(index_t i, index_t j, std::uint32_t n_post) {
-    return std::size_t(i) * n_post + j;
+  template <class V>
+  __device__ static std::size_t find(const V& p, index_t i, index_t j) {
+    return std::size_t(i) * p.n_post + j;
   }
 };
 template <>
 struct device_topology<topology::all_but_self> {
   static constexpr bool one_to_one = false;
-  __device__ static bool exists(index_t i, index_t j) { return i != j; }
-  __device__ static std::size_t index(index_t i, index_t j, std::uint32_t n_post) {
-    return std::size_t(i) * (n_post - 1) + (j < i ? j : j - 1);
+  template <class V>
+  __device__ static std::size_t find(const V& p, index_t i, index_t j) {
+    if (i == j) return no_synapse_k;
+    return std::size_t(i) * (p.n_post - 1) + (j < i ? j : j - 1);
+  }
+};
+template <>
+struct device_topology<topology::sparse> {
+  static constexpr bool one_to_one = false;
+  /// Binary search in source i's row (targets sorted), as topology::sparse::find on the host.
+  template <class V>
+  __device__ static std::size_t find(const V& p, index_t i, index_t j) {
+    std::size_t lo = p.row_ptr[i], hi = p.row_ptr[i + 1];
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (p.cols[mid] < j)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo < p.row_ptr[i + 1] && p.cols[lo] == j ? lo : no_synapse_k;
   }
 };
 template <>
@@ -464,9 +486,8 @@ struct kernel<op::deliver_spikes, cuda> {
       } else {
         for (std::uint32_t j = tid; j < n_post; j += nt)
           for (std::uint32_t s = 0; s < pre.size; ++s) {
-            const index_t i = pre.data[s];
-            if (!topo::exists(i, j)) continue;
-            const std::size_t k = topo::index(i, j, n_post);
+            const std::size_t k = topo::find(p, pre.data[s], j);
+            if (k == cuda_detail::no_synapse_k) continue;
             row(delay[k])[j] += w[k];
           }
       }
@@ -485,9 +506,8 @@ struct kernel<op::deliver_spikes, cuda> {
         for (std::uint32_t j = tid; j < n_post; j += nt) {
           real acc = channel[j];  // the CPU's sequence of += on channel[j], in spike order
           for (std::uint32_t s = 0; s < pre.size; ++s) {
-            const index_t i = pre.data[s];
-            if (!topo::exists(i, j)) continue;
-            acc += w[topo::index(i, j, n_post)];
+            const std::size_t k = topo::find(p, pre.data[s], j);
+            if (k != cuda_detail::no_synapse_k) acc += w[k];
           }
           channel[j] = acc;
         }
@@ -570,9 +590,8 @@ struct kernel<op::apply_learning, cuda> {
       for (std::uint32_t j = tid; j < n_post; j += nt) {
         if (!r.in_active[j]) continue;
         for (std::uint32_t s = 0; s < n_due; ++s) {
-          const index_t i = due[s];
-          if (!topo::exists(i, j)) continue;
-          const std::size_t k = topo::index(i, j, n_post);
+          const std::size_t k = topo::find(p, due[s], j);
+          if (k == cuda_detail::no_synapse_k) continue;
           w[k] = R::depress(w[k], d, element{post_at_arrival(k) + j, n_post});
         }
       }
@@ -603,7 +622,8 @@ struct kernel<op::apply_learning, cuda> {
       for (std::uint32_t i = tid; i < p.n_pre; i += nt)
         for (std::uint32_t s = 0; s < post.size; ++s) {
           const index_t j = post.data[s];
-          if (topo::exists(i, j)) potentiate(i, j, topo::index(i, j, n_post));
+          const std::size_t k = topo::find(p, i, j);
+          if (k != cuda_detail::no_synapse_k) potentiate(i, j, k);
         }
     }
     __syncthreads();

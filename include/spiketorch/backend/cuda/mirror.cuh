@@ -235,6 +235,9 @@ struct projection_params {
   std::string name = std::string(P::pre.view()) + "->" + std::string(P::post.view());
   synced_array<real> w{device_buffer<real>(0, "weights " + name)};
   synced_array<std::uint8_t> delays{device_buffer<std::uint8_t>(0, "delays " + name)};
+  // topology::sparse only: the CSR structure (row offsets, targets)
+  synced_array<std::size_t> row_ptr{device_buffer<std::size_t>(0, "row offsets " + name)};
+  synced_array<index_t> cols{device_buffer<index_t>(0, "targets " + name)};
 };
 
 /// Per-replica state of a projection: spikes in flight and, for plastic projections, the

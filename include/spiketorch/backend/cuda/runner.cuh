@@ -23,8 +23,9 @@
 // modes when the target has FMA, e.g. with -march=native); cuda/meson.build does both.
 //
 // Compile-time support: every NeuronModel, SynapseKernel, PlasticRule and Encoder (they are used
-// through their concepts); topologies dense, one_to_one and all_but_self (others stop compilation
-// with a static_assert naming the topology).
+// through their concepts); topologies dense, sparse, one_to_one and all_but_self (others stop
+// compilation with a static_assert naming the topology). Sparse projections find synapse (i, j)
+// by a binary search in row i, so their device cost grows with log(row length).
 #pragma once
 
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
@@ -40,6 +41,7 @@
 #include <memory>
 #include <span>
 #include <thread>
+#include <type_traits>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -410,7 +412,7 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
   std::vector<view_type> h_views;
   std::vector<real> scratch;  // state recorder frames on the host
 
-  /// Weights and delays: uploaded when the host copy differs from the device copy.
+  /// Weights, delays and sparse structure: uploaded when the host copy differs from the device's.
   void upload_params(std::tuple<projection_state<P>...>& projs, cudaStream_t s) {
     for_each_index<sizeof...(P)>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
@@ -419,6 +421,11 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
       dev.w.upload_if_changed(std::span<const real>(host.topo.weights()), s);
       if constexpr (traits::template projection_t<I>::delay_type::has_delays)
         dev.delays.upload_if_changed(std::span<const std::uint8_t>(host.delay_steps), s);
+      if constexpr (std::is_same_v<typename traits::template projection_t<I>::topology_type,
+                                   topology::sparse>) {
+        dev.row_ptr.upload_if_changed(host.topo.row_offsets(), s);
+        dev.cols.upload_if_changed(host.topo.columns(), s);
+      }
     });
   }
 
@@ -514,6 +521,13 @@ class net_mirror<network<layers<L...>, projections<P...>, B>> : public mirror_ba
       pv.w = par.w.dev.data();
       pv.n_pre = static_cast<std::uint32_t>(host.topo.n_pre());
       pv.n_post = static_cast<std::uint32_t>(host.topo.n_post());
+      if constexpr (std::is_same_v<typename proj_t::topology_type, topology::sparse>) {
+        pv.row_ptr = par.row_ptr.dev.data();
+        pv.cols = par.cols.dev.data();
+      } else {
+        pv.row_ptr = nullptr;
+        pv.cols = nullptr;
+      }
       if constexpr (proj_t::delay_type::has_delays) {
         pv.delays = par.delays.dev.data();
         pv.slots = st.slots;
