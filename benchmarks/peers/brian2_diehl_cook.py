@@ -56,6 +56,29 @@ W_IE = 17.0
 DELAY_MAX_MS = 10.0
 
 
+def save_checkpoint(directory, w, ii, jj, theta_mv, n, seed, examples):
+    """The trained network as a SpikeTorch checkpoint (include/spiketorch/io/checkpoint.hpp):
+    weights [784, N] float32, theta [N] float32 in mV, no labels yet (all -1)."""
+    os.makedirs(directory, exist_ok=True)
+    weights = np.zeros((N_INPUT, n), dtype=np.float32)
+    weights[ii, jj] = w
+    arrays = [('weights', weights), ('theta', np.asarray(theta_mv, dtype=np.float32)),
+              ('assignments', -np.ones(n, dtype=np.int32)),
+              ('proportions', np.zeros((n, 10), dtype=np.float64))]
+    for name, a in arrays:
+        np.save(os.path.join(directory, name + '.npy'), a)
+    manifest = {
+        'format': 'spiketorch-checkpoint', 'format_version': 1,
+        'parameters': {'model': 'diehl_cook_2015', 'n_neurons': n, 'n_input': N_INPUT,
+                       'dt_ms': DT_MS, 'time_ms': PRESENT_MS, 'rest_ms': REST_MS,
+                       'intensity': float(START_INTENSITY), 'seed': seed,
+                       'examples_trained': examples},
+        'arrays': [{'name': name, 'file': name + '.npy', 'dtype': str(a.dtype),
+                    'shape': list(a.shape)} for name, a in arrays]}
+    with open(os.path.join(directory, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+
+
 def load_idx_images(path):
     """Read an IDX3 ubyte file (optionally gzip'ed) into a (n, 784) uint8 array."""
     opener = gzip.open if path.endswith('.gz') else open
@@ -174,6 +197,10 @@ def main():
                     help="STDP trace code: Brian2 '(event-driven)' equations or the same "
                          "update written out by hand (auto: event-driven in standalone, "
                          "manual in runtime; see the README)")
+    ap.add_argument('--save', default=None,
+                    help='write the trained weights and theta as a SpikeTorch checkpoint '
+                         'directory (label and test it with spiketorch_mnist --mode test '
+                         '--load DIR --n_label 60000)')
     ap.add_argument('--verbose', action='store_true')
     args = ap.parse_args()
 
@@ -485,6 +512,11 @@ def main():
         result['max_column_sum'] = float(np.bincount(jj, weights=wfin, minlength=N).max())
     except Exception as e:  # pragma: no cover - diagnostics only
         result['diagnostics_error'] = repr(e)
+
+    if args.save and learn:
+        save_checkpoint(args.save, np.asarray(S.w[:]), ii, jj, np.asarray(exc.theta[:] / mV),
+                        N, args.seed, done)
+        result['checkpoint'] = args.save
 
     self_mb = maxrss_mb(resource.RUSAGE_SELF)
     child_mb = maxrss_mb(resource.RUSAGE_CHILDREN)

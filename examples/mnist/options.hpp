@@ -33,6 +33,7 @@ struct options {
   std::string save, load, plot, json;
   std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::string device = "cpu";
+  std::string synapse_decay = "exact";
   bool label_pass = true;
   bool quiet = false;
 
@@ -69,6 +70,10 @@ usage: spiketorch_mnist [options]
                           results do not depend on T) [all cores]
   --plot DIR              write figures (PNG) and their data (.npy) to DIR during the run
   --json FILE             write parameters, timings and accuracies as JSON
+  --synapse_decay exact|euler
+                          conductance decay per step: exp(-dt/tau), or Brian's forward Euler
+                          1 - dt/tau as the original code integrated it (about 8 points lower
+                          accuracy at N = 100; see benchmarks/peers/README.md) [exact]
   --device cpu|cuda       backend: cuda trains on the GPU and labels/tests in batches of
                           examples (needs a build with nvcc and an NVIDIA GPU) [cpu]
   --quiet                 no progress bars
@@ -138,6 +143,7 @@ inline std::optional<options> parse_options(int argc, char** argv) {
     else if (arg == "--json") o.json = value;
     else if (arg == "--threads") o.threads = to_size(arg, value);
     else if (arg == "--device") o.device = value;
+    else if (arg == "--synapse_decay") o.synapse_decay = value;
     else throw spiketorch::invalid_argument("unknown option '" + arg + "' (see --help)");
   }
   using spiketorch::require;
@@ -155,6 +161,10 @@ inline std::optional<options> parse_options(int argc, char** argv) {
   require(o.update_interval >= 1, "--update_interval must be at least 1");
   require(o.threads >= 1, "--threads must be at least 1");
   require(o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '", o.device, "'");
+  require(o.synapse_decay == "exact" || o.synapse_decay == "euler",
+          "--synapse_decay must be exact or euler, got '", o.synapse_decay, "'");
+  require(o.mode == "train" || o.synapse_decay == "exact",
+          "--synapse_decay applies to training (a checkpoint is evaluated with exact decay)");
   return o;
 }
 

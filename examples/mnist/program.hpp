@@ -57,6 +57,8 @@ inline st::models::diehl_cook_params model_params(const options& o) {
   p.rest_ms = o.rest;
   p.intensity = o.intensity;
   p.seed = o.seed;
+  if (o.synapse_decay == "euler")
+    p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::forward_euler;
   return p;
 }
 
@@ -71,6 +73,8 @@ inline void write_params(st::json_value& j, const st::models::diehl_cook_params&
   j["norm"] = p.norm;
   j["theta_plus_mv"] = p.exc.theta_plus_mv;
   j["tau_theta_ms"] = p.exc.tau_theta_ms;
+  j["synapse_decay"] = std::string(
+      p.exc_synapses.scheme == st::synapses::decay_scheme::exact ? "exact" : "forward_euler");
 }
 
 /// Accuracy of a window of training responses under the assignments of the previous window.
