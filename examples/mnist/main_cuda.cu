@@ -1,10 +1,16 @@
 // The MNIST program on the CUDA backend (compiled by nvcc; main.cpp calls it for --device cuda).
+#include "spiketorch/backend/cuda/device.hpp"
 #include "spiketorch/models/diehl_cook_2015_cuda.cuh"
 
 #include "program.hpp"
 
 namespace mnist_example {
 
-int run_cuda(const options& o) { return run<spiketorch::backend::cuda>(o); }
+int run_cuda(const options& o) {
+  spiketorch::require(spiketorch::backend::cuda_device_count() > 0,
+                      "--device cuda: no CUDA device is available (no GPU, or no driver); use "
+                      "--device cpu");
+  return run<spiketorch::backend::cuda>(o);
+}
 
 }  // namespace mnist_example
