@@ -193,7 +193,9 @@ class diehl_cook_2015 {
   void to_rested_state() {
     static constexpr std::string_view keep[] = {"theta"};
     net_.reset_state(keep);
-    auto fill = [](std::span<real> v, double value) { std::fill(v.begin(), v.end(), static_cast<real>(value)); };
+    auto fill = [](std::span<real> v, double value) {
+      std::fill(v.begin(), v.end(), static_cast<real>(value));
+    };
     fill(net_.template state<"Ae", "v">(), p_.exc.v_rest_mv);
     fill(net_.template state<"Ai", "v">(), p_.inh.v_rest_mv);
   }
