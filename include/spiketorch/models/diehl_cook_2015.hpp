@@ -200,6 +200,12 @@ class diehl_cook_2015 {
     fill(net_.template state<"Ai", "v">(), p_.inh.v_rest_mv);
   }
 
+  /// Whether a presentation with `exc_spikes` ends the example, as its `presentations`-th:
+  /// enough spikes, or the last presentation allowed.
+  bool accepts(std::uint64_t exc_spikes, std::uint32_t presentations) const {
+    return exc_spikes >= p_.min_spikes || presentations >= p_.max_presentations;
+  }
+
   /// Input rate scale of attempt a (0-based): intensity + a · intensity_step, over 8.
   double attempt_intensity(std::uint32_t attempt) const {
     return p_.intensity + double(attempt) * p_.intensity_step;
@@ -239,9 +245,8 @@ class diehl_cook_2015 {
     ++r.presentations;
     r.input_spikes += net_.template total_spikes<"X">();
     r.exc_spikes = net_.template total_spikes<"Ae">();
-    const bool enough = r.exc_spikes >= p_.min_spikes;
-    if (!enough && r.presentations < p_.max_presentations) return false;
-    r.capped = !enough;
+    if (!accepts(r.exc_spikes, r.presentations)) return false;
+    r.capped = r.exc_spikes < p_.min_spikes;
     const auto c = net_.template spike_counts<"Ae">();
     std::copy(c.begin(), c.end(), counts_.begin());
     return true;

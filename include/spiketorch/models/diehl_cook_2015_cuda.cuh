@@ -54,7 +54,6 @@ xt::xtensor<std::uint32_t, 2> respond_all(const diehl_cook_2015<backend::cuda>& 
   try {
     for (std::uint32_t attempt = 0; !pending.empty(); ++attempt) {
       const double intensity = rested.attempt_intensity(attempt);
-      const bool last_attempt = attempt + 1 >= p.max_presentations;
       retry.clear();
       for (std::size_t lo = 0; lo < pending.size(); lo += cuda_respond_batch) {
         const std::size_t batch = std::min(cuda_respond_batch, pending.size() - lo);
@@ -75,7 +74,7 @@ xt::xtensor<std::uint32_t, 2> respond_all(const diehl_cook_2015<backend::cuda>& 
           for (std::size_t j = 0; j < n; ++j) total += exc(b, j);
           for (std::size_t i = 0; i < pixels; ++i) spikes += in(b, i);
           ++runs;
-          if (total >= p.min_spikes || last_attempt) {
+          if (rested.accepts(total, attempt + 1)) {
             std::copy(&exc(b, 0), &exc(b, 0) + n, counts.data() + e * n);
             ++done;
           } else {

@@ -75,6 +75,19 @@ struct synced_array {
   void mark_synced(std::span<const T> host) { shadow.assign(host.begin(), host.end()); }
 };
 
+/// Appends an encoder's schedule of one presentation to a CSR: n_steps + 1 offsets into
+/// `indices` (step t's spikes are indices[offsets[t] .. offsets[t + 1])), then the spikes.
+template <class Enc>
+void append_spike_schedule(std::vector<std::uint32_t>& offsets, std::vector<index_t>& indices,
+                           const Enc& enc, std::uint32_t n_steps) {
+  for (std::uint32_t t = 0; t < n_steps; ++t) {
+    offsets.push_back(static_cast<std::uint32_t>(indices.size()));
+    const auto s = enc.spikes_at(t);
+    indices.insert(indices.end(), s.begin(), s.end());
+  }
+  offsets.push_back(static_cast<std::uint32_t>(indices.size()));
+}
+
 /// Host staging for the outputs of one population over a launch.
 struct population_outputs {
   std::vector<std::uint32_t> counts;  // [replica][neuron]
@@ -113,14 +126,7 @@ struct layer_buffers<L, true> {
   /// Appends the schedule of one replica (taken from an encoder that has begun a presentation).
   template <class Enc>
   void append_schedule(const Enc& enc, std::uint32_t n_steps) {
-    const std::size_t base = h_offsets.size();
-    h_offsets.resize(base + n_steps + 1);
-    for (std::uint32_t t = 0; t < n_steps; ++t) {
-      h_offsets[base + t] = static_cast<std::uint32_t>(h_indices.size());
-      const auto s = enc.spikes_at(t);
-      h_indices.insert(h_indices.end(), s.begin(), s.end());
-    }
-    h_offsets[base + n_steps] = static_cast<std::uint32_t>(h_indices.size());
+    append_spike_schedule(h_offsets, h_indices, enc, n_steps);
   }
   void clear_schedule() {
     h_offsets.clear();

@@ -109,13 +109,7 @@ class schedule_parts {
   /// Appends the encoder's current schedule (n_steps + 1 offsets, relative to the part).
   template <class Enc>
   void append(std::size_t part, const Enc& enc, std::uint32_t n_steps) {
-    auto& p = parts_[part];
-    for (std::uint32_t t = 0; t < n_steps; ++t) {
-      p.offsets.push_back(static_cast<std::uint32_t>(p.indices.size()));
-      const auto s = enc.spikes_at(t);
-      p.indices.insert(p.indices.end(), s.begin(), s.end());
-    }
-    p.offsets.push_back(static_cast<std::uint32_t>(p.indices.size()));
+    append_spike_schedule(parts_[part].offsets, parts_[part].indices, enc, n_steps);
   }
 
   template <class Buffer>
