@@ -1,4 +1,4 @@
-// Spike delivery: one step of `kernel<deliver_spikes, cpu>` per topology, without delays and with
+// Spike delivery: the deliver stage of the step (step/stages.hpp) on the CPU, per topology, without delays and with
 // delays uniform in 0-10 ms (21 ring slots at dt = 0.5 ms), at realistic input rates.
 //
 //   BM_deliver<dense | sparse, Delays>/N        784 -> N; the input spikes of MNIST digits under
@@ -19,7 +19,8 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/step/stages.hpp"
 #include "spiketorch/network/projection.hpp"
 #include "spiketorch/topology/all_but_self.hpp"
 #include "spiketorch/topology/delays.hpp"
@@ -30,7 +31,6 @@
 namespace {
 
 using namespace spiketorch;
-using deliver_kernel = backend::kernel<backend::op::deliver_spikes, backend::cpu>;
 
 template <class Topo>
 constexpr bool from_input = std::is_same_v<Topo, topology::dense> ||
@@ -63,9 +63,12 @@ void BM_deliver(benchmark::State& state) {
   std::vector<real> channel(n, real(0));
   std::size_t t = 0;
   std::uint64_t events = 0, spikes = 0;
+  const auto view = proj.view(host_map{}, false);
   for (auto _ : state) {
-    const auto s = trains.at(t++);
-    deliver_kernel::run<proj_t>(proj, s, channel.data());
+    const auto s = trains.at(t);
+    stages::deliver(backend::cpu_execution{}, view,
+                    spike_list{s.data(), static_cast<std::uint32_t>(s.size())}, channel.data(), t);
+    ++t;
     for (index_t i : s) events += fan_out[i];
     spikes += s.size();
     benchmark::DoNotOptimize(channel.data());

@@ -1,4 +1,4 @@
-// Neuron update: one step of `kernel<update_population, cpu>` (synaptic drive, integration,
+// Neuron update: the update stage of the step (step/stages.hpp) on the CPU (synaptic drive, integration,
 // synapse decay, threshold and reset) per model and synapse kernel, at N = 100 .. 6400.
 //
 //   BM_update<Neuron, Synapse>/N        one step of a population with no input (the steady
@@ -11,7 +11,8 @@
 #include <algorithm>
 
 #include "bench_common.hpp"
-#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/step/stages.hpp"
 #include "spiketorch/network/layer.hpp"
 #include "spiketorch/neurons/adaptive_lif.hpp"
 #include "spiketorch/neurons/integrate_and_fire.hpp"
@@ -24,7 +25,6 @@
 namespace {
 
 using namespace spiketorch;
-using update_kernel = backend::kernel<backend::op::update_population, backend::cpu>;
 
 template <class Neuron, class Synapse>
 using pop_state = layer_state<population<"P", Neuron, Synapse>>;
@@ -43,9 +43,10 @@ void BM_update(benchmark::State& state) {
   make_population(pop, n);
   step_context ctx{0, true};
   std::uint64_t spikes = 0;
+  const auto view = pop.view(host_map{});
   for (auto _ : state) {
-    update_kernel::run<Neuron, Synapse>(pop, ctx);
-    spikes += pop.spikes.current.size();
+    stages::update_population(backend::cpu_execution{}, view, ctx);
+    spikes += pop.n_current;
     ++ctx.step;
     benchmark::DoNotOptimize(pop.neuron_state.data());
     benchmark::ClobberMemory();
@@ -64,11 +65,12 @@ void BM_rest_period(benchmark::State& state) {
   make_population(pop, n);
   real* channel = pop.synapse_state.field(Synapse::channel_field(receptor::excitatory));
   step_context ctx{0, true};
+  const auto view = pop.view(host_map{});
   for (auto _ : state) {
     pop.reset_state();
     std::fill_n(channel, n, g0);
     for (std::size_t t = 0; t < rest_steps; ++t) {
-      update_kernel::run<Neuron, Synapse>(pop, ctx);
+      stages::update_population(backend::cpu_execution{}, view, ctx);
       ++ctx.step;
     }
     benchmark::DoNotOptimize(pop.neuron_state.data());

@@ -1,4 +1,4 @@
-// STDP: one step of the learning pass (`kernel<apply_learning, cpu>` on a plastic projection)
+// STDP: one step of the learn stage (step/stages.hpp) of a plastic projection on the CPU
 // per rule, on a dense 784 x N projection (the input weights of Diehl & Cook), at N = 100..6400,
 // without delays and (triplet, the Diehl & Cook rule) with delays uniform in 0-10 ms.
 //
@@ -22,7 +22,8 @@
 #include <vector>
 
 #include "bench_common.hpp"
-#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/step/stages.hpp"
 #include "spiketorch/learning/stdp_pair.hpp"
 #include "spiketorch/learning/stdp_triplet.hpp"
 #include "spiketorch/learning/stdp_weight_dependent.hpp"
@@ -33,7 +34,6 @@
 namespace {
 
 using namespace spiketorch;
-using learn_kernel = backend::kernel<backend::op::apply_learning, backend::cpu>;
 
 enum mode : int { train = 0, post_only = 1, busy = 2 };
 
@@ -75,10 +75,13 @@ void BM_stdp(benchmark::State& state) {
 
   std::size_t t = 0;
   std::uint64_t n_pre = 0, n_post = 0, active = 0, updated = 0;
+  const auto view = proj.view(host_map{}, true);
   for (auto _ : state) {
     const auto s_pre = pre.at(t), s_post = post.at(t);
+    stages::learn(backend::cpu_execution{}, view,
+                  spike_list{s_pre.data(), static_cast<std::uint32_t>(s_pre.size())},
+                  spike_list{s_post.data(), static_cast<std::uint32_t>(s_post.size())}, t);
     ++t;
-    learn_kernel::run<proj_t>(proj, s_pre, s_post);
     n_pre += s_pre.size();
     n_post += s_post.size();
     if constexpr (requires { proj.rule.state.active(); }) {

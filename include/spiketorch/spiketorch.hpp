@@ -5,7 +5,7 @@
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"
-#include "spiketorch/core/ring_buffer.hpp"
+#include "spiketorch/core/delay_ring.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/encoding/bernoulli.hpp"
 #include "spiketorch/encoding/latency.hpp"

@@ -2,7 +2,7 @@
 // storage and the error helpers.
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/core/random.hpp>
-#include <spiketorch/core/ring_buffer.hpp>
+#include <spiketorch/core/delay_ring.hpp>
 #include <spiketorch/core/soa.hpp>
 
 #include <catch2/catch.hpp>

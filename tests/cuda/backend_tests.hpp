@@ -414,7 +414,7 @@ TEST_CASE("cuda backend: pair STDP closed forms on both backends", "[cuda][stdp]
     CHECK(double(a[1]) - 0.5 == Approx(expected).margin(tol));
     require_same(a, b, "weights after post -> pre");
   }
-  SECTION("with a fixed axonal delay (arrival timing of learning/plasticity.hpp)") {
+  SECTION("with a fixed axonal delay (arrival timing of learning/trace_state.hpp)") {
     delays::fixed::params dp{.delay_ms = 3.0};
     const auto a = pair_timing<learning::stdp_pair, delays::fixed, cpu>(p, dp, 5.f, 5.f + n, 200);
     const auto b = pair_timing<learning::stdp_pair, delays::fixed, cuda>(p, dp, 5.f, 5.f + n, 200);

@@ -1,9 +1,12 @@
-// Drives the CPU learning pass (learning/plasticity.hpp: trace_state::step) of one projection
-// directly with chosen spike lists, one call per simulation step, so a test controls the exact
-// spike timing without building a network.
+// Drives the learn stage of the step (step/stages.hpp) of one projection on the CPU directly with
+// chosen spike lists, one call per simulation step, so a test controls the exact spike timing
+// without building a network.
 #pragma once
 
-#include <spiketorch/learning/plasticity.hpp>
+#include <spiketorch/backend/cpu/execution.hpp>
+#include <spiketorch/core/array_map.hpp>
+#include <spiketorch/learning/trace_state.hpp>
+#include <spiketorch/step/stages.hpp>
 #include <spiketorch/topology/delays.hpp>
 
 #include <algorithm>
@@ -27,7 +30,14 @@ struct rule_driver {
     traces = learning::trace_state<Rule>(topo.n_pre(), topo.n_post(), max_delay, d);
   }
   void step(std::vector<index_t> pre = {}, std::vector<index_t> post = {}) {
-    traces.step(d, topo, delay_steps, pre, post);
+    projection_view<Topo, Rule, delays::none> v{};
+    v.topo = topo.view(host_map{}, true);
+    v.delays = delay_steps.empty() ? nullptr : delay_steps.data();
+    v.rule = traces.view(host_map{});
+    stages::learn(backend::cpu_execution{}, v,
+                  spike_list{pre.data(), static_cast<std::uint32_t>(pre.size())},
+                  spike_list{post.data(), static_cast<std::uint32_t>(post.size())}, 0);
+    traces.ran(1);
   }
   void idle(std::size_t n) {
     for (std::size_t k = 0; k < n; ++k) step();

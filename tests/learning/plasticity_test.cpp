@@ -1,4 +1,4 @@
-// The learning pass (learning/plasticity.hpp) on every topology, with and without axonal delays,
+// The learning pass (learning/trace_state.hpp) on every topology, with and without axonal delays,
 // against a brute-force double-precision reference that keeps the full trace history:
 //   - the presynaptic trace seen by synapse (i, j) at step t is x_pre_i(t - d_ij) (inputs that
 //     have not arrived do not potentiate);

@@ -1,9 +1,11 @@
-// Test harness for neuron models: one population driven through the real CPU update kernel
-// (backend/cpu/kernels.hpp: drive, integrate, decay, threshold, reset, periodic work) by a test-only
+// Test harness for neuron models: one population driven through the step's update stage on the
+// CPU (step/stages.hpp: drive, integrate, decay, threshold, reset, periodic work) by a test-only
 // synapse kernel whose drive is a constant the test sets (it never decays).
 #pragma once
 
-#include <spiketorch/backend/cpu/kernels.hpp>
+#include <spiketorch/backend/cpu/execution.hpp>
+#include <spiketorch/core/array_map.hpp>
+#include <spiketorch/step/stages.hpp>
 #include <spiketorch/network/layer.hpp>
 #include <spiketorch/synapses/concepts.hpp>
 
@@ -48,10 +50,10 @@ struct single_population {
   real& syn(std::size_t f, std::size_t i = 0) { return pop.synapse_state.field(f)[i]; }
   void set_drive(real mv, std::size_t i = 0) { syn(constant_drive::drive_mv, i) = mv; }
 
-  /// One step through the CPU kernel; returns whether neuron `i` spiked.
+  /// One update stage on the CPU; returns whether neuron `i` spiked.
   bool step(std::size_t i = 0) {
-    backend::kernel<backend::op::update_population, backend::cpu>::run<Neuron, Synapse>(
-        pop, step_context{step_index++, learning});
+    stages::update_population(backend::cpu_execution{}, pop.view(host_map{}),
+                              step_context{step_index++, learning});
     return pop.fired[i] != 0;
   }
   /// Steps (0-based, counted from the first call of this function's owner) at which neuron 0 spiked.

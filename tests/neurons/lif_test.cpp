@@ -213,7 +213,7 @@ TEST_CASE("lif: a large population (the CPU kernel's parallel path) updates ever
   bool ordered = true;
   for (std::uint64_t t = 0; t < n_steps; ++t) {
     big.step();
-    const auto current = big.pop.spikes.current;
+    const auto current = big.pop.emitted();
     for (std::size_t s = 0; s < current.size(); ++s) {
       ordered = ordered && (s == 0 || current[s] > current[s - 1]);  // increasing, no duplicates
       spikes[current[s]].push_back(t);

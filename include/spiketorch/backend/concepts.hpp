@@ -1,5 +1,6 @@
-// Backends are tag types; operations are specialisations of `kernel<Op, Backend>`. A missing
-// combination fails at compile time with a message naming what is missing, instead of an
+// Backends are tag types. A backend decides where a network's arrays live and how the step's
+// loops run (step/step.hpp is the step, written once); `runner<B>` is all it implements. A
+// missing runner fails at compile time with a message naming what to include, instead of an
 // undefined-reference error at link time.
 #pragma once
 
@@ -20,23 +21,10 @@ struct cuda {
 template <class B>
 concept Backend = std::is_same_v<B, cpu> || std::is_same_v<B, cuda>;
 
-/// Operations a backend implements.
-namespace op {
-struct update_population {};
-struct deliver_spikes {};
-struct apply_learning {};
-}  // namespace op
-
-template <class Op, class B>
-struct kernel {
-  static_assert(sizeof(Op) == 0,
-                "spiketorch: no kernel for this operation on this backend "
-                "(include the backend's kernels header, e.g. spiketorch/backend/cpu/kernels.hpp)");
-};
-
-/// Runs the steps of one presentation of a network: `runner<B>::run(net, n_steps)`. The CPU
-/// runner calls the network's step loop; a device runner may run a whole presentation in one
-/// launch. Declared here, defined by each backend.
+/// Runs the steps of one presentation of a network: `runner<B>::run(net, n_steps)`, over
+/// `net.view(map)` with the backend's map and execution policy. The CPU runs the step's loop on
+/// the host arrays; CUDA runs the same loop in one launch over device copies. Declared here,
+/// defined by each backend.
 template <class B>
 struct runner {
   static_assert(sizeof(B) == 0,

@@ -35,6 +35,8 @@ class soa_block {
   std::span<const real> field_span(std::size_t f) const { return {field(f), size_}; }
   real* data() { return data_.data(); }
   const real* data() const { return data_.data(); }
+  /// The whole block, field after field (for views: core/array_map.hpp).
+  std::vector<real>& storage() { return data_; }
 
  private:
   std::size_t fields_ = 0, size_ = 0;

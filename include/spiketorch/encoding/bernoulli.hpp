@@ -38,10 +38,11 @@ class bernoulli {
     schedule_.finish();
   }
   std::span<const index_t> spikes_at(std::uint64_t step) const { return schedule_.at(step); }
+  const spike_schedule& schedule() const { return schedule_; }
 
  private:
   params p_;
-  detail::step_schedule schedule_;
+  spike_schedule schedule_;
 };
 
 static_assert(Encoder<bernoulli>);

@@ -5,7 +5,9 @@
 // (so the per-step work is a lookup), drawing from the counter-based stream with coordinates
 // (presentation, input, draw) so results do not depend on threads or call order;
 // `spikes_at(step)` returns the indices of the inputs that spike in that step (0-based within
-// the presentation). Buffers are reused between presentations: no allocation once warmed up.
+// the presentation), and `schedule()` the whole presentation as a CSR over steps, which the step
+// reads through its view on every backend. Buffers are reused between presentations: no
+// allocation once warmed up.
 #pragma once
 
 #include <concepts>
@@ -24,11 +26,11 @@ concept Encoder = requires(E e, const E ce, std::span<const float> values, rando
   typename E::params;
   e.begin(values, std::uint64_t{}, 0.5, s, std::uint32_t{});
   { ce.spikes_at(std::uint64_t{}) } -> std::convertible_to<std::span<const index_t>>;
+  ce.schedule().offsets();
 };
 
-namespace detail {
 /// Spike events of one presentation grouped by step (a CSR over steps), built by counting sort.
-class step_schedule {
+class spike_schedule {
  public:
   void clear(std::uint64_t n_steps) {
     n_steps_ = n_steps;
@@ -53,6 +55,9 @@ class step_schedule {
     return {sorted_.data() + offsets_[step], offsets_[step + 1] - offsets_[step]};
   }
   std::size_t n_events() const { return sorted_.size(); }
+  /// Step t's events are events()[offsets()[t] .. offsets()[t + 1]).
+  const std::vector<std::uint32_t>& offsets() const { return offsets_; }
+  const std::vector<index_t>& events() const { return sorted_; }
 
  private:
   std::uint64_t n_steps_ = 0;
@@ -60,6 +65,5 @@ class step_schedule {
   std::vector<index_t> inputs_, sorted_;
   std::vector<std::uint32_t> offsets_, fill_;
 };
-}  // namespace detail
 
 }  // namespace spiketorch::encoding

@@ -49,6 +49,7 @@ class poisson {
   }
 
   std::span<const index_t> spikes_at(std::uint64_t step) const { return schedule_.at(step); }
+  const spike_schedule& schedule() const { return schedule_; }
   std::size_t n_spikes() const { return schedule_.n_events(); }
 
  private:
@@ -85,7 +86,7 @@ class poisson {
   }
 
   params p_;
-  detail::step_schedule schedule_;
+  spike_schedule schedule_;
 };
 
 static_assert(Encoder<poisson>);

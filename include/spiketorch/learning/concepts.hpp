@@ -2,7 +2,7 @@
 //
 // A rule is a plain struct with `is_plastic`. A plastic rule is written per synapse (see
 // PlasticRule below): the traces it keeps per neuron, how a spike updates them, and the new
-// weight of one synapse on a presynaptic or a postsynaptic spike. `trace_state::step` (learning/plasticity.hpp, CPU) and the CUDA
+// weight of one synapse on a presynaptic or a postsynaptic spike. `trace_state::step` (learning/trace_state.hpp, CPU) and the CUDA
 // kernels run those same functions once per step after spike delivery, in a fixed order
 // (network/schedule.hpp):
 //   1. all traces decay by one step;

@@ -23,7 +23,7 @@
 //     counted spikes of the preceding rest into the next example.
 //   - STDP with delays follows Brian 1's STDP on a DelayConnection (axonal delays): an input
 //     spike's trace and its depression act at synapse (i, j) when the spike arrives there, after
-//     d_ij (learning/plasticity.hpp).
+//     d_ij (learning/trace_state.hpp).
 //   - Evaluation (labelling and testing, learning off) presents each example to the network in
 //     its rested state: V at rest, conductances zero, nothing in flight, theta as trained. That is
 //     the state the original's 150 ms rest approximates ("variables decay to their resting

@@ -8,12 +8,14 @@
 #include <span>
 #include <vector>
 
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/encoding/concepts.hpp"
 #include "spiketorch/network/monitors.hpp"
 #include "spiketorch/neurons/concepts.hpp"
 #include "spiketorch/synapses/concepts.hpp"
+#include "spiketorch/step/views.hpp"
 #include "spiketorch/synapses/delta_current.hpp"
 
 namespace spiketorch {
@@ -39,20 +41,11 @@ struct layers {};
 
 /// Spike bookkeeping shared by both kinds of layer.
 struct layer_spikes {
-  std::vector<index_t> current;         // neurons that spiked in the current step
   std::vector<std::uint32_t> counts;    // spikes per neuron since reset_counts()
   std::uint64_t total = 0;              // all spikes since reset_counts()
   spike_recorder recorder;
 
-  void resize(std::size_t n) {
-    current.reserve(n);
-    counts.assign(n, 0);
-  }
-  void count(std::span<const index_t> spikes) {
-    for (index_t i : spikes) ++counts[i];
-    total += spikes.size();
-    if (recorder.enabled()) recorder.record(spikes);
-  }
+  void resize(std::size_t n) { counts.assign(n, 0); }
   void reset_counts() {
     std::fill(counts.begin(), counts.end(), 0u);
     total = 0;
@@ -83,6 +76,19 @@ struct layer_state<L> {
   }
   std::span<const index_t> emitted() const { return step_spikes; }
   void reset_state() { step_spikes = {}; }
+
+  /// The view of the presentation begun last (encoder.begin).
+  template <class Map>
+  input_view view(Map&& m) {
+    const auto& schedule = encoder.schedule();
+    return {m.input(schedule.offsets()), m.input(schedule.events()), size,
+            m.state(spikes.counts),      m.state(spikes.total),      spikes.recorder.view(m)};
+  }
+  /// After a run of n steps through view().
+  void ran(std::uint64_t n_steps) {
+    spikes.recorder.ran(n_steps);
+    if (n_steps > 0) step_spikes = encoder.spikes_at(n_steps - 1);
+  }
 };
 
 template <class L>
@@ -98,7 +104,9 @@ struct layer_state<L> {
   typename Synapse::params synapse_params{};
   typename Synapse::derived synapse_derived{};
   soa_block neuron_state, synapse_state;
-  std::vector<std::uint8_t> fired;
+  std::vector<std::uint8_t> fired;   // scratch of the update stage
+  std::vector<index_t> current;      // neurons that spiked in the last step: [0, n_current)
+  std::uint32_t n_current = 0;
   layer_spikes spikes;
   state_recorder state_rec;
 
@@ -107,17 +115,39 @@ struct layer_state<L> {
     neuron_state = soa_block(Neuron::n_fields, n);
     synapse_state = soa_block(Synapse::n_fields, n);
     fired.assign(n, 0);
+    current.assign(n, 0);
     spikes.resize(n);
   }
   void derive(double dt_ms) {
     neuron_derived = Neuron::derive(neuron_params, dt_ms);
     synapse_derived = Synapse::derive(synapse_params, dt_ms);
   }
-  std::span<const index_t> emitted() const { return spikes.current; }
+  std::span<const index_t> emitted() const { return {current.data(), n_current}; }
   void reset_state() {
     for (std::size_t i = 0; i < size; ++i) Neuron::init(neuron_state.at(i), neuron_params);
     std::fill_n(synapse_state.data(), Synapse::n_fields * size, real(0));
-    spikes.current.clear();
+    n_current = 0;
+  }
+
+  template <class Map>
+  population_view<Neuron, Synapse> view(Map&& m) {
+    return {m.state(neuron_state.storage()),
+            m.state(synapse_state.storage()),
+            size,
+            neuron_derived,
+            synapse_derived,
+            m.state(fired),
+            m.state(current),
+            m.state(n_current),
+            m.state(spikes.counts),
+            m.state(spikes.total),
+            spikes.recorder.view(m),
+            state_rec.view(m)};
+  }
+  /// After a run of n steps through view().
+  void ran(std::uint64_t n_steps) {
+    spikes.recorder.ran(n_steps);
+    state_rec.ran(n_steps);
   }
 };
 

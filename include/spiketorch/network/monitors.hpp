@@ -10,7 +10,9 @@
 #include <xtensor/xtensor.hpp>
 
 #include "spiketorch/config.hpp"
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/step/recorder_views.hpp"
 
 namespace spiketorch {
 
@@ -43,6 +45,15 @@ class frame_ring {
   }
   void clear() { next_ = 0; }
 
+  /// The storage and position for a view: frame f of a run goes to slot (next + f) % window.
+  template <class Map>
+  T* storage(Map&& m) {
+    return window_ > 0 ? m.state(data_) : nullptr;
+  }
+  std::size_t window() const { return window_; }
+  /// `n` frames were written through a view.
+  void pushed(std::uint64_t n) { next_ += n; }
+
  private:
   std::size_t width_ = 0, window_ = 0;
   std::uint64_t next_ = 0;
@@ -55,14 +66,17 @@ class spike_recorder {
   spike_recorder() = default;
   spike_recorder(std::size_t n_neurons, std::size_t window_steps) : ring_(n_neurons, window_steps) {}
   bool enabled() const { return ring_.enabled(); }
-  void record(std::span<const index_t> spikes) {
-    std::uint8_t* frame = ring_.push();
-    std::fill_n(frame, ring_.width(), std::uint8_t(0));
-    for (index_t i : spikes) frame[i] = 1;
-  }
   /// [time, neuron], oldest step first.
   xt::xtensor<std::uint8_t, 2> raster() const { return ring_.to_tensor(); }
   void clear() { ring_.clear(); }
+
+  template <class Map>
+  spike_recorder_view view(Map&& m) {
+    return {ring_.storage(m), ring_.width(), ring_.window(), ring_.pushed()};
+  }
+  void ran(std::uint64_t n_steps) {
+    if (enabled()) ring_.pushed(n_steps);
+  }
 
  private:
   frame_ring<std::uint8_t> ring_;
@@ -83,18 +97,25 @@ class state_recorder {
   std::size_t field() const { return field_; }
   std::span<const index_t> neurons() const { return neurons_; }
   std::size_t interval() const { return interval_; }
-  /// Called every step with the field's array; keeps every interval-th step.
-  void record(const real* values) {
-    if (step_++ % interval_ != 0) return;
-    real* frame = ring_.push();
-    for (std::size_t k = 0; k < neurons_.size(); ++k) frame[k] = values[neurons_[k]];
-  }
   /// [frame, selected neuron], oldest first.
   xt::xtensor<real, 2> trace() const { return ring_.to_tensor(); }
   std::uint64_t frames_recorded() const { return ring_.pushed(); }
   void clear() {
     ring_.clear();
     step_ = 0;
+  }
+
+  template <class Map>
+  state_recorder_view view(Map&& m) {
+    if (!enabled()) return {nullptr, nullptr, 0, 0, 0, 0, 0, 1};
+    return {ring_.storage(m), m.constant(neurons_), neurons_.size(), ring_.window(),
+            field_, ring_.pushed(), step_, interval_};
+  }
+  void ran(std::uint64_t n_steps) {
+    if (!enabled()) return;
+    const state_recorder_view v = view(host_map{});
+    ring_.pushed(v.frames_before(step_ + n_steps) - v.frames_before(step_));
+    step_ += n_steps;
   }
 
  private:

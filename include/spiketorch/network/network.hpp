@@ -1,6 +1,7 @@
 // The static network type: layers and projections are template arguments, so the per-step loop
-// is fully known to the compiler (no virtual calls, no allocation). See network/schedule.hpp for
-// the order of operations inside a step.
+// is fully known to the compiler (no virtual calls, no allocation). The step itself is written
+// once for every backend (step/step.hpp, which gives the order of operations inside a step); the
+// network owns the state and hands the backend a view of it (`view`).
 //
 //   using net_t = network<layers<input<"X", encoding::poisson>,
 //                                population<"E", neurons::lif, synapses::exp_current>>,
@@ -21,14 +22,16 @@
 #include <utility>
 
 #include "spiketorch/backend/concepts.hpp"
-#include "spiketorch/backend/cpu/kernels.hpp"
+#include "spiketorch/backend/cpu/runner.hpp"
+#include "spiketorch/core/array_map.hpp"
+#include "spiketorch/core/device_tuple.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"
+#include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/network/layer.hpp"
 #include "spiketorch/network/projection.hpp"
-#include "spiketorch/network/schedule.hpp"
-#include "spiketorch/learning/normalization.hpp"
+#include "spiketorch/step/views.hpp"
 
 namespace spiketorch {
 
@@ -106,6 +109,23 @@ class network<layers<L...>, projections<P...>, Backend> {
   static_assert((!post_layer_t<P>::is_input && ...),
                 "spiketorch: a projection cannot target an input layer");
 
+  template <class Layer>
+  static auto layer_desc_of() {
+    if constexpr (Layer::is_input)
+      return input_desc{};
+    else
+      return population_desc<typename Layer::neuron_type, typename Layer::synapse_type>{};
+  }
+
+ public:
+  /// The network without names, as the step and the backends see it (step/views.hpp).
+  using desc = network_desc<
+      layer_list<decltype(layer_desc_of<L>())...>,
+      projection_list<projection_desc<typename P::topology_type, typename P::rule_type,
+                                      typename P::delay_type, P::target_receptor,
+                                      find_layer<P::pre>(), find_layer<P::post>()>...>>;
+  using view_type = network_view<desc>;
+
  public:
   template <fixed_string Name>
   using layer_type = std::tuple_element_t<find_layer<Name>(), std::tuple<L...>>;
@@ -177,13 +197,60 @@ class network<layers<L...>, projections<P...>, Backend> {
 
   /// Simulates `duration_ms` (rounded to whole steps) with the current inputs.
   void run(double duration_ms) {
+    const std::uint64_t n_steps = begin_run(duration_ms);
+    backend::runner<Backend>::run(*this, n_steps);
+    end_run(n_steps);
+  }
+
+  // ---- for backends ----------------------------------------------------------------------------
+  // A run is begin_run (checks, the encoders draw the presentation's input spikes), the steps
+  // over view(map) on the backend, then end_run (the host bookkeeping of what the view's state
+  // now holds: step counters, ring heads, recorder positions).
+
+  /// Starts a presentation of `duration_ms`; returns its number of steps.
+  std::uint64_t begin_run(double duration_ms) {
     require(std::isfinite(duration_ms) && duration_ms >= 0,
             "run: duration_ms must be finite and >= 0, got ", duration_ms);
     check_connected();
     const auto n_steps = static_cast<std::uint64_t>(std::llround(duration_ms / config_.dt_ms));
     begin_presentation(n_steps);
-    backend::runner<Backend>::run(*this, n_steps);
+    return n_steps;
   }
+  /// The state of the whole network as the step sees it, each array passed through `m`
+  /// (core/array_map.hpp).
+  template <class Map>
+  view_type view(Map&& m) {
+    view_type v{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((tuple_at<I>(v.layers) = std::get<I>(layers_).view(m)), ...);
+    }(std::make_index_sequence<n_layers>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((tuple_at<I>(v.projections) = std::get<I>(projections_).view(m, learning_)), ...);
+    }(std::make_index_sequence<n_projections>{});
+    v.step0 = step_;
+    v.learning = learning_;
+    return v;
+  }
+  /// After the backend ran `n_steps` steps over view().
+  void end_run(std::uint64_t n_steps) {
+    std::apply([&](auto&... layer) { (layer.ran(n_steps), ...); }, layers_);
+    std::apply([&](auto&... proj) { (proj.ran(n_steps, learning_), ...); }, projections_);
+    step_ += n_steps;
+  }
+  /// Layers and projections by declaration index (for backends).
+  template <std::size_t I>
+  auto& layer_at() {
+    return std::get<I>(layers_);
+  }
+  template <std::size_t I>
+  auto& projection_at() {
+    return std::get<I>(projections_);
+  }
+  /// The random stream of a layer's encoder (coordinates: presentation, input, draw).
+  random_stream layer_stream(std::string_view name) const {
+    return random_stream(config_.seed, static_cast<std::uint32_t>(name_hash(name)));
+  }
+  static constexpr std::string_view layer_name(std::size_t i) { return layer_names[i]; }
 
   /// Sets the input of the only input layer and runs.
   void run(std::span<const float> values, double duration_ms) {
@@ -437,9 +504,6 @@ class network<layers<L...>, projections<P...>, Backend> {
       if (!saved[f].empty()) std::copy(saved[f].begin(), saved[f].end(), pop.neuron_state.field(f));
   }
 
-  random_stream layer_stream(std::string_view name) const {
-    return random_stream(config_.seed, static_cast<std::uint32_t>(name_hash(name)));
-  }
   template <fixed_string Pre, fixed_string Post>
   random_stream projection_stream() const {
     const std::uint64_t h = name_hash(Pre.view()) * 31 + name_hash(Post.view()) + 0x9e37;
@@ -483,98 +547,6 @@ class network<layers<L...>, projections<P...>, Backend> {
         },
         layers_);
   }
-
-  void step(std::uint64_t local_step) {
-    const step_context ctx{step_, learning_};
-    // 1. inputs
-    std::apply(
-        [&](auto&... layer) {
-          (
-              [&] {
-                if constexpr (requires { layer.encoder; })
-                  layer.step_spikes = layer.encoder.spikes_at(local_step);
-              }(),
-              ...);
-        },
-        layers_);
-    // 2. update populations
-    std::apply(
-        [&](auto&... layer) {
-          (
-              [&] {
-                using state_t = std::remove_reference_t<decltype(layer)>;
-                if constexpr (requires { layer.neuron_state; }) update_layer<state_t>(layer, ctx);
-              }(),
-              ...);
-        },
-        layers_);
-    // 3. deliver
-    deliver_all(std::index_sequence_for<P...>{});
-    // 4. learn
-    if (learning_) learn_all(std::index_sequence_for<P...>{});
-    // 5. record
-    std::apply(
-        [&](auto&... layer) {
-          (
-              [&] {
-                layer.spikes.count(layer.emitted());
-                if constexpr (requires { layer.state_rec; }) {
-                  if (layer.state_rec.enabled()) {
-                    const std::size_t f = layer.state_rec.field();
-                    const real* values = f < layer.neuron_state.fields()
-                                             ? layer.neuron_state.field(f)
-                                             : layer.synapse_state.field(f - layer.neuron_state.fields());
-                    layer.state_rec.record(values);
-                  }
-                }
-              }(),
-              ...);
-        },
-        layers_);
-    ++step_;
-  }
-
-  template <class State>
-  void update_layer(State& pop, step_context ctx) {
-    backend::kernel<backend::op::update_population, Backend>::template run<
-        typename State::neuron_type, typename State::synapse_type>(pop, ctx);
-  }
-
-  template <std::size_t... I>
-  void deliver_all(std::index_sequence<I...>) {
-    (deliver_one<I>(), ...);
-  }
-  template <std::size_t I>
-  void deliver_one() {
-    using proj_t = std::tuple_element_t<I, std::tuple<P...>>;
-    auto& proj = std::get<I>(projections_);
-    const auto& pre = std::get<find_layer<proj_t::pre>()>(layers_);
-    auto& post = std::get<find_layer<proj_t::post>()>(layers_);
-    using synapse_t = typename post_layer_t<proj_t>::synapse_type;
-    real* channel = post.synapse_state.field(synapse_t::channel_field(proj_t::target_receptor));
-    backend::kernel<backend::op::deliver_spikes, Backend>::template run<proj_t>(
-        proj, pre.emitted(), channel);
-  }
-
-  template <std::size_t... I>
-  void learn_all(std::index_sequence<I...>) {
-    (learn_one<I>(), ...);
-  }
-  template <std::size_t I>
-  void learn_one() {
-    using proj_t = std::tuple_element_t<I, std::tuple<P...>>;
-    if constexpr (proj_t::rule_type::is_plastic) {
-      auto& proj = std::get<I>(projections_);
-      const auto& pre = std::get<find_layer<proj_t::pre>()>(layers_);
-      const auto& post = std::get<find_layer<proj_t::post>()>(layers_);
-      backend::kernel<backend::op::apply_learning, Backend>::template run<proj_t>(
-          proj, pre.emitted(), post.emitted());
-    }
-  }
-
-  // The backend's runner drives the steps of a presentation and may keep state off the host.
-  template <class B>
-  friend struct backend::runner;
 
   network_config config_;
   std::array<std::size_t, n_layers> sizes_{};

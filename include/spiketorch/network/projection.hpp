@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "spiketorch/core/fixed_string.hpp"
+#include "spiketorch/core/delay_ring.hpp"
 #include "spiketorch/core/random.hpp"
-#include "spiketorch/core/ring_buffer.hpp"
 #include "spiketorch/learning/concepts.hpp"
-#include "spiketorch/learning/plasticity.hpp"
+#include "spiketorch/learning/trace_state.hpp"
+#include "spiketorch/step/views.hpp"
 #include "spiketorch/synapses/concepts.hpp"
 #include "spiketorch/topology/concepts.hpp"
 #include "spiketorch/topology/delays.hpp"
@@ -122,6 +123,26 @@ struct projection_state {
   void reset_state() {
     ring.clear();
     if constexpr (rule_type::is_plastic) rule.state.reset();
+  }
+
+  /// The view for a run; the learning state is part of it only while learning is on.
+  template <class Map>
+  projection_view<topology_type, rule_type, delay_type> view(Map&& m, bool learning) {
+    projection_view<topology_type, rule_type, delay_type> v{};
+    v.topo = topo.view(m, learning && rule_type::is_plastic);
+    if constexpr (delay_type::has_delays) {
+      v.delays = m.constant(delay_steps);
+      v.ring = ring.view(m);
+    }
+    if constexpr (rule_type::is_plastic)
+      if (learning) v.rule = rule.state.view(m);
+    return v;
+  }
+  /// After a run of n steps through view().
+  void ran(std::uint64_t n_steps, bool learning) {
+    if constexpr (delay_type::has_delays) ring.ran(n_steps);
+    if constexpr (rule_type::is_plastic)
+      if (learning) rule.state.ran(n_steps);
   }
 };
 

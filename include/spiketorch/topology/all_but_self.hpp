@@ -5,13 +5,37 @@
 
 #include <vector>
 
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::topology {
 
-class all_but_self {
+class all_but_self : public visits_through_view<all_but_self> {
  public:
   struct params {};
+
+  struct view_type {
+    static constexpr bool contiguous_rows = false;
+    static constexpr bool one_source_per_target = false;
+    real* w;
+    std::size_t n_pre, n_post;  // equal
+
+    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const {
+      return i == j ? no_synapse : std::size_t(i) * (n_post - 1) + (j < i ? j : j - 1);
+    }
+    template <class F>
+    SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
+      const std::size_t base = std::size_t(i) * (n_post - 1), n = n_post;
+      for (std::size_t j = 0; j < i; ++j) f(index_t(j), base + j);
+      for (std::size_t j = std::size_t(i) + 1; j < n; ++j) f(index_t(j), base + j - 1);
+    }
+    SPIKETORCH_HD std::size_t n_sources(index_t) const { return n_pre - 1; }
+    SPIKETORCH_HD synapse_ref source(index_t j, std::size_t q) const {
+      const std::size_t i = q < j ? q : q + 1;
+      return {index_t(i), i * (n_post - 1) + (j < i ? j : j - 1)};
+    }
+  };
+
   all_but_self() = default;
   all_but_self(std::size_t n_pre, std::size_t n_post, const params& = {}) : n_(n_pre) {
     require(n_pre > 1, "all_but_self topology: layers need at least 2 neurons, got ", n_pre);
@@ -26,27 +50,12 @@ class all_but_self {
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
 
-  std::size_t find(index_t i, index_t j) const {
-    return i == j ? no_synapse : std::size_t(i) * (n_ - 1) + (j < i ? j : j - 1);
+  template <class Map>
+  view_type view(Map&& m, bool learning) {
+    return {learning ? m.state(w_) : m.constant(w_), n_, n_};
   }
+  view_type view() const { return {const_cast<real*>(w_.data()), n_, n_}; }
 
-  template <class F>
-  void for_each_target(index_t i, F&& f) const {
-    const std::size_t base = std::size_t(i) * (n_ - 1), n = n_;
-    for (std::size_t j = 0; j < i; ++j) f(index_t(j), base + j);
-    for (std::size_t j = std::size_t(i) + 1; j < n; ++j) f(index_t(j), base + j - 1);
-  }
-  template <class F>
-  void for_each_source(index_t j, F&& f) const {
-    const std::size_t n = n_;
-    for (std::size_t i = 0; i < n; ++i)
-      if (i != j) f(index_t(i), i * (n - 1) + (j < i ? j : j - 1));
-  }
-  template <class F>
-  void for_each_synapse(F&& f) const {
-    for (std::size_t i = 0; i < n_; ++i)
-      for_each_target(index_t(i), [&](index_t j, std::size_t k) { f(index_t(i), j, k); });
-  }
   static constexpr bool contiguous_rows = false;
 
  private:

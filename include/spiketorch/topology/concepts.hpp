@@ -10,6 +10,12 @@
 // and `find(i, j)`, the synapse index of (i, j) or `no_synapse` (sparse learning updates).
 // Learning rules and normalisation are written once against these visits. Callbacks for
 // distinct synapses must be independent (they may be run as vector lanes).
+//
+// Each topology also hands out a view (`view(map)`, core/array_map.hpp): its weights and
+// structure as plain pointers, with the same visits as host-and-device functions plus indexed
+// access to the sources of a target (`n_sources(j)`, `source(j, q)`), which lets a device split
+// one target's synapses over threads. The step (network/step.hpp) works on views only; the
+// host class's own visits are its view's, so each visit is written once.
 #pragma once
 
 #include <concepts>
@@ -23,6 +29,12 @@ namespace spiketorch::topology {
 
 /// `find` result for a pair that is not connected.
 inline constexpr std::size_t no_synapse = static_cast<std::size_t>(-1);
+
+/// A synapse seen from its target: source neuron and synapse index.
+struct synapse_ref {
+  index_t pre;
+  std::size_t k;
+};
 
 namespace detail {
 struct visit_target {
@@ -43,6 +55,39 @@ concept Topology = requires(T t, const T ct, index_t i) {
   t.for_each_source(i, detail::visit_target{});
   t.for_each_synapse(detail::visit_synapse{});
   { ct.find(i, i) } -> std::convertible_to<std::size_t>;
+};
+
+/// f(i, k) for every synapse onto target j of a view, in source order.
+template <class View, class F>
+SPIKETORCH_HD SPIKETORCH_INLINE void for_each_source(const View& v, index_t j, F&& f) {
+  const std::size_t n = v.n_sources(j);
+  for (std::size_t q = 0; q < n; ++q) {
+    const synapse_ref s = v.source(j, q);
+    f(s.pre, s.k);
+  }
+}
+
+/// The host visits of a topology class, through its view (`Derived::view() const`).
+template <class Derived>
+struct visits_through_view {
+  std::size_t find(index_t i, index_t j) const { return self().view().find(i, j); }
+  template <class F>
+  void for_each_target(index_t i, F&& f) const {
+    self().view().for_each_target(i, f);
+  }
+  template <class F>
+  void for_each_source(index_t j, F&& f) const {
+    topology::for_each_source(self().view(), j, f);
+  }
+  template <class F>
+  void for_each_synapse(F&& f) const {
+    const auto v = self().view();
+    for (std::size_t i = 0; i < v.n_pre; ++i)
+      v.for_each_target(index_t(i), [&](index_t j, std::size_t k) { f(index_t(i), j, k); });
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
 };
 
 }  // namespace spiketorch::topology

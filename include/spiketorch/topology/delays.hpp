@@ -3,7 +3,7 @@
 // A spike emitted in step t through a synapse of delay d steps is added to the target's synaptic
 // state at the end of step t + d, so it first acts on the membrane in step t + d + 1 (a delay of
 // 0 behaves like a connection without delays). Delays are stored in the synapse order of the
-// topology, and spikes in flight wait in a ring buffer (core/ring_buffer.hpp).
+// topology, and spikes in flight wait in a ring buffer (core/delay_ring.hpp).
 #pragma once
 
 #include <cmath>

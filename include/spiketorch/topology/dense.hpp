@@ -4,13 +4,38 @@
 
 #include <vector>
 
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::topology {
 
-class dense {
+class dense : public visits_through_view<dense> {
  public:
   struct params {};
+
+  /// Weights and sizes as plain pointers, for the step on any backend.
+  struct view_type {
+    static constexpr bool contiguous_rows = true;
+    static constexpr bool one_source_per_target = false;
+    real* w;
+    std::size_t n_pre, n_post;
+
+    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const { return std::size_t(i) * n_post + j; }
+    SPIKETORCH_HD std::size_t row_begin(index_t i) const { return std::size_t(i) * n_post; }
+    template <class F>
+    SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
+      // size_t induction variables: a 32-bit counter against a 64-bit bound could wrap, which
+      // stops the compiler from vectorising.
+      const std::size_t base = std::size_t(i) * n_post, n = n_post;
+      SPIKETORCH_SIMD_LOOP
+      for (std::size_t j = 0; j < n; ++j) f(index_t(j), base + j);
+    }
+    SPIKETORCH_HD std::size_t n_sources(index_t) const { return n_pre; }
+    SPIKETORCH_HD synapse_ref source(index_t j, std::size_t q) const {
+      return {index_t(q), q * n_post + j};
+    }
+  };
+
   dense() = default;
   dense(std::size_t n_pre, std::size_t n_post, const params& = {})
       : n_pre_(n_pre), n_post_(n_post), w_(n_pre * n_post, real(0)) {
@@ -22,31 +47,17 @@ class dense {
   std::size_t n_synapses() const { return w_.size(); }
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
-  std::size_t find(index_t i, index_t j) const { return std::size_t(i) * n_post_ + j; }
 
-  template <class F>
-  void for_each_target(index_t i, F&& f) const {
-    // size_t induction variables: a 32-bit counter against a 64-bit bound could wrap, which
-    // stops the compiler from vectorising.
-    const std::size_t base = std::size_t(i) * n_post_, n = n_post_;
-    SPIKETORCH_SIMD_LOOP
-    for (std::size_t j = 0; j < n; ++j) f(index_t(j), base + j);
+  /// The view; `learning` says whether the step writes the weights.
+  template <class Map>
+  view_type view(Map&& m, bool learning) {
+    return {learning ? m.state(w_) : m.constant(w_), n_pre_, n_post_};
   }
-  template <class F>
-  void for_each_source(index_t j, F&& f) const {
-    const std::size_t n = n_pre_, stride = n_post_;
-    for (std::size_t i = 0; i < n; ++i) f(index_t(i), i * stride + j);
-  }
-  template <class F>
-  void for_each_synapse(F&& f) const {
-    const std::size_t n_pre = n_pre_, n_post = n_post_;
-    for (std::size_t i = 0; i < n_pre; ++i)
-      SPIKETORCH_SIMD_LOOP
-      for (std::size_t j = 0; j < n_post; ++j) f(index_t(i), index_t(j), i * n_post + j);
-  }
+  view_type view() const { return {const_cast<real*>(w_.data()), n_pre_, n_post_}; }
+
   /// Contiguous targets of i: lets kernels run a plain unit-stride loop over j.
   static constexpr bool contiguous_rows = true;
-  std::size_t row_begin(index_t i) const { return std::size_t(i) * n_post_; }
+  std::size_t row_begin(index_t i) const { return view().row_begin(i); }
 
  private:
   std::size_t n_pre_ = 0, n_post_ = 0;

@@ -3,13 +3,32 @@
 
 #include <vector>
 
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::topology {
 
-class one_to_one {
+class one_to_one : public visits_through_view<one_to_one> {
  public:
   struct params {};
+
+  struct view_type {
+    static constexpr bool contiguous_rows = false;
+    static constexpr bool one_source_per_target = true;
+    real* w;
+    std::size_t n_pre, n_post;  // equal
+
+    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const {
+      return i == j ? std::size_t(i) : no_synapse;
+    }
+    template <class F>
+    SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
+      f(i, std::size_t(i));
+    }
+    SPIKETORCH_HD std::size_t n_sources(index_t) const { return 1; }
+    SPIKETORCH_HD synapse_ref source(index_t j, std::size_t) const { return {j, std::size_t(j)}; }
+  };
+
   one_to_one() = default;
   one_to_one(std::size_t n_pre, std::size_t n_post, const params& = {}) : w_(n_pre, real(0)) {
     require(n_pre > 0, "one_to_one topology: layer sizes must be > 0");
@@ -23,20 +42,12 @@ class one_to_one {
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
 
-  std::size_t find(index_t i, index_t j) const { return i == j ? std::size_t(i) : no_synapse; }
+  template <class Map>
+  view_type view(Map&& m, bool learning) {
+    return {learning ? m.state(w_) : m.constant(w_), w_.size(), w_.size()};
+  }
+  view_type view() const { return {const_cast<real*>(w_.data()), w_.size(), w_.size()}; }
 
-  template <class F>
-  void for_each_target(index_t i, F&& f) const {
-    f(i, std::size_t(i));
-  }
-  template <class F>
-  void for_each_source(index_t j, F&& f) const {
-    f(j, std::size_t(j));
-  }
-  template <class F>
-  void for_each_synapse(F&& f) const {
-    for (std::size_t i = 0; i < w_.size(); ++i) f(index_t(i), index_t(i), i);
-  }
   static constexpr bool contiguous_rows = false;
 
  private:

@@ -6,17 +6,53 @@
 #include <utility>
 #include <vector>
 
+#include "spiketorch/core/array_map.hpp"
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::topology {
 
-class sparse {
+class sparse : public visits_through_view<sparse> {
  public:
   /// Random connectivity: each (i, j) exists independently with probability `probability`.
   struct params {
     double probability = 0.1;
     bool allow_self = true;  // only meaningful when a layer projects onto itself
+  };
+
+  /// CSR rows (targets of a source, increasing) and the transposed index (sources of a target).
+  struct view_type {
+    static constexpr bool contiguous_rows = false;
+    static constexpr bool one_source_per_target = false;
+    real* w;
+    std::size_t n_pre, n_post;
+    const std::size_t* row_ptr;  // [n_pre + 1]
+    const index_t* col;          // target of synapse k
+    const std::size_t* col_ptr;  // [n_post + 1]
+    const index_t* row_of;       // source of the c-th synapse in target order
+    const std::size_t* syn_of;   // its synapse index
+
+    /// Binary search in source i's row.
+    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const {
+      std::size_t lo = row_ptr[i], hi = row_ptr[i + 1];
+      while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (col[mid] < j)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      return lo < row_ptr[i + 1] && col[lo] == j ? lo : no_synapse;
+    }
+    template <class F>
+    SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
+      for (std::size_t k = row_ptr[i]; k < row_ptr[i + 1]; ++k) f(col[k], k);
+    }
+    SPIKETORCH_HD std::size_t n_sources(index_t j) const { return col_ptr[j + 1] - col_ptr[j]; }
+    SPIKETORCH_HD synapse_ref source(index_t j, std::size_t q) const {
+      const std::size_t c = col_ptr[j] + q;
+      return {row_of[c], syn_of[c]};
+    }
   };
 
   sparse() = default;
@@ -49,26 +85,22 @@ class sparse {
   std::span<const std::size_t> row_offsets() const { return row_ptr_; }
   std::span<const index_t> columns() const { return col_; }
 
-  std::size_t find(index_t i, index_t j) const {
-    const auto first = col_.begin() + std::ptrdiff_t(row_ptr_[i]);
-    const auto last = col_.begin() + std::ptrdiff_t(row_ptr_[i + 1]);
-    const auto it = std::lower_bound(first, last, j);
-    return it != last && *it == j ? std::size_t(it - col_.begin()) : no_synapse;
+  template <class Map>
+  view_type view(Map&& m, bool learning) {
+    return {learning ? m.state(w_) : m.constant(w_),
+            n_pre_,
+            n_post_,
+            m.constant(row_ptr_),
+            m.constant(col_),
+            m.constant(col_ptr_),
+            m.constant(row_of_),
+            m.constant(syn_of_)};
+  }
+  view_type view() const {
+    return {const_cast<real*>(w_.data()), n_pre_,          n_post_,        row_ptr_.data(),
+            col_.data(),                  col_ptr_.data(), row_of_.data(), syn_of_.data()};
   }
 
-  template <class F>
-  void for_each_target(index_t i, F&& f) const {
-    for (std::size_t k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k) f(col_[k], k);
-  }
-  template <class F>
-  void for_each_source(index_t j, F&& f) const {
-    for (std::size_t c = col_ptr_[j]; c < col_ptr_[j + 1]; ++c) f(row_of_[c], syn_of_[c]);
-  }
-  template <class F>
-  void for_each_synapse(F&& f) const {
-    for (std::size_t i = 0; i < n_pre_; ++i)
-      for (std::size_t k = row_ptr_[i]; k < row_ptr_[i + 1]; ++k) f(index_t(i), col_[k], k);
-  }
   static constexpr bool contiguous_rows = false;
 
  private:

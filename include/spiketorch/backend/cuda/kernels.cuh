@@ -207,7 +207,7 @@ struct layer_view<LD, false> {
 
 template <class R, bool = R::is_plastic>
 struct rule_view {};
-/// The learning state of learning/plasticity.hpp (trace_state), on the device, in the same
+/// The learning state of learning/trace_state.hpp (trace_state), on the device, in the same
 /// representation: lazy presynaptic traces (each source's last spikes with the trace values just
 /// after them, read through a table of decay powers), postsynaptic traces and their history,
 /// the recent presynaptic spike lists and the active targets.
@@ -259,7 +259,7 @@ template <class PD>
 struct projection_view {
   real* w;                     // topology's synapse order
   const std::uint8_t* delays;  // per synapse, or nullptr without delays
-  real* ring;                  // [slots][n_post] delay ring, same layout as core/ring_buffer.hpp
+  real* ring;                  // [slots][n_post] delay ring, same layout as core/delay_ring.hpp
   std::uint32_t slots;
   std::uint32_t head;  // ring slot of "now" at step 0 of the launch
   std::uint32_t n_pre, n_post;
@@ -516,7 +516,7 @@ struct kernel<op::deliver_spikes, cuda> {
   }
 };
 
-/// Stage 4 for one plastic projection: the learning step of learning/plasticity.hpp
+/// Stage 4 for one plastic projection: the learning step of learning/trace_state.hpp
 /// (trace_state::step) with the same timing under axonal delays, the same lazy presynaptic
 /// traces and the same active-target bookkeeping, each part run by the thread that owns the
 /// neuron or synapse it changes:

@@ -12,7 +12,7 @@
 //
 // What is copied when, per run (one presentation):
 //   before   neuron and synapse state, delay rings (O(neurons x max delay)): always;
-//            the learning state of plastic projections (learning/plasticity.hpp: presynaptic
+//            the learning state of plastic projections (learning/trace_state.hpp: presynaptic
 //            spike histories, postsynaptic traces and their history, recent spikes, active
 //            targets; O((inputs + targets) x max delay)): when learning;
 //            weights and delays (O(synapses)): only when the host copy differs from what the
@@ -247,7 +247,7 @@ struct projection_params {
 };
 
 /// Per-replica state of a projection: spikes in flight and, for plastic projections, the
-/// learning state (learning/plasticity.hpp's trace_state: traces, their histories, the recent
+/// learning state (learning/trace_state.hpp's trace_state: traces, their histories, the recent
 /// presynaptic spikes and the active targets).
 template <class P>
 struct projection_state_buffers {

@@ -52,7 +52,7 @@
 #include "spiketorch/backend/cuda/error.hpp"
 #include "spiketorch/backend/cuda/kernels.cuh"
 #include "spiketorch/backend/cuda/mirror.cuh"
-#include "spiketorch/learning/plasticity.hpp"
+#include "spiketorch/learning/trace_state.hpp"
 #include "spiketorch/network/network.hpp"
 
 namespace spiketorch::backend {
@@ -62,7 +62,7 @@ namespace cuda_detail {
 template <class Net>
 class net_mirror;
 
-/// References to the whole learning state of a plastic projection (learning/plasticity.hpp),
+/// References to the whole learning state of a plastic projection (learning/trace_state.hpp),
 /// handed out by runner<cuda>, a friend of trace_state.
 template <class R>
 struct trace_internals {

@@ -1,0 +1,89 @@
+// How the step (network/step.hpp) runs on the CPU: one thread walks every loop in order. The
+// step is written against this small interface, which the CUDA backend implements with the
+// threads of a block (backend/cuda/execution.cuh):
+//   for_each(n, f)            f(i) for i in [0, n); iterations are independent by contract;
+//   barrier()                 every iteration issued before is complete and visible;
+//   single(f)                 f() once (shared counters);
+//   compact(n, keep, value, out)  out[0..c) = value(i) for the i in [0, n) with keep(i), in
+//                             increasing i; returns c to every caller; `out` may alias the
+//                             storage that `value` reads (in-place filtering);
+//   compact_flags(flags, n, out)  the indices i with flags[i] != 0, increasing;
+//   gathers                   whether work over synapses is split by target (every target walks
+//                             the spike list: no two threads write one target) or done spike by
+//                             spike (a presynaptic spike scatters its row: the fast order for
+//                             one thread). Both add the same values in the same order per target.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#if defined(SPIKETORCH_HAVE_OPENMP)
+#include <omp.h>
+#endif
+
+#include "spiketorch/config.hpp"
+
+namespace spiketorch::backend {
+
+/// Loops at least this long are split over all OpenMP threads (when built with OpenMP): only
+/// very large populations amortise a parallel region (a few microseconds) per loop.
+inline constexpr std::size_t cpu_parallel_min_neurons = 32768;
+
+struct cpu_execution {
+  static constexpr bool gathers = false;
+
+  template <class F>
+  void for_each(std::size_t n, F&& f) const {
+#if defined(SPIKETORCH_HAVE_OPENMP)
+    if (n >= cpu_parallel_min_neurons) {
+#pragma omp parallel
+      {
+        const std::size_t t = std::size_t(omp_get_thread_num());
+        const std::size_t nt = std::size_t(omp_get_num_threads());
+        const std::size_t hi = n * (t + 1) / nt;
+        SPIKETORCH_SIMD_LOOP
+        for (std::size_t i = n * t / nt; i < hi; ++i) f(i);
+      }
+      return;
+    }
+#endif
+    // A local copy of the body: its captured constants are then values that no store in the
+    // loop can change, so the compiler keeps them in registers and vectorises.
+    auto body = f;
+    SPIKETORCH_SIMD_LOOP
+    for (std::size_t i = 0; i < n; ++i) body(i);
+  }
+
+  void barrier() const {}
+
+  template <class F>
+  void single(F&& f) const {
+    f();
+  }
+
+  template <class Keep, class Value>
+  std::uint32_t compact(std::uint32_t n, Keep&& keep, Value&& value, index_t* out) const {
+    std::uint32_t c = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+      if (keep(i)) out[c++] = value(i);
+    return c;
+  }
+
+  std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out) const {
+    std::uint32_t c = 0;
+    // Spikes are rare: skip eight silent neurons at a time.
+    for (std::uint32_t i0 = 0; i0 < n; i0 += 8) {
+      if (i0 + 8 <= n) {
+        std::uint64_t word;
+        std::memcpy(&word, flags + i0, sizeof word);
+        if (word == 0) continue;
+      }
+      const std::uint32_t hi = std::min(i0 + 8, n);
+      for (std::uint32_t i = i0; i < hi; ++i)
+        if (flags[i]) out[c++] = i;
+    }
+    return c;
+  }
+};
+
+}  // namespace spiketorch::backend

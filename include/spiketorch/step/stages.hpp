@@ -1,0 +1,266 @@
+// The stages of one simulation step (step/step.hpp gives their order), written once for every
+// backend against the views of step/views.hpp and an execution policy (backend/cpu/
+// execution.hpp describes the interface; the CPU runs it with one thread, CUDA with the threads
+// of a block). Each stage leaves its results visible to the next only after a barrier, which
+// the step places; inside a stage, work is split so that no two iterations write one location.
+//
+// Floating-point order: every sum into one location happens in the same order on every backend
+// (a target's input adds the spikes in increasing source index, whether the policy scatters
+// rows spike by spike or gathers target by target), so backends that round alike give the same
+// bits (backend/cuda/runner.cuh says how the CUDA build makes sure of that).
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/soa.hpp"
+#include "spiketorch/neurons/concepts.hpp"
+#include "spiketorch/step/views.hpp"
+#include "spiketorch/topology/concepts.hpp"
+
+namespace spiketorch::stages {
+
+/// Update: drive, integrate, decay the synaptic state, threshold; then the spike list in
+/// increasing index order, and the reset of the neurons on it. The per-neuron pass has no
+/// branch on the spike, so the CPU compiler vectorises it.
+template <class Policy, class Neuron, class Synapse>
+SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Neuron, Synapse>& v,
+                                     step_context ctx) {
+  const std::size_t n = v.size;
+  const auto nd = v.nd;
+  const auto sd = v.sd;
+  real* nbase = v.neuron_state;
+  real* sbase = v.synapse_state;
+  std::uint8_t* __restrict fired = v.fired;
+  if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
+    if (Neuron::periodic_due(nd, ctx))
+      pol.for_each(n, [=](std::size_t i) { Neuron::periodic(element{nbase + i, n}, nd); });
+  }
+  // Captures by value: the per-neuron loop then sees its pointers and constants as values the
+  // vectoriser can hoist.
+  pol.for_each(n, [=](std::size_t i) {
+    const element ns{nbase + i, n};
+    const element ss{sbase + i, n};
+    const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
+    Neuron::integrate(ns, nd, in, ctx);
+    Synapse::decay(ss, sd);
+    fired[i] = Neuron::spiked(ns, nd);
+  });
+  pol.barrier();
+  const std::uint32_t count = pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes);
+  const index_t* spikes = v.spikes;
+  pol.for_each(count,
+               [&](std::size_t s) { Neuron::reset(element{nbase + spikes[s], n}, nd, ctx); });
+  pol.single([&] { *v.n_spikes = count; });
+}
+
+/// Deliver: the weights of this step's presynaptic spikes go into the target's receptor
+/// channel, directly or through the delay ring (into the slot d steps ahead; then the slot due
+/// now is drained into the channel and the ring moves on).
+template <class Policy, class Topology, class Rule, class Delays>
+SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Rule, Delays>& p,
+                           spike_list pre, real* channel, std::uint64_t t) {
+  using topo_t = typename Topology::view_type;
+  const topo_t& topo = p.topo;
+  const std::size_t n_post = topo.n_post;
+  const real* __restrict w = topo.w;
+  // Spikes that never meet at a target can be spread over threads as they are.
+  constexpr bool disjoint = topo_t::one_source_per_target;
+  if constexpr (Delays::has_delays) {
+    const delay_ring_view ring = p.ring;
+    const delays::steps_t* __restrict d = p.delays;
+    const std::size_t* __restrict off = ring.offsets;
+    real* __restrict buf = ring.data;
+    auto scatter = [&](index_t i) {
+      if constexpr (topo_t::contiguous_rows) {
+        const std::size_t base = topo.row_begin(i);
+        for (std::size_t j = 0; j < n_post; ++j) buf[off[d[base + j]] + j] += w[base + j];
+      } else {
+        topo.for_each_target(i, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
+      }
+    };
+    if constexpr (!Policy::gathers) {
+      for (index_t i : pre) scatter(i);
+    } else if constexpr (disjoint) {
+      pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });
+      pol.barrier();
+    } else {
+      pol.for_each(n_post, [&](std::size_t j) {
+        for (index_t i : pre) {
+          const std::size_t k = topo.find(i, index_t(j));
+          if (k != topology::no_synapse) buf[off[d[k]] + j] += w[k];
+        }
+      });
+    }
+    // Slot 0 now holds what was scheduled for this step plus this step's delay-0 synapses.
+    real* __restrict now = ring.row(0);
+    pol.for_each(n_post, [&](std::size_t j) {
+      channel[j] += now[j];
+      now[j] = 0;
+    });
+    pol.barrier();
+    const std::size_t head = ring.head_after(t);
+    pol.for_each(ring.slots, [&](std::size_t s) { ring.set_offset(head, s); });
+  } else {
+    auto scatter = [&](index_t i) {
+      if constexpr (topo_t::contiguous_rows) {
+        const std::size_t base = topo.row_begin(i);
+        for (std::size_t j = 0; j < n_post; ++j) channel[j] += w[base + j];
+      } else {
+        topo.for_each_target(i, [&](index_t j, std::size_t k) { channel[j] += w[k]; });
+      }
+    };
+    if constexpr (!Policy::gathers) {
+      for (index_t i : pre) scatter(i);
+    } else if constexpr (disjoint) {
+      pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });
+    } else {
+      pol.for_each(n_post, [&](std::size_t j) {
+        real acc = channel[j];
+        for (index_t i : pre) {
+          const std::size_t k = topo.find(i, index_t(j));
+          if (k != topology::no_synapse) acc += w[k];
+        }
+        channel[j] = acc;
+      });
+    }
+  }
+}
+
+/// Learn: one step of a plastic projection's rule, in the order of learning/concepts.hpp, with
+/// the timing under axonal delays of learning/trace_state.hpp:
+///   A. targets silent for longer than the window leave the active set (their traces drop to
+///      zero); the others' traces decay and are kept in the history slot of this step;
+///   B. this step's presynaptic spikes update their traces;
+///   C. depression by the spikes emitted max_delay steps ago (all arrived now), for active
+///      targets, with the post traces of each synapse's arrival step;
+///   D. potentiation by this step's postsynaptic spikes, with each synapse's delayed pre trace
+///      and the post traces before this spike;
+///   E. the post traces of the spiking targets, which join the active set.
+/// Every synapse changes at most once per part, so splitting a part over threads by target
+/// (or by spike) gives the same weights as one thread.
+template <class Policy, class R, class Topology, class Delays>
+SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, Delays>& p,
+                         spike_list pre, spike_list post, std::uint64_t t_local) {
+  constexpr std::size_t n_pre_f = R::n_pre_traces, n_post_f = R::n_post_traces;
+  const learning::trace_view<R>& r = p.rule;
+  const auto& topo = p.topo;
+  const auto& d = r.d;
+  const std::uint64_t t = r.t0 + t_local;
+  const std::size_t slots = r.slots, max_delay = slots - 1, n_post = r.n_post;
+  const std::size_t now = static_cast<std::size_t>(t % slots);
+  const std::size_t post_block = n_post_f * n_post;
+  real* w = topo.w;
+  real* post_tr = r.post;
+  const delays::steps_t* delay = p.delays;
+  index_t* active = r.active;
+
+  // A.
+  std::uint32_t n_active = *r.n_active;
+  auto still_active = [&](std::size_t s) { return t - r.last_post[active[s]] <= r.window + slots; };
+  pol.for_each(n_active, [&](std::size_t s) {
+    if (still_active(s)) return;
+    const index_t j = active[s];
+    r.in_active[j] = 0;
+    for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] = 0;
+  });
+  pol.barrier();
+  n_active = pol.compact(n_active, still_active, [&](std::size_t s) { return active[s]; }, active);
+  pol.for_each(n_active, [&](std::size_t s) {
+    const index_t j = active[s];
+    for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] *= d.post_decay[f];
+    if (max_delay > 0)
+      for (std::size_t f = 0; f < n_post_f; ++f)
+        r.post_hist[now * post_block + f * n_post + j] = post_tr[f * n_post + j];
+  });
+  // B.
+  pol.for_each(pre.size, [&](std::size_t s) {
+    const index_t i = pre[s];
+    real x[n_pre_f];
+    r.pre_at(i, t, x);
+    R::pre_spike(element{x, 1}, d);
+    r.push_pre(i, t, x);
+  });
+  pol.barrier();
+  // C.
+  spike_list due = pre;
+  if (max_delay > 0) {
+    const std::size_t slot = static_cast<std::size_t>((t + 1) % slots);
+    due = {r.recent + slot * r.n_pre, r.n_recent[slot]};
+  }
+  pol.for_each(n_active, [&](std::size_t s) {
+    const index_t j = active[s];
+    for (index_t i : due) {
+      const std::size_t k = topo.find(i, j);
+      if (k == topology::no_synapse) continue;
+      // Arrival step t - max_delay + d_k: its slot in the post history ring.
+      real* src =
+          max_delay > 0 ? r.post_hist + ((t + 1 + delay[k]) % slots) * post_block : post_tr;
+      w[k] = R::depress(w[k], d, element{src + j, n_post});
+    }
+  });
+  if (max_delay > 0) {
+    index_t* recent_now = r.recent + now * r.n_pre;
+    pol.for_each(pre.size, [&](std::size_t s) { recent_now[s] = pre[s]; });
+    pol.single([&] { r.n_recent[now] = pre.size; });
+  }
+  pol.barrier();
+  // D.
+  for (index_t j : post) {
+    const element post_j{post_tr + j, n_post};
+    pol.for_each(topo.n_sources(j), [&](std::size_t q) {
+      const topology::synapse_ref src = topo.source(j, q);
+      real x[n_pre_f];
+      const std::uint64_t dk = max_delay > 0 ? delay[src.k] : 0;
+      if (dk > t) {  // the synapse's view starts before the first step: nothing arrived
+        for (std::size_t f = 0; f < n_pre_f; ++f) x[f] = 0;
+      } else {
+        r.pre_at(src.pre, t - dk, x);
+      }
+      w[src.k] = R::potentiate(w[src.k], d, element{x, 1}, post_j);
+    });
+  }
+  pol.barrier();
+  // E.
+  pol.for_each(post.size, [&](std::size_t s) {
+    const index_t j = post[s];
+    R::post_spike(element{post_tr + j, n_post}, d);
+    r.last_post[j] = t;
+  });
+  const std::uint32_t n_new = pol.compact(
+      post.size, [&](std::size_t s) { return r.in_active[post[s]] == 0; },
+      [&](std::size_t s) { return post[s]; }, active + n_active);
+  pol.for_each(n_new, [&](std::size_t s) {
+    const index_t j = active[n_active + s];
+    r.in_active[j] = 1;
+    // Its history entries are stale from an earlier active period: the traces were zero since.
+    for (std::size_t x = 0; x < slots * n_post_f; ++x) r.post_hist[x * n_post + j] = 0;
+  });
+  pol.single([&] { *r.n_active = n_active + n_new; });
+  pol.barrier();
+}
+
+/// Record: spike counts, the spike raster and the state recorder of a layer.
+template <class Policy, class View>
+SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t) {
+  const spike_list s = v.emitted(t);
+  pol.for_each(s.size, [&](std::size_t q) { ++v.counts[s[q]]; });
+  pol.single([&] { *v.total += s.size; });
+  if (v.raster.data) {
+    std::uint8_t* frame = v.raster.frame(t);
+    pol.for_each(v.size, [&](std::size_t i) { frame[i] = 0; });
+    pol.barrier();
+    pol.for_each(s.size, [&](std::size_t q) { frame[s[q]] = 1; });
+  }
+  if constexpr (!View::is_input) {
+    if (v.rec.data) {
+      if (real* frame = v.rec.frame(t)) {
+        const real* values = v.field(v.rec.field);
+        pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
+      }
+    }
+  }
+}
+
+}  // namespace spiketorch::stages

@@ -1,0 +1,80 @@
+// The simulation step, written once for every backend: `run_steps(policy, view, n_steps)` runs
+// the steps of one presentation over a network's view (step/views.hpp) with an execution policy
+// (the CPU's: backend/cpu/execution.hpp; CUDA's: backend/cuda/execution.cuh).
+//
+// The order of operations inside one step, fixed for every network and backend.
+// Step t (covering simulated time [t·dt, (t+1)·dt)):
+//   1. inputs    each input layer takes the spikes its encoder scheduled for step t;
+//   2. update    each population, in declaration order: the synapse kernel's drive is computed
+//                from its state at the start of the step and V; the neuron integrates (or sits
+//                out its refractory period); the synaptic state decays by one step; neurons
+//                above threshold spike and are reset (adaptive thresholds rise, when learning);
+//   3. deliver   each projection, in declaration order, adds the weights of the spikes its
+//                source emitted in step t to the target's receptor channel (after d steps for
+//                a synapse with delay d), where they first act in step t + d + 1;
+//   4. learn     when learning is on, each plastic projection runs its rule for step t
+//                (learning/concepts.hpp gives the order inside a rule);
+//   5. record    spike counts, spike rasters and state recorders take step t.
+// So every connection has an effective latency of one step, as in Brian's update order
+// (state update, threshold, propagate) that the Diehl & Cook code ran on; input -> excitatory
+// -> inhibitory -> excitatory takes three steps plus delays.
+#pragma once
+
+#include <cstdint>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/device_tuple.hpp"
+#include "spiketorch/step/stages.hpp"
+#include "spiketorch/step/views.hpp"
+
+namespace spiketorch {
+
+/// The stages of a step, in order (documentation and tests refer to them).
+enum class step_stage { inputs, update, deliver, learn, record };
+
+template <class Policy, class Desc>
+SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std::uint64_t n_steps) {
+  for (std::uint64_t t = 0; t < n_steps; ++t) {
+    const step_context ctx{v.step0 + t, v.learning};
+    // 1. inputs: input layers read their schedule through emitted(t).
+    // 2. update
+    static_for<Desc::n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      if constexpr (!Desc::template layer_t<I>::is_input)
+        stages::update_population(pol, tuple_at<I>(v.layers), ctx);
+    });
+    pol.barrier();
+    // 3. deliver
+    static_for<Desc::n_projections>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      using P = typename Desc::template projection_t<I>;
+      using post_layer = typename Desc::template layer_t<P::post_index>;
+      const auto& target = tuple_at<P::post_index>(v.layers);
+      real* channel =
+          target.synapse_state +
+          post_layer::synapse_type::channel_field(P::target_receptor) * target.size;
+      stages::deliver(pol, tuple_at<I>(v.projections),
+                      tuple_at<P::pre_index>(v.layers).emitted(t), channel, t);
+      pol.barrier();
+    });
+    // 4. learn
+    if (v.learning) {
+      static_for<Desc::n_projections>([&](auto ic) {
+        constexpr std::size_t I = decltype(ic)::value;
+        using P = typename Desc::template projection_t<I>;
+        if constexpr (P::rule_type::is_plastic)
+          stages::learn(pol, tuple_at<I>(v.projections),
+                        tuple_at<P::pre_index>(v.layers).emitted(t),
+                        tuple_at<P::post_index>(v.layers).emitted(t), t);
+      });
+    }
+    // 5. record
+    static_for<Desc::n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      stages::record(pol, tuple_at<I>(v.layers), t);
+    });
+    pol.barrier();
+  }
+}
+
+}  // namespace spiketorch

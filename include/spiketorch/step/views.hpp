@@ -1,0 +1,147 @@
+// What the step (step/step.hpp) works on: a view of each layer and projection of a network,
+// plain pointers and constants that can be copied by value into a kernel. The network builds
+// them from its state (network/network.hpp, `view`), through a map that decides where the
+// arrays live (core/array_map.hpp); the same view types serve every backend.
+//
+// Layers and projections appear here as descriptors without names: the declarations carry
+// their names as class-type template arguments (fixed_string), which nvcc's generated host stub
+// for a __global__ template cannot spell, and the step needs no names.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <tuple>
+#include <type_traits>
+
+#include "spiketorch/config.hpp"
+#include "spiketorch/core/delay_ring.hpp"
+#include "spiketorch/core/device_tuple.hpp"
+#include "spiketorch/learning/trace_state.hpp"
+#include "spiketorch/step/recorder_views.hpp"
+#include "spiketorch/synapses/concepts.hpp"
+#include "spiketorch/topology/delays.hpp"
+
+namespace spiketorch {
+
+/// The spikes of one layer in one step, in increasing index order.
+struct spike_list {
+  const index_t* data;
+  std::uint32_t size;
+  SPIKETORCH_HD const index_t* begin() const { return data; }
+  SPIKETORCH_HD const index_t* end() const { return data + size; }
+  SPIKETORCH_HD index_t operator[](std::size_t s) const { return data[s]; }
+};
+
+/// An input layer: this presentation's spike schedule (a CSR over steps built by the encoder),
+/// and its spike counts.
+struct input_view {
+  static constexpr bool is_input = true;
+  const std::uint32_t* offsets;  // [n_steps + 1]
+  const index_t* events;
+  std::size_t size;
+  std::uint32_t* counts;  // spikes per neuron
+  std::uint64_t* total;   // all spikes
+  spike_recorder_view raster;
+  SPIKETORCH_HD spike_list emitted(std::uint64_t t) const {
+    const std::uint32_t a = offsets[t];
+    return {events + a, offsets[t + 1] - a};
+  }
+};
+
+/// A population: SoA state ([field][neuron]), derived constants, the spikes of the current step
+/// and its recorders.
+template <class Neuron, class Synapse>
+struct population_view {
+  static constexpr bool is_input = false;
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+  real* neuron_state;   // Neuron::n_fields x size
+  real* synapse_state;  // Synapse::n_fields x size
+  std::size_t size;
+  typename Neuron::derived nd;
+  typename Synapse::derived sd;
+  std::uint8_t* fired;       // [size], scratch of the update
+  index_t* spikes;           // spikes of the current step, ascending; [size]
+  std::uint32_t* n_spikes;   // their number
+  std::uint32_t* counts;
+  std::uint64_t* total;
+  spike_recorder_view raster;
+  state_recorder_view rec;
+  SPIKETORCH_HD spike_list emitted(std::uint64_t) const { return {spikes, *n_spikes}; }
+  /// Field f of the neuron model, then of the synapse kernel (state recorder numbering).
+  SPIKETORCH_HD real* field(std::size_t f) const {
+    return f < Neuron::n_fields ? neuron_state + f * size
+                                : synapse_state + (f - Neuron::n_fields) * size;
+  }
+};
+
+struct no_rule_view {};
+template <class Rule>
+using rule_view_t =
+    std::conditional_t<Rule::is_plastic, learning::trace_view<Rule>, no_rule_view>;
+
+/// A projection: its topology's view (weights, structure), delays and ring, learning state.
+template <class Topology, class Rule, class Delays>
+struct projection_view {
+  typename Topology::view_type topo;
+  const delays::steps_t* delays;  // per synapse; nullptr without delays
+  delay_ring_view ring;
+  rule_view_t<Rule> rule;
+};
+
+// ---- descriptors -------------------------------------------------------------------------------
+
+/// An input layer.
+struct input_desc {
+  static constexpr bool is_input = true;
+  using view_type = input_view;
+};
+/// A population of Neuron with Synapse kernels.
+template <class Neuron, class Synapse>
+struct population_desc {
+  static constexpr bool is_input = false;
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+  using view_type = population_view<Neuron, Synapse>;
+};
+/// A projection from layer PreIndex to layer PostIndex (declaration order).
+template <class Topology, class Rule, class Delays, receptor Receptor, std::size_t PreIndex,
+          std::size_t PostIndex>
+struct projection_desc {
+  using topology_type = Topology;
+  using rule_type = Rule;
+  using delay_type = Delays;
+  static constexpr receptor target_receptor = Receptor;
+  static constexpr std::size_t pre_index = PreIndex;
+  static constexpr std::size_t post_index = PostIndex;
+  using view_type = projection_view<Topology, Rule, Delays>;
+};
+template <class... LayerDescs>
+struct layer_list {};
+template <class... ProjectionDescs>
+struct projection_list {};
+template <class Layers, class Projections>
+struct network_desc;
+template <class... LD, class... PD>
+struct network_desc<layer_list<LD...>, projection_list<PD...>> {
+  static constexpr std::size_t n_layers = sizeof...(LD);
+  static constexpr std::size_t n_projections = sizeof...(PD);
+  template <std::size_t I>
+  using layer_t = std::tuple_element_t<I, std::tuple<LD...>>;
+  template <std::size_t I>
+  using projection_t = std::tuple_element_t<I, std::tuple<PD...>>;
+};
+
+/// The whole network for one run: a view per layer and per projection.
+template <class Desc>
+struct network_view;
+template <class... LD, class... PD>
+struct network_view<network_desc<layer_list<LD...>, projection_list<PD...>>> {
+  using desc = network_desc<layer_list<LD...>, projection_list<PD...>>;
+  device_tuple<typename LD::view_type...> layers;
+  device_tuple<typename PD::view_type...> projections;
+  std::uint64_t step0;  // the network's step counter at step 0 of the run
+  bool learning;        // plasticity and adaptive thresholds on
+};
+
+}  // namespace spiketorch
