@@ -1,7 +1,7 @@
 // Backend tests of backend::cuda, written once and compiled twice:
 //   - cuda_test.cu (nvcc): against a real GPU; the program exits 77 (skipped) without a device;
 //   - emulation_test.cpp (host compiler, SPIKETORCH_CUDA_EMULATION): the same kernels, runner and
-//     transfers on the host emulation of backend/cuda/emulation.hpp, so the CUDA code path is
+//     transfers on the host emulation of tests/support/cuda_emulation.hpp, so the CUDA code path is
 //     exercised on every machine.
 // Each scenario runs the same network type with backend::cpu and backend::cuda (same seed,
 // same calls) and compares what the API returns: spike counts, rasters, state traces, final
@@ -53,9 +53,10 @@ struct scripted {
     schedule_.finish();
   }
   std::span<const index_t> spikes_at(std::uint64_t step) const { return schedule_.at(step); }
+  const encoding::spike_schedule& schedule() const { return schedule_; }
 
  private:
-  encoding::detail::step_schedule schedule_;
+  encoding::spike_schedule schedule_;
 };
 static_assert(encoding::Encoder<scripted>);
 

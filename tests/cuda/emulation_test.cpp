@@ -1,4 +1,4 @@
-// The backend tests (backend_tests.hpp) on the host emulation of CUDA (backend/cuda/emulation.hpp):
+// The backend tests (backend_tests.hpp) on the host emulation of CUDA (tests/support/cuda_emulation.hpp):
 // the CUDA backend's kernels, runner and transfers, compiled by the host compiler and run
 // without a GPU. Threads of a block are coroutines reshuffled at every barrier, so results that
 // depend on thread interleaving between barriers would show up as differences from the CPU.

@@ -77,12 +77,17 @@ struct layer_state<L> {
   std::span<const index_t> emitted() const { return step_spikes; }
   void reset_state() { step_spikes = {}; }
 
-  /// The view of the presentation begun last (encoder.begin).
+  /// The view of the presentation begun last (encoder.begin); without the recorder unless
+  /// `recorders`.
   template <class Map>
-  input_view view(Map&& m) {
+  input_view view(Map&& m, bool recorders = true) {
     const auto& schedule = encoder.schedule();
-    return {m.input(schedule.offsets()), m.input(schedule.events()), size,
-            m.state(spikes.counts),      m.state(spikes.total),      spikes.recorder.view(m)};
+    return {m.input(schedule.offsets()),
+            m.input(schedule.events()),
+            size,
+            m.state(spikes.counts),
+            m.state(spikes.total),
+            recorders ? spikes.recorder.view(m) : spike_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {
@@ -130,7 +135,7 @@ struct layer_state<L> {
   }
 
   template <class Map>
-  population_view<Neuron, Synapse> view(Map&& m) {
+  population_view<Neuron, Synapse> view(Map&& m, bool recorders = true) {
     return {m.state(neuron_state.storage()),
             m.state(synapse_state.storage()),
             size,
@@ -141,8 +146,8 @@ struct layer_state<L> {
             m.state(n_current),
             m.state(spikes.counts),
             m.state(spikes.total),
-            spikes.recorder.view(m),
-            state_rec.view(m)};
+            recorders ? spikes.recorder.view(m) : spike_recorder_view{},
+            recorders ? state_rec.view(m) : state_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {

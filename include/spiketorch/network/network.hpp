@@ -220,15 +220,21 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// (core/array_map.hpp).
   template <class Map>
   view_type view(Map&& m) {
+    return view(m, learning_);
+  }
+  /// The same with learning on or off for this view only (evaluation batches run frozen), and
+  /// without the recorders unless `recorders`.
+  template <class Map>
+  view_type view(Map&& m, bool learning, bool recorders = true) {
     view_type v{};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((tuple_at<I>(v.layers) = std::get<I>(layers_).view(m)), ...);
+      ((tuple_at<I>(v.layers) = std::get<I>(layers_).view(m, recorders)), ...);
     }(std::make_index_sequence<n_layers>{});
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((tuple_at<I>(v.projections) = std::get<I>(projections_).view(m, learning_)), ...);
+      ((tuple_at<I>(v.projections) = std::get<I>(projections_).view(m, learning)), ...);
     }(std::make_index_sequence<n_projections>{});
     v.step0 = step_;
-    v.learning = learning_;
+    v.learning = learning;
     return v;
   }
   /// After the backend ran `n_steps` steps over view().
@@ -251,6 +257,14 @@ class network<layers<L...>, projections<P...>, Backend> {
     return random_stream(config_.seed, static_cast<std::uint32_t>(name_hash(name)));
   }
   static constexpr std::string_view layer_name(std::size_t i) { return layer_names[i]; }
+  /// The declaration index of a layer, or n_layers if there is none of that name.
+  static constexpr std::size_t layer_index_of(std::string_view name) {
+    for (std::size_t i = 0; i < n_layers; ++i)
+      if (layer_names[i] == name) return i;
+    return n_layers;
+  }
+  /// Throws unless every projection was connected.
+  void require_connected() const { check_connected(); }
 
   /// Sets the input of the only input layer and runs.
   void run(std::span<const float> values, double duration_ms) {

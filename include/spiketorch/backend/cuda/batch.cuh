@@ -53,8 +53,6 @@ struct batch_options {
 /// Results of an evaluation batch.
 template <class Net>
 class batch_result {
-  using traits = cuda_detail::net_traits<Net>;
-
  public:
   std::size_t batch() const { return batch_; }
   std::size_t steps() const { return steps_; }
@@ -81,16 +79,16 @@ class batch_result {
   }
 
   // Filled by evaluate_batch.
-  std::array<std::vector<std::uint32_t>, traits::n_layers> counts_;
-  std::array<std::vector<std::uint8_t>, traits::n_layers> rasters_;
-  std::array<std::size_t, traits::n_layers> sizes_{};
+  std::array<std::vector<std::uint32_t>, Net::n_layers> counts_;
+  std::array<std::vector<std::uint8_t>, Net::n_layers> rasters_;
+  std::array<std::size_t, Net::n_layers> sizes_{};
   std::size_t batch_ = 0, steps_ = 0;
 
  private:
   template <fixed_string Name>
   static constexpr std::size_t index() {
-    constexpr std::size_t i = traits::find(Name.view());
-    static_assert(i < traits::n_layers, "spiketorch: no layer with this name in the network");
+    constexpr std::size_t i = Net::layer_index_of(Name.view());
+    static_assert(i < Net::n_layers, "spiketorch: no layer with this name in the network");
     return i;
   }
 };
@@ -100,10 +98,9 @@ class batch_result {
 template <fixed_string Input, class Net>
 batch_result<Net> evaluate_batch(Net& net, const xt::xtensor<float, 2>& inputs, double duration_ms,
                                  const batch_options& options = {}) {
-  using traits = cuda_detail::net_traits<Net>;
-  constexpr std::size_t input_index = traits::find(Input.view());
-  static_assert(input_index < traits::n_layers, "spiketorch: no layer with this name in the network");
-  static_assert(traits::template layer_t<input_index>::is_input,
+  constexpr std::size_t input_index = Net::layer_index_of(Input.view());
+  static_assert(input_index < Net::n_layers, "spiketorch: no layer with this name in the network");
+  static_assert(Net::desc::template layer_t<input_index>::is_input,
                 "spiketorch: evaluate_batch<Name> needs the name of an input layer");
   require(std::isfinite(duration_ms) && duration_ms >= 0,
           "evaluate_batch: duration_ms must be finite and >= 0, got ", duration_ms);
@@ -116,15 +113,12 @@ batch_result<Net> evaluate_batch(Net& net, const xt::xtensor<float, 2>& inputs, 
   batch_result<Net> r;
   r.batch_ = batch;
   r.steps_ = n_steps;
-  cuda_detail::net_mirror<Net>::template for_each_index<traits::n_layers>([&](auto ic) {
+  std::array<std::span<const float>, Net::n_layers> current{};
+  static_for<Net::n_layers>([&](auto ic) {
     constexpr std::size_t I = decltype(ic)::value;
-    r.sizes_[I] = net.template size<traits::template layer_t<I>::name>();
-  });
-  std::array<std::span<const float>, traits::n_layers> current{};
-  cuda_detail::net_mirror<Net>::template for_each_index<traits::n_layers>([&](auto ic) {
-    constexpr std::size_t I = decltype(ic)::value;
-    if constexpr (traits::template layer_t<I>::is_input)
-      current[I] = net.template layer<traits::template layer_t<I>::name>().values;
+    auto& layer = net.template layer_at<I>();
+    r.sizes_[I] = layer.size;
+    if constexpr (Net::desc::template layer_t<I>::is_input) current[I] = layer.values;
   });
   auto values = [&](std::size_t layer, std::size_t b) -> std::span<const float> {
     if (layer == input_index) return {inputs.data() + b * n_input, n_input};

@@ -1,9 +1,10 @@
-// The CUDA runtime as the backend sees it: the real one, or the host emulation of
-// backend/cuda/emulation.hpp when SPIKETORCH_CUDA_EMULATION is defined (tests without a GPU).
+// The CUDA runtime as the backend sees it: the real one, or, when SPIKETORCH_CUDA_EMULATION is
+// defined, the host emulation that the tests use without a GPU (tests/support/
+// cuda_emulation.hpp, on the tests' include path; it is not installed with the headers).
 #pragma once
 
 #if defined(SPIKETORCH_CUDA_EMULATION)
-#include "spiketorch/backend/cuda/emulation.hpp"
+#include <cuda_emulation.hpp>
 #elif defined(__CUDACC__)
 #include <cuda_runtime.h>
 #else

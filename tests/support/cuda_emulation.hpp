@@ -1,7 +1,8 @@
 // Host emulation of the subset of CUDA that backend::cuda uses, so its kernels, runner and
 // transfers can be compiled by a plain C++ compiler and tested on machines without a GPU.
-// Enabled by defining SPIKETORCH_CUDA_EMULATION before including any backend/cuda header (the
-// tests in tests/cuda/ build one program this way and one with nvcc).
+// Enabled by defining SPIKETORCH_CUDA_EMULATION before including any backend/cuda header, with
+// this folder on the include path (the tests in tests/cuda/ build one program this way and one
+// with nvcc). Test support only: not installed with the library's headers.
 //
 // What is emulated, and how faithfully:
 //   - memory: "device" allocations are host allocations; cudaMemcpy/Memset copy at once;
