@@ -20,6 +20,7 @@
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/npy.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
+#include "spiketorch/network/recordings.hpp"
 #include "spiketorch/plot/figures.hpp"
 
 namespace mnist_example {
@@ -37,7 +38,8 @@ class visualisation {
   void attach(Model& model) {
     if (!enabled()) return;
     const auto& p = model.params();
-    const auto steps = static_cast<std::size_t>((p.time_ms + p.rest_ms) / p.dt_ms + 0.5);
+    const auto steps = static_cast<std::size_t>(spiketorch::steps_of(p.time_ms, p.dt_ms) +
+                                                spiketorch::steps_of(p.rest_ms, p.dt_ms));
     model.net().template record_spikes<"Ae">(steps);
     model.net().template record_spikes<"Ai">(steps);
     std::vector<spiketorch::index_t> shown;

@@ -12,6 +12,15 @@
 #define SPIKETORCH_INLINE inline
 #endif
 
+// Before a host-and-device function template that a backend may instantiate with a host-only
+// execution policy (the CPU's): that instantiation is host code, and nvcc need not warn about its
+// calls to host functions.
+#if defined(__CUDACC__)
+#define SPIKETORCH_EXEC_CHECK_DISABLE _Pragma("nv_exec_check_disable")
+#else
+#define SPIKETORCH_EXEC_CHECK_DISABLE
+#endif
+
 // Asks the compiler to vectorise a loop whose iterations are independent by construction (each
 // touches only its own neuron or synapse); used where aliasing analysis cannot prove it.
 #if defined(__CUDACC__)

@@ -16,6 +16,8 @@
 #include "spiketorch/learning/stdp_triplet.hpp"
 #include "spiketorch/learning/stdp_weight_dependent.hpp"
 #include "spiketorch/network/network.hpp"
+#include "spiketorch/network/recordings.hpp"
+#include "spiketorch/network/weight_matrix.hpp"
 #include "spiketorch/neurons/adaptive_lif.hpp"
 #include "spiketorch/neurons/integrate_and_fire.hpp"
 #include "spiketorch/neurons/izhikevich.hpp"

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -221,6 +222,8 @@ TEST_CASE("network: invalid configuration throws with a useful message", "[netwo
   CHECK_THROWS_AS(net.set_input<"X">(wrong), invalid_argument);
   CHECK_THROWS_AS(net.run(-1.0), invalid_argument);
   CHECK_THROWS_AS(net.run(nan), invalid_argument);
+  // A duration of more steps than a run can count names the duration.
+  CHECK_THROWS_WITH(net.run(1e300), Contains("duration_ms"));
 
   // Negative time constants, in neuron, synapse and learning-rule parameters.
   neurons::adaptive_lif::params bad_neuron;
@@ -241,6 +244,33 @@ TEST_CASE("network: invalid configuration throws with a useful message", "[netwo
   // set_weights checks the size.
   const std::vector<real> too_few(3, 0.1f);
   CHECK_THROWS_AS((net.set_weights<"X", "E">(too_few)), invalid_argument);
+}
+
+TEST_CASE("network: set_params with an invalid value leaves the population unchanged",
+          "[network][errors]") {
+  net_t net({.dt_ms = 0.5, .seed = 1}, {n_in, n_exc, n_exc});
+  neurons::adaptive_lif::params good;
+  good.v_thresh_mv = -50.0;
+  good.v_init_mv = -60.0;
+  net.set_params<"E">(good);
+  const auto v_before = net.state<"E", "v">();
+  const std::vector<real> v0(v_before.begin(), v_before.end());
+  const auto derived_before = net.layer<"E">().neuron_derived;
+
+  neurons::adaptive_lif::params bad = good;
+  bad.v_init_mv = -70.0;
+  bad.tau_m_ms = -1.0;
+  CHECK_THROWS_AS(net.set_params<"E">(bad), invalid_argument);
+  synapses::exp_conductance::params bad_syn;
+  bad_syn.tau_inh_ms = 0.0;
+  CHECK_THROWS_AS(net.set_params<"E">(good, bad_syn), invalid_argument);
+
+  CHECK(net.layer<"E">().neuron_params.v_thresh_mv == good.v_thresh_mv);
+  CHECK(net.layer<"E">().neuron_params.tau_m_ms == good.tau_m_ms);
+  CHECK(net.layer<"E">().synapse_params.tau_inh_ms == synapses::exp_conductance::params{}.tau_inh_ms);
+  CHECK(std::memcmp(&net.layer<"E">().neuron_derived, &derived_before, sizeof derived_before) == 0);
+  const auto v_after = net.state<"E", "v">();
+  CHECK(std::equal(v_after.begin(), v_after.end(), v0.begin()));
 }
 
 TEST_CASE("network: weight_init draws uniform weights in [low, high), or the constant low",

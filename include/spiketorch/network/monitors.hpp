@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <span>
 #include <vector>
-#include <xtensor/xtensor.hpp>
 
 #include "spiketorch/config.hpp"
 #include "spiketorch/core/array_map.hpp"
@@ -35,13 +34,12 @@ class frame_ring {
   std::uint64_t pushed() const { return next_; }
   std::size_t width() const { return width_; }
   bool enabled() const { return window_ > 0; }
-  xt::xtensor<T, 2> to_tensor() const {
+  /// Copies the frames kept, oldest first, to out[frames() * width()].
+  void copy_frames(T* out) const {
     const std::size_t n = frames();
-    xt::xtensor<T, 2> out = xt::zeros<T>({n, width_});
     const std::uint64_t first = next_ - n;
     for (std::size_t f = 0; f < n; ++f)
-      std::copy_n(data_.data() + ((first + f) % window_) * width_, width_, out.data() + f * width_);
-    return out;
+      std::copy_n(data_.data() + ((first + f) % window_) * width_, width_, out + f * width_);
   }
   void clear() { next_ = 0; }
 
@@ -66,8 +64,8 @@ class spike_recorder {
   spike_recorder() = default;
   spike_recorder(std::size_t n_neurons, std::size_t window_steps) : ring_(n_neurons, window_steps) {}
   bool enabled() const { return ring_.enabled(); }
-  /// [time, neuron], oldest step first.
-  xt::xtensor<std::uint8_t, 2> raster() const { return ring_.to_tensor(); }
+  /// The frames: [time, neuron], oldest step first (network/recordings.hpp reads them).
+  const frame_ring<std::uint8_t>& frames() const { return ring_; }
   void clear() { ring_.clear(); }
 
   template <class Map>
@@ -97,8 +95,8 @@ class state_recorder {
   std::size_t field() const { return field_; }
   std::span<const index_t> neurons() const { return neurons_; }
   std::size_t interval() const { return interval_; }
-  /// [frame, selected neuron], oldest first.
-  xt::xtensor<real, 2> trace() const { return ring_.to_tensor(); }
+  /// The frames: [frame, selected neuron], oldest first (network/recordings.hpp reads them).
+  const frame_ring<real>& frames() const { return ring_; }
   std::uint64_t frames_recorded() const { return ring_.pushed(); }
   void clear() {
     ring_.clear();

@@ -13,12 +13,12 @@
 //   auto counts = net.spike_counts<"E">();
 #pragma once
 
-#include <Eigen/Core>
 #include <array>
 #include <cmath>
 #include <span>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "spiketorch/backend/concepts.hpp"
@@ -28,12 +28,31 @@
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"
+#include "spiketorch/core/time.hpp"
 #include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/network/layer.hpp"
 #include "spiketorch/network/projection.hpp"
 #include "spiketorch/step/views.hpp"
 
 namespace spiketorch {
+
+namespace detail {
+/// Members that return arrays of other libraries (recordings as xtensor arrays, weight matrices
+/// as Eigen maps) go through these, specialised by the headers that include those libraries
+/// (network/recordings.hpp, network/weight_matrix.hpp), so that this header parses neither.
+struct xtensor_tag {};
+struct eigen_tag {};
+template <class Tag>
+struct array_adaptor {
+  static_assert(std::is_same_v<Tag, xtensor_tag> || std::is_same_v<Tag, eigen_tag>);
+  static_assert(!std::is_same_v<Tag, xtensor_tag>,
+                "spiketorch: include spiketorch/network/recordings.hpp to read recordings "
+                "(spike_raster, state_trace) as xtensor arrays");
+  static_assert(!std::is_same_v<Tag, eigen_tag>,
+                "spiketorch: include spiketorch/network/weight_matrix.hpp for weight_matrix (an "
+                "Eigen map)");
+};
+}  // namespace detail
 
 struct network_config {
   double dt_ms = 0.5;
@@ -128,7 +147,7 @@ class network<layers<L...>, projections<P...>, Backend> {
 
  public:
   template <fixed_string Name>
-  using layer_type = std::tuple_element_t<find_layer<Name>(), std::tuple<L...>>;
+  using layer_type = std::tuple_element_t<layer_index<Name>(), std::tuple<L...>>;
 
   network(network_config config, std::array<std::size_t, n_layers> sizes) : config_(config) {
     require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
@@ -160,13 +179,18 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
 
   /// Neuron and synapse parameters of a population (validated; derived constants recomputed).
+  /// Invalid parameters throw and leave the population as it was.
   template <fixed_string Name>
   void set_params(const typename layer_type<Name>::neuron_type::params& neuron,
                   const typename layer_type<Name>::synapse_type::params& synapse = {}) {
     auto& pop = layer<Name>();
+    // Derived first: deriving validates.
+    auto nd = layer_type<Name>::neuron_type::derive(neuron, config_.dt_ms);
+    auto sd = layer_type<Name>::synapse_type::derive(synapse, config_.dt_ms);
     pop.neuron_params = neuron;
     pop.synapse_params = synapse;
-    pop.derive(config_.dt_ms);
+    pop.neuron_derived = nd;
+    pop.synapse_derived = sd;
     for (std::size_t i = 0; i < pop.size; ++i)
       layer_type<Name>::neuron_type::init(pop.neuron_state.at(i), neuron);
   }
@@ -209,10 +233,8 @@ class network<layers<L...>, projections<P...>, Backend> {
 
   /// Starts a presentation of `duration_ms`; returns its number of steps.
   std::uint64_t begin_run(double duration_ms) {
-    require(std::isfinite(duration_ms) && duration_ms >= 0,
-            "run: duration_ms must be finite and >= 0, got ", duration_ms);
+    const std::uint64_t n_steps = steps_of(duration_ms, config_.dt_ms, "run: duration_ms");
     check_connected();
-    const auto n_steps = static_cast<std::uint64_t>(std::llround(duration_ms / config_.dt_ms));
     begin_presentation(n_steps);
     return n_steps;
   }
@@ -403,15 +425,14 @@ class network<layers<L...>, projections<P...>, Backend> {
   std::span<real> weights() {
     return projection<Pre, Post>().topo.weights();
   }
-  /// Dense projections as an n_pre x n_post Eigen matrix view (row-major, no copy).
-  template <fixed_string Pre, fixed_string Post>
+  /// Dense projections as an n_pre x n_post Eigen matrix view (row-major, no copy); needs
+  /// spiketorch/network/weight_matrix.hpp.
+  template <fixed_string Pre, fixed_string Post, class Tag = detail::eigen_tag>
   auto weight_matrix() {
     using topo_t = typename projection_type<Pre, Post>::topology_type;
     static_assert(topo_t::contiguous_rows, "spiketorch: weight_matrix needs a dense projection");
     auto& topo = projection<Pre, Post>().topo;
-    return Eigen::Map<Eigen::Matrix<real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-        topo.weights().data(), static_cast<Eigen::Index>(topo.n_pre()),
-        static_cast<Eigen::Index>(topo.n_post()));
+    return detail::array_adaptor<Tag>::matrix(topo.weights().data(), topo.n_pre(), topo.n_post());
   }
   /// Replaces all weights (size and rule bounds checked).
   template <fixed_string Pre, fixed_string Post>
@@ -445,9 +466,11 @@ class network<layers<L...>, projections<P...>, Backend> {
   void record_spikes(std::size_t window_steps) {
     layer<Name>().spikes.recorder = spike_recorder(size<Name>(), window_steps);
   }
-  template <fixed_string Name>
-  xt::xtensor<std::uint8_t, 2> spike_raster() const {
-    return layer<Name>().spikes.recorder.raster();
+  /// [time, neuron], oldest step first, as an xtensor array; needs
+  /// spiketorch/network/recordings.hpp.
+  template <fixed_string Name, class Tag = detail::xtensor_tag>
+  auto spike_raster() const {
+    return detail::array_adaptor<Tag>::frames(layer<Name>().spikes.recorder.frames());
   }
   /// Records a state field of the given neurons every `interval` steps, keeping `window` frames.
   template <fixed_string Name>
@@ -469,9 +492,11 @@ class network<layers<L...>, projections<P...>, Backend> {
     }
     layer<Name>().state_rec = state_recorder(id, std::move(neurons), interval, window);
   }
-  template <fixed_string Name>
-  xt::xtensor<real, 2> state_trace() const {
-    return layer<Name>().state_rec.trace();
+  /// [frame, selected neuron], oldest first, as an xtensor array; needs
+  /// spiketorch/network/recordings.hpp.
+  template <fixed_string Name, class Tag = detail::xtensor_tag>
+  auto state_trace() const {
+    return detail::array_adaptor<Tag>::frames(layer<Name>().state_rec.frames());
   }
   template <fixed_string Name>
   void clear_recordings() {

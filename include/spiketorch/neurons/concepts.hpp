@@ -24,6 +24,7 @@
 
 #include "spiketorch/config.hpp"
 #include "spiketorch/core/soa.hpp"
+#include "spiketorch/core/time.hpp"
 
 namespace spiketorch {
 
@@ -73,10 +74,9 @@ concept HasPeriodicUpdate = requires(element e, const typename M::derived& d, st
 };
 
 namespace detail {
-/// Refractory periods are held as whole steps: round to the nearest step so 5 ms at dt = 0.5 ms
-/// is exactly 10 steps.
+/// Refractory periods are held as whole steps (core/time.hpp).
 inline real refractory_steps(double refractory_ms, double dt_ms) {
-  return static_cast<real>(static_cast<long>(refractory_ms / dt_ms + 0.5));
+  return static_cast<real>(steps_of(refractory_ms, dt_ms, "refractory period"));
 }
 }  // namespace detail
 

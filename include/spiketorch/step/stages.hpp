@@ -24,6 +24,7 @@ namespace spiketorch::stages {
 /// Update: drive, integrate, decay the synaptic state, threshold; then the spike list in
 /// increasing index order, and the reset of the neurons on it. The per-neuron pass has no
 /// branch on the spike, so the CPU compiler vectorises it.
+SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class Neuron, class Synapse>
 SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Neuron, Synapse>& v,
                                      step_context ctx) {
@@ -58,6 +59,7 @@ SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Ne
 /// Deliver: the weights of this step's presynaptic spikes go into the target's receptor
 /// channel, directly or through the delay ring (into the slot d steps ahead; then the slot due
 /// now is drained into the channel and the ring moves on).
+SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class Topology, class Rule, class Delays>
 SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Rule, Delays>& p,
                            spike_list pre, real* channel, std::uint64_t t) {
@@ -140,6 +142,7 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
 ///   E. the post traces of the spiking targets, which join the active set.
 /// Every synapse changes at most once per part, so splitting a part over threads by target
 /// (or by spike) gives the same weights as one thread.
+SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class R, class Topology, class Delays>
 SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, Delays>& p,
                          spike_list pre, spike_list post, std::uint64_t t_local) {
@@ -242,6 +245,7 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
 }
 
 /// Record: spike counts, the spike raster and the state recorder of a layer.
+SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class View>
 SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t) {
   const spike_list s = v.emitted(t);

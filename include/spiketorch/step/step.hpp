@@ -32,6 +32,7 @@ namespace spiketorch {
 /// The stages of a step, in order (documentation and tests refer to them).
 enum class step_stage { inputs, update, deliver, learn, record };
 
+SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class Desc>
 SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std::uint64_t n_steps) {
   for (std::uint64_t t = 0; t < n_steps; ++t) {

@@ -12,6 +12,7 @@
 
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/random.hpp"
+#include "spiketorch/core/time.hpp"
 
 namespace spiketorch::delays {
 
@@ -20,8 +21,7 @@ inline constexpr unsigned max_steps = 255;
 
 namespace detail {
 inline steps_t to_steps(double ms, double dt_ms, const char* what) {
-  require_non_negative(ms, what);
-  const double steps = std::round(ms / dt_ms);
+  const std::uint64_t steps = steps_of(ms, dt_ms, what);
   require(steps <= max_steps, what, ": ", ms, " ms is ", steps, " steps at dt = ", dt_ms,
           " ms; at most ", max_steps, " steps are supported");
   return static_cast<steps_t>(steps);

@@ -102,14 +102,12 @@ batch_result<Net> evaluate_batch(Net& net, const xt::xtensor<float, 2>& inputs, 
   static_assert(input_index < Net::n_layers, "spiketorch: no layer with this name in the network");
   static_assert(Net::desc::template layer_t<input_index>::is_input,
                 "spiketorch: evaluate_batch<Name> needs the name of an input layer");
-  require(std::isfinite(duration_ms) && duration_ms >= 0,
-          "evaluate_batch: duration_ms must be finite and >= 0, got ", duration_ms);
   const std::size_t n_input = net.template size<Input>();
   require(inputs.dimension() == 2 && inputs.shape()[1] == n_input, "evaluate_batch<",
           Input.view(), ">: inputs must be [batch, ", n_input, "], got [", inputs.shape()[0], ", ",
           inputs.shape()[1], "]");
   const std::size_t batch = inputs.shape()[0];
-  const auto n_steps = static_cast<std::uint64_t>(std::llround(duration_ms / net.dt_ms()));
+  const std::uint64_t n_steps = steps_of(duration_ms, net.dt_ms(), "evaluate_batch: duration_ms");
   batch_result<Net> r;
   r.batch_ = batch;
   r.steps_ = n_steps;
