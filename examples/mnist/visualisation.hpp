@@ -23,6 +23,8 @@
 #include "spiketorch/network/recordings.hpp"
 #include "spiketorch/plot/figures.hpp"
 
+#include "figures.hpp"
+
 namespace mnist_example {
 
 class visualisation {
@@ -58,14 +60,14 @@ class visualisation {
     xt::xtensor<float, 2> weights = xt::adapt(w.data(), w.size(), xt::no_ownership(),
                                               std::vector<std::size_t>{p.n_input, p.n_neurons});
     save("weights", weights);
-    plot::plot_weight_grid(path("weights.png"), weights, 28, 28, "input to excitatory weights " + when);
+    plot_weight_grid(path("weights.png"), weights, 28, 28, "input to excitatory weights " + when);
     const auto th = model.theta();
     std::vector<float> theta(th.begin(), th.end());
     save("theta", xt::adapt(theta, std::vector<std::size_t>{theta.size()}));
     plot::plot_bar(path("theta.png"), theta, "adaptive thresholds (theta)", "excitatory neuron", "theta (mV)");
     std::vector<std::int32_t> labels(a.labels.begin(), a.labels.end());
     save("assignments", xt::adapt(labels, std::vector<std::size_t>{labels.size()}));
-    plot::plot_assignments(path("assignments.png"), a.labels, "neuron label assignments " + when);
+    plot_assignments(path("assignments.png"), a.labels, "neuron label assignments " + when);
   }
 
   template <class Model>
@@ -124,7 +126,7 @@ class visualisation {
   void test_done(const xt::xtensor<std::int64_t, 2>& confusion) {
     if (!enabled()) return;
     save("confusion", confusion);
-    spiketorch::plot::plot_confusion(path("confusion.png"), confusion, "test confusion matrix (all-activity)");
+    plot_confusion(path("confusion.png"), confusion, "test confusion matrix (all-activity)");
   }
 
  private:

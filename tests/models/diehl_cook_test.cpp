@@ -22,8 +22,8 @@
 #include "spiketorch/models/diehl_cook_2015.hpp"
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
 #include "spiketorch/io/npy.hpp"
-#include "spiketorch/plot/figures.hpp"
 
+#include "../../examples/mnist/figures.hpp"
 #include "../png_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -182,8 +182,8 @@ TEST_CASE("figures and .npy data of a trained network") {
   CHECK_THROWS_AS(load_npy<double>(dir / "weights.npy"), io_error);  // stored as float32
 
   const std::string png = (dir / "weights.png").string();
-  plot::plot_weight_grid(png, weights);
-  const auto layout = plot::weight_grid_layout(100);
+  mnist_example::plot_weight_grid(png, weights);
+  const auto layout = mnist_example::weight_grid_layout(100);
   int width = 0, height = 0, channels = 0;
   unsigned char* pixels = stbi_load(png.c_str(), &width, &height, &channels, 3);
   REQUIRE(pixels != nullptr);

@@ -2,80 +2,17 @@
 // size, content and the structure of its input; bad shapes must throw before anything is written.
 #include <spiketorch/plot/figures.hpp>
 
-#include "../png_reader.hpp"
+#include "figure_checks.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <random>
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
 
-namespace fs = std::filesystem;
 using namespace spiketorch::plot;
-
-namespace {
-
-struct image {
-  int width = 0, height = 0;
-  std::vector<unsigned char> px;
-  rgb at(int x, int y) const {
-    const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * 3;
-    return {px[i], px[i + 1], px[i + 2]};
-  }
-  std::size_t count(rgb c) const {
-    std::size_t n = 0;
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) n += at(x, y) == c;
-    return n;
-  }
-  std::size_t distinct_colours() const {
-    std::set<int> seen;
-    for (std::size_t i = 0; i < px.size(); i += 3) seen.insert(px[i] << 16 | px[i + 1] << 8 | px[i + 2]);
-    return seen.size();
-  }
-  // Pixels in rows [y0, y1) that are not the white background: text was drawn there.
-  std::size_t ink_in_rows(int y0, int y1) const {
-    std::size_t n = 0;
-    for (int y = y0; y < y1; ++y)
-      for (int x = 0; x < width; ++x) n += !(at(x, y) == white);
-    return n;
-  }
-};
-
-image read_png(const fs::path& path) {
-  image img;
-  int comp = 0;
-  unsigned char* data = stbi_load(path.string().c_str(), &img.width, &img.height, &comp, 3);
-  REQUIRE(data != nullptr);
-  img.px.assign(data, data + static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height) * 3);
-  stbi_image_free(data);
-  return img;
-}
-
-// A fresh directory per test case, removed afterwards.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("spiketorch_plot_test_" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), {})); }
-};
-
-int brightness(rgb c) { return (c.r + c.g + c.b) / 3; }
-
-// Every figure puts its title in the band above the content.
-void check_title_band(const image& img) { CHECK(img.ink_in_rows(0, detail::title_band) > 50); }
-
-}  // namespace
+using namespace figure_checks;
 
 TEST_CASE("canvas draws rectangles, lines and text", "[plot]") {
   canvas c(40, 30);
@@ -144,68 +81,88 @@ TEST_CASE("colour maps run between their anchors", "[plot]") {
   CHECK(digit_colour(-1) == light_grey);
 }
 
-TEST_CASE("weight grid shows each neuron's receptive field", "[plot]") {
+TEST_CASE("image grid puts each image in its tile", "[plot]") {
   temp_dir dir;
-  const std::size_t n = 10;
-  xt::xtensor<float, 2> w = xt::zeros<float>({std::size_t{784}, n});
-  for (std::size_t r = 0; r < 28; ++r) w(r * 28 + 14, 0) = 1.0f;  // neuron 0: a vertical bar in column 14
-  for (std::size_t k = 1; k < n; ++k)
-    for (std::size_t p = 0; p < 784; ++p) w(p, k) = 0.1f * static_cast<float>(k);  // uniform, differing levels
+  // Five 3x4 images, two per row: three rows of tiles, the last one half empty.
+  xt::xtensor<float, 3> images = xt::zeros<float>({std::size_t{5}, std::size_t{3}, std::size_t{4}});
+  images(0, 1, 2) = 4.0f;  // image 0: one bright pixel on black
+  for (std::size_t k = 1; k < 5; ++k)
+    for (std::size_t r = 0; r < 3; ++r)
+      for (std::size_t q = 0; q < 4; ++q) images(k, r, q) = static_cast<float>(k);  // uniform, level k
 
-  const std::string path = dir / "weights.png";
-  plot_weight_grid(path, w, 28, 28, "receptive fields");
+  const std::string path = dir / "grid.png";
+  plot_image_grid(path, images, "feature maps", colormap::grey, std::nullopt, 2);
   const image img = read_png(path);
-  const grid_layout g = weight_grid_layout(n, 28, 28);
+  const grid_layout g = image_grid_layout(5, 3, 4, 2);
   REQUIRE(img.width == g.width);
   REQUIRE(img.height == g.height);
-  CHECK(g.side == 4);
-  CHECK(img.distinct_colours() > 10);
+  CHECK(g.across == 2);
+  CHECK(g.down == 3);
+  CHECK(g.tile_width == 4 * g.pixel);
+  CHECK(g.tile_height == 3 * g.pixel);
+  CHECK(g.grid_height == grid_extent(3, g.tile_height));
   check_title_band(img);
-  CHECK(dir.entries() == 1);  // the temporary file was renamed, not left behind
+  CHECK(dir.entries() == 1);
 
-  // hot_r: the largest weight is near black, zero is white.
   const auto centre = [&](std::size_t k, int row, int col) {
     return img.at(g.tile_x(k) + col * g.pixel + g.pixel / 2, g.tile_y(k) + row * g.pixel + g.pixel / 2);
   };
-  for (int row = 0; row < 28; ++row) {
-    CHECK(brightness(centre(0, row, 14)) < 40);
-    CHECK(centre(0, row, 5) == white);
-    CHECK(centre(0, row, 20) == white);
+  // Default range [0, 4]: the bright pixel is white, the rest of image 0 black.
+  CHECK(centre(0, 1, 2) == white);
+  CHECK(centre(0, 0, 0) == black);
+  CHECK(centre(0, 2, 3) == black);
+  for (std::size_t k = 1; k < 5; ++k) {
+    CHECK(centre(k, 0, 0) == sample(colormap::grey, static_cast<double>(k), 0.0, 4.0));
+    CHECK(centre(k, 0, 0) == centre(k, 2, 3));
   }
-  // Uniform tiles are one colour each and differ from one another.
-  std::set<int> levels;
-  for (std::size_t k = 1; k < n; ++k) {
-    CHECK(centre(k, 3, 3) == centre(k, 24, 20));
-    levels.insert(brightness(centre(k, 3, 3)));
-  }
-  CHECK(levels.size() == n - 1);
+  CHECK(img.at(g.tile_x(5) + 1, g.tile_y(5) + 1) == mid_grey);  // the sixth slot stays empty
+
+  // A fixed range: everything at or above its top is white.
+  plot_image_grid(dir / "ranged.png", images, "feature maps", colormap::grey, std::pair{0.0, 2.0}, 2);
+  const image ranged = read_png(dir / "ranged.png");
+  CHECK(ranged.at(g.tile_x(3) + g.pixel / 2, g.tile_y(3) + g.pixel / 2) == white);
+
+  // Square by default, and the scale drops as the grid grows.
+  CHECK(image_grid_layout(10, 28, 28).across == 4);
+  CHECK(image_grid_layout(10, 28, 28).down == 3);
+  CHECK(image_grid_layout(6400, 28, 28).pixel == 1);
+  CHECK(image_grid_layout(1, 28, 28).width >= detail::min_figure_width);
+  CHECK(image_grid_layout(3, 2, 2, 10).across == 3);
+  CHECK_THROWS_AS(image_grid_layout(0, 28, 28), spiketorch::invalid_argument);
+  CHECK_THROWS_AS(plot_image_grid(dir / "x.png", xt::xtensor<float, 3>(xt::zeros<float>({0, 3, 4}))),
+                  spiketorch::invalid_argument);
+  CHECK_THROWS_AS(plot_image_grid(dir / "x.png", images, "t", colormap::grey, std::pair{1.0, 1.0}),
+                  spiketorch::invalid_argument);
+  CHECK(dir.entries() == 2);
 }
 
-TEST_CASE("weight grid layout scales with the number of neurons", "[plot]") {
-  const grid_layout small = weight_grid_layout(1);
-  const grid_layout paper = weight_grid_layout(400);
-  const grid_layout big = weight_grid_layout(6400);
-  CHECK(small.side == 1);
-  CHECK(paper.side == 20);
-  CHECK(big.side == 80);
-  CHECK(small.width >= detail::min_figure_width);
-  CHECK(paper.grid_width == 20 * (28 * paper.pixel + 1) + 1);
-  CHECK(big.pixel == 1);
-  CHECK(big.width < 3000);
-  CHECK(weight_grid_layout(5, 3, 4).tile_width == 4 * weight_grid_layout(5, 3, 4).pixel);
-  CHECK_THROWS_AS(weight_grid_layout(0), spiketorch::invalid_argument);
-}
-
-TEST_CASE("weight grid rejects bad shapes without writing", "[plot]") {
+TEST_CASE("heat map of a matrix, with and without cell labels", "[plot]") {
   temp_dir dir;
-  const std::string path = dir / "bad.png";
-  CHECK_THROWS_AS(plot_weight_grid(path, xt::xtensor<float, 2>(xt::zeros<float>({783, 4}))),
+  xt::xtensor<double, 2> values = {{0.0, 1.0, 2.0}, {3.0, 4.0, 10.0}};
+  std::vector<std::string> text;
+  for (double v : values) text.push_back(detail::format_number(v));
+  const std::string path = dir / "heat.png";
+  plot_heat_map(path, values, "heat", "column", "row", text);
+  const image img = read_png(path);
+  check_title_band(img);
+  // Default range [0, 10]: the cell holding 10 is the top of the map, the one holding 0 its bottom
+  // (each at least most of a cell, the colour bar adds more).
+  CHECK(img.count(sample(colormap::viridis, 1.0)) > 50 * 50);
+  CHECK(img.count(sample(colormap::viridis, 0.0)) > 50 * 50);
+  CHECK(img.count(sample(colormap::viridis, 0.4)) > 50 * 50);
+
+  // A fixed range moves the colours; without labels the cells are plain.
+  plot_heat_map(dir / "ranged.png", values, "heat", "", "", {}, colormap::viridis, std::pair{0.0, 20.0});
+  const image ranged = read_png(dir / "ranged.png");
+  CHECK(ranged.count(sample(colormap::viridis, 0.5)) > 60 * 60);
+  CHECK(ranged.count(sample(colormap::viridis, 0.2)) > 60 * 60);
+
+  CHECK_THROWS_AS(plot_heat_map(dir / "x.png", xt::xtensor<double, 2>(xt::zeros<double>({0, 3})), "t", "x", "y"),
                   spiketorch::invalid_argument);
-  CHECK_THROWS_AS(plot_weight_grid(path, xt::xtensor<float, 2>(xt::zeros<float>({784, 0}))),
+  CHECK_THROWS_AS(plot_heat_map(dir / "x.png", values, "t", "x", "y", {"a", "b"}), spiketorch::invalid_argument);
+  CHECK_THROWS_AS(plot_heat_map(dir / "x.png", values, "t", "x", "y", {}, colormap::viridis, std::pair{2.0, 1.0}),
                   spiketorch::invalid_argument);
-  CHECK_THROWS_AS(plot_weight_grid(path, xt::xtensor<float, 2>(xt::zeros<float>({784, 4})), 20, 20),
-                  spiketorch::invalid_argument);
-  CHECK(dir.entries() == 0);
+  CHECK(dir.entries() == 2);
 }
 
 TEST_CASE("bar chart of per-neuron values", "[plot]") {
@@ -220,20 +177,6 @@ TEST_CASE("bar chart of per-neuron values", "[plot]") {
   CHECK_THROWS_AS(plot_bar(dir / "e.png", {}, "t"), spiketorch::invalid_argument);
   CHECK_THROWS_AS(plot_bar(dir / "n.png", {1.f, std::nanf("")}, "t"), spiketorch::invalid_argument);
   CHECK(dir.entries() == 1);
-}
-
-TEST_CASE("assignments are coloured by digit", "[plot]") {
-  temp_dir dir;
-  std::vector<int> labels;
-  for (int i = 0; i < 30; ++i) labels.push_back(i % 11 - 1);
-  const std::string path = dir / "assignments.png";
-  plot_assignments(path, labels, "assignments");
-  const image img = read_png(path);
-  check_title_band(img);
-  for (int d = 0; d < 10; ++d) CHECK(img.count(digit_colour(d)) > 28 * 28 / 2);
-  CHECK_THROWS_AS(plot_assignments(dir / "x.png", {}), spiketorch::invalid_argument);
-  CHECK_THROWS_AS(plot_assignments(dir / "x.png", {0, 10}), spiketorch::invalid_argument);
-  CHECK_THROWS_AS(plot_assignments(dir / "x.png", {-2}), spiketorch::invalid_argument);
 }
 
 TEST_CASE("line chart draws every series", "[plot]") {
@@ -317,25 +260,6 @@ TEST_CASE("spike rasters, single and stacked", "[plot]") {
   CHECK_THROWS_AS(plot_rasters(dir / "x.png", {exc, inh}, {"a"}, 0.5), spiketorch::invalid_argument);
   CHECK_THROWS_AS(plot_rasters(dir / "x.png", {}, {}, 0.5), spiketorch::invalid_argument);
   CHECK(dir.entries() == 3);
-}
-
-TEST_CASE("confusion matrix heat map", "[plot]") {
-  temp_dir dir;
-  xt::xtensor<std::int64_t, 2> counts = xt::full_like(xt::xtensor<std::int64_t, 2>::from_shape({10, 10}), 3);
-  for (std::size_t i = 0; i < 10; ++i) counts(i, i) = 950;
-  const std::string path = dir / "confusion.png";
-  plot_confusion(path, counts, "confusion");
-  const image img = read_png(path);
-  check_title_band(img);
-  // The diagonal cells are the top of the map; more than 10 cells' worth of it (bar included).
-  CHECK(img.count(sample(colormap::viridis, 1.0)) > 10 * 30 * 30);
-  CHECK(img.count(sample(colormap::viridis, 3.0 / 950)) > 80 * 30 * 30);
-  CHECK_THROWS_AS(plot_confusion(dir / "x.png", xt::xtensor<std::int64_t, 2>(xt::zeros<std::int64_t>({10, 9}))),
-                  spiketorch::invalid_argument);
-  CHECK_THROWS_AS(plot_confusion(dir / "x.png", xt::xtensor<std::int64_t, 2>(xt::zeros<std::int64_t>({0, 0}))),
-                  spiketorch::invalid_argument);
-  counts(0, 1) = -1;
-  CHECK_THROWS_AS(plot_confusion(dir / "x.png", counts), spiketorch::invalid_argument);
 }
 
 TEST_CASE("unwritable path throws io_error naming it", "[plot]") {

@@ -1,8 +1,9 @@
-// Ready-made figures for the MNIST example (Diehl & Cook 2015): learned receptive fields, adaptive
-// thresholds, class assignments, accuracy and voltage curves, input digits, spike rasters and the
-// confusion matrix. Each function renders one PNG with a title, axis labels and, where colour
-// carries a value, a colour bar. Shapes are checked first: bad input throws invalid_argument and
-// nothing is written; a file that cannot be written throws io_error.
+// General figures: grids of images (receptive fields, feature maps), bar charts, line plots, single
+// images, spike rasters and heat maps. Each function renders one PNG with a title, axis labels and,
+// where colour carries a value, a colour bar. Shapes are checked first: bad input throws
+// invalid_argument and nothing is written; a file that cannot be written throws io_error. Figures
+// that belong to one model live with it (the MNIST example's are in examples/mnist/figures.hpp)
+// and are built from these and from the layout blocks below.
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
@@ -36,28 +37,6 @@ inline constexpr int th = font_cap_height * font_scale;     // height of a label
 inline constexpr int descent = font_descent * font_scale;  // height of a label with descenders
 inline constexpr rgb frame_grey{90, 90, 90};
 inline constexpr rgb grid_grey{228, 228, 228};
-
-/// Title centred in the top band; shrinks to the small font, then truncates, rather than clip.
-inline void draw_title(canvas& c, std::string title) {
-  const int room = c.width() - 2 * margin;
-  int scale = font_scale;
-  if (text_width(title, scale) > room) scale = 1;
-  while (text_width(title, scale) > room && title.size() > 3) title = title.substr(0, title.size() - 4) + "...";
-  c.text(c.width() / 2, (title_band - font_cap_height * scale) / 2, title, black, scale, align::centre);
-}
-
-/// Figures without axes: content block of content_w x content_h under the title, with `side_w`
-/// pixels beside it (colour bar or legend), centred when the figure is widened to min_figure_width.
-struct block_layout {
-  int width, height, x, y, side_x;
-};
-
-inline block_layout layout_block(int content_w, int content_h, int side_w) {
-  const int used = content_w + (side_w > 0 ? 2 * margin + side_w : 0);
-  const int width = std::max(min_figure_width, 2 * margin + used);
-  const int x = (width - used) / 2;
-  return {width, title_band + content_h + margin + th / 2, x, title_band, x + content_w + 2 * margin};
-}
 
 struct ticks {
   std::vector<double> at;
@@ -145,10 +124,6 @@ inline void draw_frame(canvas& c, const axes& a, const ticks& xt, const ticks& y
   if (!ylabel.empty()) c.text(ylabel_x, a.y + a.h / 2, ylabel, black, font_scale, align::centre, true);
 }
 
-/// Legend geometry: one row per entry, a 24-pixel swatch, a gap, then the name.
-inline int legend_row_height() { return th + 10; }
-inline int legend_width(const std::vector<std::string>& names) { return 24 + 8 + widest(names); }
-
 /// Smallest and largest finite value; nullopt when there is none.
 template <class It>
 std::optional<std::pair<double, double>> finite_range(It first, It last) {
@@ -169,6 +144,20 @@ inline std::pair<double, double> widen(double lo, double hi) {
   if (hi > lo) return {lo, hi};
   const double pad = lo == 0.0 ? 1.0 : 0.5 * std::abs(lo);
   return {lo - pad, hi + pad};
+}
+
+/// Span of a colour scale: `range` when given (checked), else the data's finite [min, max],
+/// widened when the data are constant.
+template <class It>
+std::pair<double, double> colour_range(It first, It last, const std::optional<std::pair<double, double>>& range,
+                                       const char* who) {
+  if (!range) {
+    const auto [lo, hi] = finite_range(first, last).value_or(std::pair{0.0, 1.0});
+    return widen(lo, hi);
+  }
+  require(std::isfinite(range->first) && std::isfinite(range->second) && range->first < range->second, who,
+          ": range must be finite with lower < upper, got [", range->first, ", ", range->second, "]");
+  return *range;
 }
 
 /// Value axis: extends [lo, hi] out to the enclosing round ticks so the data never touches the frame
@@ -194,51 +183,91 @@ inline ticks index_ticks(std::size_t n, int target) {
   return make_ticks(nice_ticks(0.0, static_cast<double>(n - 1), target, 1.0));
 }
 
-inline std::size_t ceil_sqrt(std::size_t n) {
+inline void render_rasters(const std::string& path, const std::vector<const xt::xtensor<std::uint8_t, 2>*>& rasters,
+                           const std::vector<std::string>& names, double dt_ms, const std::string& title);
+
+}  // namespace detail
+
+// Building blocks for figures of one's own, so that they share the look of the figures below (the
+// MNIST example draws its digit assignments with them).
+
+/// Title centred in the top band; shrinks to the small font, then truncates, rather than clip.
+inline void draw_title(canvas& c, std::string title) {
+  const int room = c.width() - 2 * detail::margin;
+  int scale = detail::font_scale;
+  if (text_width(title, scale) > room) scale = 1;
+  while (text_width(title, scale) > room && title.size() > 3) title = title.substr(0, title.size() - 4) + "...";
+  c.text(c.width() / 2, (detail::title_band - font_cap_height * scale) / 2, title, black, scale, align::centre);
+}
+
+/// Figures without axes: content block of content_w x content_h under the title, with `side_w`
+/// pixels beside it (colour bar or legend), centred when the figure is widened to min_figure_width.
+struct block_layout {
+  int width, height, x, y, side_x;
+};
+
+inline block_layout layout_block(int content_w, int content_h, int side_w) {
+  using namespace detail;
+  const int used = content_w + (side_w > 0 ? 2 * margin + side_w : 0);
+  const int width = std::max(min_figure_width, 2 * margin + used);
+  const int x = (width - used) / 2;
+  return {width, title_band + content_h + margin + th / 2, x, title_band, x + content_w + 2 * margin};
+}
+
+/// Cells per row of the most nearly square grid that holds n cells: ceil(sqrt(n)).
+inline std::size_t grid_side(std::size_t n) {
   std::size_t s = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
   while (s * s < n) ++s;
   while (s > 0 && (s - 1) * (s - 1) >= n) --s;
   return s;
 }
 
-/// A side of a square grid of side x side cells, each `cell` pixels plus 1-pixel separators.
-inline int grid_extent(std::size_t side, int cell) { return static_cast<int>(side) * (cell + 1) + 1; }
+/// Length of a row (or column) of `cells` cells, each `cell` pixels, with 1-pixel separators
+/// between them and around the outside.
+inline int grid_extent(std::size_t cells, int cell) { return static_cast<int>(cells) * (cell + 1) + 1; }
 
-inline void render_rasters(const std::string& path, const std::vector<const xt::xtensor<std::uint8_t, 2>*>& rasters,
-                           const std::vector<std::string>& names, double dt_ms, const std::string& title);
+/// Legend geometry: one row per entry, a 24-pixel swatch, a gap, then the name.
+inline int legend_row_height() { return detail::th + 10; }
+inline int legend_width(const std::vector<std::string>& names) { return 24 + 8 + detail::widest(names); }
 
-}  // namespace detail
-
-/// Pixel geometry of plot_weight_grid, exposed so callers and tests can locate tiles.
+/// Pixel geometry of plot_image_grid, exposed so callers and tests can locate tiles.
 struct grid_layout {
-  int width = 0, height = 0;  // whole figure
-  int title_height = 0;       // band at the top that holds the title
-  int side = 0;               // tiles per row and per column: ceil(sqrt(n))
-  int pixel = 0;              // screen pixels per weight
-  int tile_width = 0, tile_height = 0;  // one receptive field, separators excluded
+  int width = 0, height = 0;            // whole figure
+  int title_height = 0;                 // band at the top that holds the title
+  int across = 0, down = 0;             // tiles per row, rows of tiles
+  int pixel = 0;                        // screen pixels per image pixel
+  int tile_width = 0, tile_height = 0;  // one image, separators excluded
   int grid_x = 0, grid_y = 0;           // top-left of the grid, on its outer separator
   int grid_width = 0, grid_height = 0;
   int colour_bar_x = 0;
 
-  /// Top-left pixel of neuron i's receptive field (tiles fill rows left to right).
-  int tile_x(std::size_t i) const { return grid_x + 1 + static_cast<int>(i % static_cast<std::size_t>(side)) * (tile_width + 1); }
-  int tile_y(std::size_t i) const { return grid_y + 1 + static_cast<int>(i / static_cast<std::size_t>(side)) * (tile_height + 1); }
+  /// Top-left pixel of image i (tiles fill rows left to right).
+  int tile_x(std::size_t i) const {
+    return grid_x + 1 + static_cast<int>(i % static_cast<std::size_t>(across)) * (tile_width + 1);
+  }
+  int tile_y(std::size_t i) const {
+    return grid_y + 1 + static_cast<int>(i / static_cast<std::size_t>(across)) * (tile_height + 1);
+  }
 };
 
-/// Layout of a weight grid for n neurons with rows x cols receptive fields. Weights are scaled up
-/// 3x, less when that would make the figure wider than about 1200 pixels.
-inline grid_layout weight_grid_layout(std::size_t n, std::size_t rows = 28, std::size_t cols = 28) {
-  require(n > 0 && rows > 0 && cols > 0, "weight grid needs neurons and a field size, got n=", n, " rows=", rows,
+/// Layout of a grid of n images of rows x cols pixels, `across` per row (0: as square as possible).
+/// Images are scaled up 3x, less when that would make the grid wider or taller than about 1200
+/// pixels.
+inline grid_layout image_grid_layout(std::size_t n, std::size_t rows, std::size_t cols, std::size_t across = 0) {
+  require(n > 0 && rows > 0 && cols > 0, "image grid needs images and an image size, got n=", n, " rows=", rows,
           " cols=", cols);
   grid_layout g;
-  g.side = static_cast<int>(detail::ceil_sqrt(n));
-  const std::size_t span = static_cast<std::size_t>(g.side) * std::max(rows, cols);
+  const std::size_t a = across > 0 ? std::min(across, n) : grid_side(n);
+  const std::size_t d = (n + a - 1) / a;
+  g.across = static_cast<int>(a);
+  g.down = static_cast<int>(d);
+  const std::size_t span = std::max(a * cols, d * rows);
   g.pixel = static_cast<int>(std::clamp<std::size_t>(1200 / span, 1, 3));
   g.tile_width = static_cast<int>(cols) * g.pixel;
   g.tile_height = static_cast<int>(rows) * g.pixel;
-  g.grid_width = detail::grid_extent(static_cast<std::size_t>(g.side), g.tile_width);
-  g.grid_height = detail::grid_extent(static_cast<std::size_t>(g.side), g.tile_height);
-  const auto b = detail::layout_block(g.grid_width, std::max(g.grid_height, 4 * detail::th), colour_bar_extent());
+  g.grid_width = grid_extent(a, g.tile_width);
+  g.grid_height = grid_extent(d, g.tile_height);
+  const auto b = layout_block(g.grid_width, std::max(g.grid_height, 4 * detail::th), colour_bar_extent());
   g.width = b.width;
   g.height = b.height;
   g.title_height = detail::title_band;
@@ -248,30 +277,25 @@ inline grid_layout weight_grid_layout(std::size_t n, std::size_t rows = 28, std:
   return g;
 }
 
-/// Figure 2 of Diehl & Cook: the receptive field of every excitatory neuron. `weights` is
-/// [rows * cols, N] (input pixel x neuron); column n, read row-major as rows x cols, is neuron n's
-/// tile. Colours span [min(0, smallest weight), largest weight].
-inline void plot_weight_grid(const std::string& path, const xt::xtensor<float, 2>& weights, std::size_t rows = 28,
-                             std::size_t cols = 28, const std::string& title = "input to excitatory weights",
-                             colormap map = colormap::hot_r) {
-  require(weights.shape(0) == rows * cols, "plot_weight_grid: weights have ", weights.shape(0),
-          " rows, expected rows * cols = ", rows * cols);
-  require(weights.shape(1) > 0, "plot_weight_grid: weights have no neurons (0 columns)");
-  const std::size_t n = weights.shape(1);
-  const grid_layout g = weight_grid_layout(n, rows, cols);
-  auto range = detail::finite_range(weights.begin(), weights.end()).value_or(std::pair{0.0, 1.0});
-  const double lo = std::min(0.0, range.first);
-  const double hi = range.second > lo ? range.second : lo + 1.0;
-
+/// Images side by side on one colour scale, e.g. learned receptive fields or feature maps.
+/// `images` is [n, rows, cols]; image k fills tile k of image_grid_layout(n, rows, cols, across).
+/// Colours span `range`, by default [min, max] of the finite values.
+inline void plot_image_grid(const std::string& path, const xt::xtensor<float, 3>& images,
+                            const std::string& title = "images", colormap map = colormap::grey,
+                            std::optional<std::pair<double, double>> range = std::nullopt, std::size_t across = 0) {
+  const std::size_t n = images.shape(0), rows = images.shape(1), cols = images.shape(2);
+  require(n > 0 && rows > 0 && cols > 0, "plot_image_grid: images are empty (", n, "x", rows, "x", cols, ")");
+  const auto [lo, hi] = detail::colour_range(images.begin(), images.end(), range, "plot_image_grid");
+  const grid_layout g = image_grid_layout(n, rows, cols, across);
   canvas c(g.width, g.height);
-  detail::draw_title(c, title);
+  draw_title(c, title);
   c.fill_rect(g.grid_x, g.grid_y, g.grid_width, g.grid_height, mid_grey);
   for (std::size_t k = 0; k < n; ++k) {
     const int x = g.tile_x(k), y = g.tile_y(k);
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t q = 0; q < cols; ++q)
         c.fill_rect(x + static_cast<int>(q) * g.pixel, y + static_cast<int>(r) * g.pixel, g.pixel, g.pixel,
-                    sample(map, weights(r * cols + q, k), lo, hi));
+                    sample(map, images(k, r, q), lo, hi));
   }
   draw_colour_bar(c, g.colour_bar_x, g.grid_y, std::max(g.grid_height, 4 * detail::th), map, lo, hi);
   c.save_png(path);
@@ -296,7 +320,7 @@ inline void plot_bar(const std::string& path, const std::vector<float>& values, 
   a.y1 = hi;
 
   canvas c(l.width, l.height);
-  detail::draw_title(c, title);
+  draw_title(c, title);
   detail::draw_grid(c, a, {}, yt);
   a.clip(c);
   const int base = static_cast<int>(std::lround(a.py(0.0)));
@@ -308,47 +332,6 @@ inline void plot_bar(const std::string& path, const std::vector<float>& values, 
     c.fill_rect(x0 + gap, std::min(base, top), std::max(1, x1 - x0 - gap), std::abs(top - base) + 1, digit_colour(0));
   }
   detail::draw_frame(c, a, xt, yt, xlabel, ylabel, l.ylabel_x);
-  c.save_png(path);
-}
-
-/// Class assigned to each excitatory neuron (-1: never fired, unassigned) as a grid of squares in
-/// the digit's colour with the digit written in it, and a legend with the count per class.
-inline void plot_assignments(const std::string& path, const std::vector<int>& labels,
-                             const std::string& title = "neuron class assignments") {
-  require(!labels.empty(), "plot_assignments: no neurons");
-  std::vector<std::size_t> count(11, 0);  // digits 0-9, then unassigned
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    require(labels[i] >= -1 && labels[i] <= 9, "plot_assignments: label of neuron ", i, " is ", labels[i],
-            ", expected -1..9");
-    ++count[labels[i] < 0 ? 10 : static_cast<std::size_t>(labels[i])];
-  }
-  const std::size_t side = detail::ceil_sqrt(labels.size());
-  const int cell = side <= 32 ? 28 : 14;
-  const int scale = cell >= 28 ? 2 : 1;
-  std::vector<std::string> entries;
-  for (std::size_t d = 0; d < 11; ++d)
-    entries.push_back((d < 10 ? std::to_string(d) : std::string("unassigned")) + " (" + std::to_string(count[d]) + ")");
-  const int extent = detail::grid_extent(side, cell);
-  const int legend_h = 11 * detail::legend_row_height();
-  const auto b = detail::layout_block(extent, std::max(extent, legend_h), detail::legend_width(entries));
-
-  canvas c(b.width, b.height);
-  detail::draw_title(c, title);
-  c.fill_rect(b.x, b.y, extent, extent, white);
-  c.draw_rect(b.x, b.y, extent, extent, mid_grey);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const int x = b.x + 1 + static_cast<int>(i % side) * (cell + 1), y = b.y + 1 + static_cast<int>(i / side) * (cell + 1);
-    const rgb fill = digit_colour(labels[i]);
-    c.fill_rect(x, y, cell, cell, fill);
-    c.text(x + cell / 2 + scale / 2, y + (cell - font_cap_height * scale) / 2,
-           labels[i] < 0 ? "-" : std::to_string(labels[i]), contrast_text(fill), scale, align::centre);
-  }
-  for (std::size_t d = 0; d < 11; ++d) {
-    const int y = b.y + static_cast<int>(d) * detail::legend_row_height();
-    c.fill_rect(b.side_x, y, 24, detail::th, digit_colour(d < 10 ? static_cast<int>(d) : -1));
-    c.draw_rect(b.side_x, y, 24, detail::th, mid_grey);
-    c.text(b.side_x + 32, y, entries[d], black);
-  }
   c.save_png(path);
 }
 
@@ -382,9 +365,9 @@ inline void plot_lines(const std::string& path, const std::vector<std::string>& 
   double y1 = ylim ? ylim->second : *std::max_element(all_y.begin(), all_y.end());
   const detail::ticks yt = ylim ? detail::make_ticks(detail::nice_ticks(y0, y1, 6)) : detail::value_ticks(y0, y1, 6);
   const detail::ticks xt = detail::make_ticks(detail::nice_ticks(x0, x1, 8));
-  const int plot_h = std::max(360, static_cast<int>(names.size()) * detail::legend_row_height());  // legend fits
+  const int plot_h = std::max(360, static_cast<int>(names.size()) * legend_row_height());  // legend fits
   auto l = detail::layout_panels(640, {plot_h}, detail::widest(yt.labels), !ylabel.empty(), !xlabel.empty(), xt,
-                                 detail::margin + detail::legend_width(names));
+                                 detail::margin + legend_width(names));
   detail::axes& a = l.panels[0];
   a.x0 = x0;
   a.x1 = x1;
@@ -392,7 +375,7 @@ inline void plot_lines(const std::string& path, const std::vector<std::string>& 
   a.y1 = y1;
 
   canvas c(l.width, l.height);
-  detail::draw_title(c, title);
+  draw_title(c, title);
   detail::draw_grid(c, a, xt, yt);
   a.clip(c);
   for (std::size_t s = 0; s < names.size(); ++s) {
@@ -416,7 +399,7 @@ inline void plot_lines(const std::string& path, const std::vector<std::string>& 
   detail::draw_frame(c, a, xt, yt, xlabel, ylabel, l.ylabel_x);
   const int lx = a.x + a.w + 1 + detail::margin;
   for (std::size_t s = 0; s < names.size(); ++s) {
-    const int y = a.y + static_cast<int>(s) * detail::legend_row_height();
+    const int y = a.y + static_cast<int>(s) * legend_row_height();
     c.line(lx, y + detail::th / 2, lx + 23, y + detail::th / 2, digit_colour(static_cast<int>(s % 10)), 3);
     c.text(lx + 32, y, names[s], black);
   }
@@ -434,10 +417,10 @@ inline void plot_image(const std::string& path, const xt::xtensor<float, 2>& ima
   const int w = static_cast<int>(cols) * scale, h = static_cast<int>(rows) * scale;
   const auto range = detail::finite_range(image.begin(), image.end()).value_or(std::pair{0.0, 1.0});
   const auto [lo, hi] = detail::widen(range.first, range.second);
-  const auto b = detail::layout_block(w + 2, std::max(h + 2, 4 * detail::th), colour_bar_extent());
+  const auto b = layout_block(w + 2, std::max(h + 2, 4 * detail::th), colour_bar_extent());
 
   canvas c(b.width, b.height);
-  detail::draw_title(c, title);
+  draw_title(c, title);
   c.draw_rect(b.x, b.y, w + 2, h + 2, detail::frame_grey);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t q = 0; q < cols; ++q)
@@ -463,47 +446,52 @@ inline void plot_rasters(const std::string& path, const std::vector<xt::xtensor<
   detail::render_rasters(path, ptrs, names, dt_ms, title);
 }
 
-/// Confusion matrix heat map, counts[true label, predicted label], with each count written in its
-/// cell. Must be square (K classes); rows run top to bottom.
-inline void plot_confusion(const std::string& path, const xt::xtensor<std::int64_t, 2>& counts,
-                           const std::string& title = "confusion matrix") {
-  const std::size_t k = counts.shape(0);
-  require(k > 0 && counts.shape(1) == k, "plot_confusion: counts must be square and non-empty, got ", k, "x",
-          counts.shape(1));
-  std::int64_t top = 0;
-  for (auto v : counts) {
-    require(v >= 0, "plot_confusion: negative count ", v);
-    top = std::max(top, v);
-  }
-  const std::string widest_count = std::to_string(top);
-  // Cells big enough for the counts in the large font, unless there are so many classes that
-  // the figure would get huge.
-  const int cell = std::clamp(std::max(static_cast<int>(480 / std::min<std::size_t>(k, 480)),
-                                       k <= 20 ? text_width(widest_count, 2) + 8 : 0), 12, 72);
-  const detail::ticks t = detail::index_ticks(k, 20);
-  const colormap map = colormap::viridis;
-  const double hi = top > 0 ? static_cast<double>(top) : 1.0;
-  auto l = detail::layout_panels(cell * static_cast<int>(k), {cell * static_cast<int>(k)}, detail::widest(t.labels),
-                                 true, true, t, detail::margin + colour_bar_extent());
+/// A matrix as a heat map, values[row, column] with row 0 on top, and a colour bar: a confusion
+/// matrix, a correlation matrix, weights between two small populations. `cell_text`, when not
+/// empty, holds one label per cell (row-major) written in the cell when it fits. Colours span
+/// `range`, by default [min, max] of the finite values.
+inline void plot_heat_map(const std::string& path, const xt::xtensor<double, 2>& values, const std::string& title,
+                          const std::string& xlabel, const std::string& ylabel,
+                          const std::vector<std::string>& cell_text = {}, colormap map = colormap::viridis,
+                          std::optional<std::pair<double, double>> range = std::nullopt) {
+  const std::size_t rows = values.shape(0), cols = values.shape(1);
+  require(rows > 0 && cols > 0, "plot_heat_map: values are empty (", rows, "x", cols, ")");
+  require(cell_text.empty() || cell_text.size() == rows * cols, "plot_heat_map: ", cell_text.size(),
+          " cell labels for ", rows, "x", cols, " = ", rows * cols, " cells");
+  const auto [lo, hi] = detail::colour_range(values.begin(), values.end(), range, "plot_heat_map");
+  const std::size_t k = std::max(rows, cols);
+  const int widest_text = detail::widest(cell_text);
+  // Cells big enough for the labels in the large font, unless there are so many cells that the
+  // figure would get huge.
+  const int cell = std::clamp(
+      std::max(static_cast<int>(480 / std::min<std::size_t>(k, 480)), k <= 20 ? widest_text + 8 : 0), 12, 72);
+  const detail::ticks x_ticks = detail::index_ticks(cols, 20), y_ticks = detail::index_ticks(rows, 20);
+  auto l = detail::layout_panels(cell * static_cast<int>(cols), {cell * static_cast<int>(rows)},
+                                 detail::widest(y_ticks.labels), !ylabel.empty(), !xlabel.empty(), x_ticks,
+                                 detail::margin + colour_bar_extent());
   detail::axes& a = l.panels[0];
   a.x0 = a.y0 = -0.5;
-  a.x1 = a.y1 = static_cast<double>(k) - 0.5;
+  a.x1 = static_cast<double>(cols) - 0.5;
+  a.y1 = static_cast<double>(rows) - 0.5;
   a.y_down = true;
-  const int scale = text_width(widest_count, 2) <= cell - 4 ? 2 : text_width(widest_count, 1) <= cell - 2 ? 1 : 0;
+  const int scale = cell_text.empty()                          ? 0
+                    : widest_text <= cell - 4                  ? 2
+                    : detail::widest(cell_text, 1) <= cell - 2 ? 1
+                                                               : 0;
 
   canvas c(l.width, l.height);
-  detail::draw_title(c, title);
-  for (std::size_t r = 0; r < k; ++r)
-    for (std::size_t q = 0; q < k; ++q) {
-      const rgb fill = sample(map, static_cast<double>(counts(r, q)), 0.0, hi);
+  draw_title(c, title);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t q = 0; q < cols; ++q) {
+      const rgb fill = sample(map, values(r, q), lo, hi);
       const int x = a.x + static_cast<int>(q) * cell, y = a.y + static_cast<int>(r) * cell;
       c.fill_rect(x, y, cell, cell, fill);
-      if (scale > 0)  // too many digits for the cell: the colour alone has to do
-        c.text(x + cell / 2, y + (cell - font_cap_height * scale) / 2, std::to_string(counts(r, q)),
-               contrast_text(fill), scale, align::centre);
+      if (scale > 0)  // labels too long for the cell: the colour alone has to do
+        c.text(x + cell / 2, y + (cell - font_cap_height * scale) / 2, cell_text[r * cols + q], contrast_text(fill),
+               scale, align::centre);
     }
-  detail::draw_frame(c, a, t, t, "predicted label", "true label", l.ylabel_x);
-  draw_colour_bar(c, a.x + a.w + 1 + detail::margin, a.y, a.h, map, 0.0, hi);
+  detail::draw_frame(c, a, x_ticks, y_ticks, xlabel, ylabel, l.ylabel_x);
+  draw_colour_bar(c, a.x + a.w + 1 + detail::margin, a.y, a.h, map, lo, hi);
   c.save_png(path);
 }
 

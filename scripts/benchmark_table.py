@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Markdown tables from Google Benchmark JSON files (run_all.sh --json DIR writes them).
+"""Markdown tables from Google Benchmark JSON files (run_benchmarks.sh --json DIR writes them).
 
-    python3 benchmarks/json_table.py build/benchmarks/results/bench_*.json > table.md
+    python3 scripts/benchmark_table.py build/benchmarks/results/bench_*.json > table.md
 
 One table per file: benchmark name, real and CPU time per iteration, and the counters. Rates
 (".../s") are per CPU second, Google Benchmark's default. With --benchmark_repetitions the median
@@ -83,7 +83,7 @@ def main(paths):
                 json.load(f)
             readable.append(p)
         except (OSError, ValueError) as e:  # e.g. a run that was interrupted
-            print(f"json_table.py: skipping {p}: {e}", file=sys.stderr)
+            print(f"benchmark_table.py: skipping {p}: {e}", file=sys.stderr)
     if not readable:
         return 1
     print("Context: " + context(readable[0]))

@@ -2,12 +2,12 @@
 # Runs every SpikeTorch benchmark binary in turn (the `benchmarks` and `benchmarks-quick` Meson
 # run targets call this). Console output goes to the terminal; with --json each binary also
 # writes DIR/<binary>.json (Google Benchmark's JSON, with the machine's context), and
-# DIR/table.md summarises them (benchmarks/json_table.py).
+# DIR/table.md summarises them (scripts/benchmark_table.py).
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: benchmarks/run_all.sh [options] [-- extra Google Benchmark flags]
+Usage: scripts/run_benchmarks.sh [options] [-- extra Google Benchmark flags]
 
   --bin-dir DIR    where the bench_* binaries are (default: build/benchmarks)
   --json DIR       also write DIR/<binary>.json and DIR/table.md
@@ -43,13 +43,13 @@ while [[ $# -gt 0 ]]; do
     --filter) EXTRA+=("--benchmark_filter=$2"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; EXTRA+=("$@"); break ;;
-    *) echo "run_all.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) echo "run_benchmarks.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
 if [[ -z "$BIN_DIR" ]]; then BIN_DIR="$HERE/../build/benchmarks"; fi
 if [[ ! -d "$BIN_DIR" ]]; then
-  echo "run_all.sh: no binaries in '$BIN_DIR'; build first (meson compile -C build) or pass --bin-dir" >&2
+  echo "run_benchmarks.sh: no binaries in '$BIN_DIR'; build first (meson compile -C build) or pass --bin-dir" >&2
   exit 2
 fi
 if [[ -z "${SPIKETORCH_MNIST_DIR:-}" && -d "$HERE/../../shared/data/mnist" ]]; then
@@ -68,7 +68,7 @@ echo "== $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname), $(nproc) CPUs"
 status=0
 for t in "${TOPICS[@]}"; do
   exe="$BIN_DIR/$t"
-  if [[ ! -x "$exe" ]]; then echo "run_all.sh: missing $exe" >&2; status=1; continue; fi
+  if [[ ! -x "$exe" ]]; then echo "run_benchmarks.sh: missing $exe" >&2; status=1; continue; fi
   out=()
   if [[ -n "$JSON_DIR" ]]; then
     out=(--benchmark_out="$JSON_DIR/$t.json" --benchmark_out_format=json)
@@ -78,7 +78,7 @@ for t in "${TOPICS[@]}"; do
 done
 
 if [[ -n "$JSON_DIR" ]] && command -v python3 >/dev/null; then
-  python3 "$HERE/json_table.py" "$JSON_DIR"/bench_*.json >"$JSON_DIR/table.md" &&
+  python3 "$HERE/benchmark_table.py" "$JSON_DIR"/bench_*.json >"$JSON_DIR/table.md" &&
     echo "== table: $JSON_DIR/table.md"
 fi
 exit $status

@@ -7,8 +7,8 @@
 # skipped without the files: on a lent machine that cannot fetch them, bring data/mnist along,
 # e.g. the device tool's `carry: ["data/mnist"]` after data/get_mnist.sh here).
 #
-#   tools/gpu_check.sh                      # everything, default benchmark sizes
-#   BUILD=build-gpu SANITIZE=0 tools/gpu_check.sh --train6400 1 --batch 2000
+#   scripts/gpu_check.sh                      # everything, default benchmark sizes
+#   BUILD=build-gpu SANITIZE=0 scripts/gpu_check.sh --train6400 1 --batch 2000
 #
 # Arguments are passed to bench_cuda (--train400 K, --train6400 K, --batch B, --cpu-eval E,
 # --threads T). Exit status: 0 when the tests passed, 1 when a test failed, 77 when no GPU.

@@ -6,7 +6,7 @@ set -u
 
 usage() {
   cat <<'EOF'
-Usage: benchmarks/peers/run_peers.sh [options]
+Usage: scripts/run_peers.sh [options]
 
   --n "LIST"          excitatory layer sizes (default "100 400")
   --examples K        training examples and evaluation examples per run (default 100)
@@ -23,7 +23,7 @@ EOF
 }
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO="$(cd "$HERE/../.." && pwd)"
+REPO="$(cd "$HERE/.." && pwd)"
 PY=/usr/bin/python3
 N_LIST="100 400"
 EXAMPLES=100
@@ -120,7 +120,7 @@ for N in $N_LIST; do
     for mode in train test; do
       name="brian2_${dev}_${mode}_N${N}"
       rm -f "$OUT/$name.json"
-      run_one "$name" "$PY" "$HERE/brian2_diehl_cook.py" --mode "$mode" --n_neurons "$N" \
+      run_one "$name" "$PY" "$REPO/benchmarks/peers/brian2_diehl_cook.py" --mode "$mode" --n_neurons "$N" \
         --n_examples "$EXAMPLES" --device "$dev" --threads "$THREADS" --data "$DATA" \
         --json "$OUT/$name.json" || { FAIL=1; echo "   (see $OUT/$name.log)"; }
     done
