@@ -36,7 +36,7 @@ else
 fi
 
 step "build (CUDA targets and the MNIST program)"
-time ninja -C "$BUILD" -j "$JOBS" tests/cuda/cuda_test tests/cuda/cuda_emulation_test cuda/bench_cuda \
+time ninja -C "$BUILD" -j "$JOBS" tests/cuda/cuda_test tests/cuda/cuda_emulation_test benchmarks/bench_cuda \
   examples/mnist/spiketorch_mnist || exit 1
 
 status=0
@@ -69,7 +69,7 @@ if [ "$SANITIZE" != 0 ]; then
 fi
 
 step "benchmark: Diehl & Cook on the GPU and the CPU"
-"$BUILD/cuda/bench_cuda" "$@" || status=1
+"$BUILD/benchmarks/bench_cuda" "$@" || status=1
 
 MNIST_TRAIN=${MNIST_TRAIN:-1000}
 mnist_job=(--n_neurons 400 --n_train "$MNIST_TRAIN" --n_label 10000 --n_test 10000 --quiet)
