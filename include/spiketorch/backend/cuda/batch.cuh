@@ -23,11 +23,8 @@
 //      r.spike_counts<"Ae">();   // [batch, neuron]
 //      r.spike_raster<"Ae">();   // [time, batch, neuron], 1 where the neuron spiked
 //
-// Layout on the device: state of sample b at [b][field][neuron] (each sample's SoA block is
-// contiguous), input schedules as one CSR per sample, rasters written directly in the
-// [time, batch, neuron] layout of the result (time-major so that one step of the whole batch is
-// contiguous, as xtensor and numpy expect for recordings of batches). A raster costs
-// time x batch x neuron bytes (e.g. 700 x 1000 x 400 = 280 MB): request it only when needed.
+// A raster costs time x batch x neuron bytes (e.g. 700 x 1000 x 400 = 280 MB): request it only
+// when needed.
 #pragma once
 
 #include <array>

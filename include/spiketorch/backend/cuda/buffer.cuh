@@ -37,9 +37,6 @@ class device_buffer {
   }
   ~device_buffer() { release(); }
 
-  void set_label(std::string label) { label_ = std::move(label); }
-  const std::string& label() const { return label_; }
-
   /// Room for at least n elements; the old contents are dropped when it has to grow.
   void reserve(std::size_t n) {
     if (n <= capacity_) return;
@@ -62,14 +59,6 @@ class device_buffer {
     if (n == 0) return;
     check_with(cudaMemcpyAsync(host, ptr_ + offset, n * sizeof(T), cudaMemcpyDeviceToHost, stream),
                "cudaMemcpyAsync(device -> host, ", label_, ", ", n * sizeof(T), " bytes)");
-  }
-  /// Copies n elements from another device buffer (device to device).
-  void copy_from(const device_buffer& src, std::size_t n, cudaStream_t stream,
-                 std::size_t dst_offset = 0, std::size_t src_offset = 0) {
-    if (n == 0) return;
-    check_with(cudaMemcpyAsync(ptr_ + dst_offset, src.ptr_ + src_offset, n * sizeof(T),
-                               cudaMemcpyDeviceToDevice, stream),
-               "cudaMemcpyAsync(device -> device, ", src.label_, " -> ", label_, ")");
   }
   void zero(std::size_t n, cudaStream_t stream) {
     if (n == 0) return;

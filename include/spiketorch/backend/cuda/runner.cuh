@@ -5,28 +5,21 @@
 //   net_t net(config, sizes);  ...  net.run(350.0);        // one kernel launch per run()
 //
 // A run (one presentation) is ONE launch of a kernel in which one thread block runs the step of
-// step/step.hpp for all steps of the presentation, with the block's threads as its execution
-// policy (backend/cuda/execution.cuh): the step is the CPU's, not a copy. One block suits
-// populations of up to a few thousand neurons (each thread handles size/blockDim neurons);
-// larger networks still run, with proportionally more work per thread. Batches run one block
-// per network or per sample (backend/cuda/batch.cuh).
+// step/step.hpp for all its steps, the block's threads being the execution policy
+// (backend/cuda/execution.cuh): the step is the CPU's, not a copy. Batches run one block per
+// network or per sample (backend/cuda/batch.cuh). All this file adds is where the arrays live
+// (a device map, backend/cuda/device_map.cuh, kept per network object and dropped
+// least-recently-used beyond 16, or by backend::cuda_release) and the launch. A failing CUDA call
+// throws backend::cuda_error naming the call and drops the maps of that run; the network's host
+// state may then be partly updated (reset or reload it).
 //
-// What this file adds is only where the arrays live and the launch: the network's view is built
-// through a device map (backend/cuda/device_map.cuh: device copies, uploaded before a run and
-// the state downloaded after it), the views go to the device, one launch runs them. Device maps
-// are kept per network object (by address) and dropped least-recently-used beyond 16 (or the
-// size of the largest batch), or with backend::cuda_release(net). Failing CUDA calls throw
-// backend::cuda_error naming the call; the maps of that run are then dropped, and the network's
-// host state may be partly updated (reset or reload it).
-//
-// Reproducibility: input spikes are drawn on the host by the layer's encoder from the same
-// counter-based streams as on the CPU, and the step adds every sum in the CPU's order, so a run
-// gives the same spikes on both backends. For bitwise agreement compile without fused
-// multiply-add contraction: -fmad=false for the device and -ffp-contract=off for the host (g++
-// contracts a*b+c in C++ modes when the target has FMA, e.g. with -march=native). The device
-// libm may differ in the last bit where a transcendental function is evaluated on the device:
-// std::pow in stdp_weight_dependent, and pow(decay, age) for presynaptic traces older than the
-// trace_state's table of powers (only very slow traces).
+// Reproducibility: input spikes are drawn on the host by the layers' encoders from the CPU's
+// counter-based streams, and the step adds every sum in the CPU's order, so both backends give
+// the same spikes. For the same bits, compile without fused multiply-add contraction
+// (-fmad=false for the device, -ffp-contract=off for the host, as the top-level meson.build
+// does). The device libm may differ in the last bit where the device evaluates a transcendental
+// function: std::pow in stdp_weight_dependent, and pow(decay, age) for presynaptic traces older
+// than the trace_state's table of powers (very slow traces only).
 #pragma once
 
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
@@ -35,12 +28,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <span>
-#include <thread>
 #include <vector>
 
 #include "spiketorch/backend/concepts.hpp"
@@ -49,6 +40,7 @@
 #include "spiketorch/backend/cuda/device_map.cuh"
 #include "spiketorch/backend/cuda/error.hpp"
 #include "spiketorch/backend/cuda/execution.cuh"
+#include "spiketorch/encoding/schedule_batch.hpp"
 #include "spiketorch/network/network.hpp"
 #include "spiketorch/step/step.hpp"
 
@@ -232,9 +224,10 @@ struct runner<cuda> {
         auto& layer = net.template layer_at<I>();
         if constexpr (requires { layer.encoder; }) {
           offsets_at[I] = h_offsets.size();
-          draw_schedules(layer.encoder, net.layer_stream(Net::layer_name(I)), net.dt_ms(),
-                         n_samples, n_steps, presentation,
-                         [&](std::size_t b) { return values(I, b); }, h_offsets, h_events);
+          encoding::draw_schedules(layer.encoder, net.layer_stream(Net::layer_name(I)),
+                                   net.dt_ms(), n_samples, n_steps, presentation,
+                                   [&](std::size_t b) { return values(I, b); }, h_offsets,
+                                   h_events);
         }
         const std::size_t n = layer.size;
         m->counts[I].reserve(n_samples * n);
@@ -312,53 +305,6 @@ struct runner<cuda> {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (f(std::integral_constant<std::size_t, I>{}), ...);
     }(std::make_index_sequence<Net::n_layers>{});
-  }
-
-  /// Appends each sample's schedule (n_steps + 1 offsets into `events`) drawn by copies of the
-  /// layer's encoder; sample b's draws depend on its presentation index only, so the host
-  /// threads that share the work give the same spikes in any split.
-  template <class Enc, class Presentation, class Values>
-  static void draw_schedules(const Enc& encoder, random_stream stream, double dt_ms,
-                             std::size_t n_samples, std::uint64_t n_steps,
-                             Presentation& presentation, Values&& values,
-                             std::vector<std::uint32_t>& offsets, std::vector<index_t>& events) {
-    const std::size_t parts = std::clamp<std::size_t>(
-        std::thread::hardware_concurrency(), 1, std::max<std::size_t>(1, n_samples / 4));
-    struct part {
-      std::vector<std::uint32_t> offsets;
-      std::vector<index_t> events;
-    };
-    std::vector<part> drawn(parts);
-    std::vector<std::exception_ptr> errors(parts);
-    auto work = [&](std::size_t p) {
-      try {
-        Enc enc = encoder;
-        for (std::size_t b = n_samples * p / parts; b < n_samples * (p + 1) / parts; ++b) {
-          enc.begin(values(b), n_steps, dt_ms, stream,
-                    static_cast<std::uint32_t>(presentation(b)));
-          const auto& o = enc.schedule().offsets();
-          const auto& e = enc.schedule().events();
-          const auto base = static_cast<std::uint32_t>(drawn[p].events.size());
-          for (std::uint32_t x : o) drawn[p].offsets.push_back(base + x);
-          drawn[p].events.insert(drawn[p].events.end(), e.begin(), e.end());
-        }
-      } catch (...) {
-        errors[p] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t p = 1; p < parts; ++p) pool.emplace_back(work, p);
-    work(0);
-    for (auto& t : pool) t.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    for (auto& p : drawn) {
-      const auto base = static_cast<std::uint32_t>(events.size());
-      require(events.size() + p.events.size() < std::numeric_limits<std::uint32_t>::max(),
-              "evaluate_batch: more than 2^32 input spikes in one batch; use smaller batches");
-      for (std::uint32_t o : p.offsets) offsets.push_back(base + o);
-      events.insert(events.end(), p.events.begin(), p.events.end());
-    }
   }
 
   template <class Net>
