@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -181,17 +180,6 @@ inline std::filesystem::path resolve_data_dir(const std::string& given) {
   throw spiketorch::invalid_argument(
       "no MNIST data found in data/mnist or ../shared/data/mnist: run data/get_mnist.sh "
       "(or pass --data DIR)");
-}
-
-inline void write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  const auto tmp = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw spiketorch::io_error("cannot write " + tmp.string());
-  }
-  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace mnist_example

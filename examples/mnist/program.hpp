@@ -22,6 +22,7 @@
 #include "progress.hpp"
 #include "spiketorch/datasets/idx.hpp"
 #include "spiketorch/evaluation/labels.hpp"
+#include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/io/json.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
@@ -306,7 +307,7 @@ int run(const options& o) {
                 report.contains("test") ? report["test"]["seconds"].as_double() : 0.0);
   }
   if (!o.json.empty()) {
-    write_text_atomically(o.json, report.dump(2) + "\n");
+    st::write_text_atomically(o.json, report.dump(2) + "\n");
     std::printf("results written to %s\n", o.json.c_str());
   }
   return 0;

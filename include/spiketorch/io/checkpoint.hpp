@@ -4,6 +4,7 @@
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
+#include <spiketorch/io/atomic_file.hpp>
 #include <spiketorch/io/json.hpp>
 #include <spiketorch/io/npy.hpp>
 

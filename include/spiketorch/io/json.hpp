@@ -1,9 +1,9 @@
 // A small JSON value type with a writer and a strict parser: enough for checkpoint manifests and
-// results files without pulling in a JSON library. Also home of the atomic file-replacement helper
-// shared by the io headers, because this header has no dependency beyond the standard library.
+// results files without pulling in a JSON library.
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
+#include <spiketorch/io/atomic_file.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -22,12 +22,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>
-#include <unistd.h>
-#define SPIKETORCH_DETAIL_HAVE_POSIX 1
-#endif
 
 namespace spiketorch {
 
@@ -590,64 +584,6 @@ class json_parser {
   }
 };
 
-/// Pushes a file's (or directory's) data to the disk so that a rename that follows cannot be
-/// persisted before the contents it points to. Failure on a file is an error; on a directory it is
-/// ignored because some file systems do not support syncing directories.
-inline void sync_path(const std::filesystem::path& path, bool is_file) {
-#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) {
-    if (is_file) throw io_error(concat(path.string(), ": cannot reopen to sync to disk"));
-    return;
-  }
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0 && is_file) throw io_error(concat(path.string(), ": fsync failed"));
-#else
-  (void)path;
-  (void)is_file;
-#endif
-}
-
-/// Replaces `path` with the bytes written by `write`: the data goes to `path.tmp` first, is
-/// flushed and synced, and only then renamed over `path`, so a crash leaves the old file or the new
-/// one, never a partial one.
-inline void write_file_atomically(const std::filesystem::path& path,
-                                  const std::function<void(std::ostream&)>& write) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw io_error(concat(path.string(), ": cannot open ", tmp.string(), " for writing"));
-    try {
-      write(out);
-    } catch (...) {
-      out.close();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw;
-    }
-    out.flush();
-    const bool ok = static_cast<bool>(out);
-    out.close();
-    if (!ok || out.fail()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw io_error(concat(path.string(), ": write failed (disk full or I/O error)"));
-    }
-  }
-  sync_path(tmp, true);
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw io_error(
-        concat(path.string(), ": cannot rename ", tmp.string(), " into place: ", ec.message()));
-  }
-  sync_path(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path(), false);
-}
-
 }  // namespace detail
 
 inline json_value json_value::parse(std::string_view text) {
@@ -671,9 +607,7 @@ inline json_value load_json(const std::filesystem::path& path) {
 /// Writes `value` as JSON (pretty-printed with `indent` spaces, trailing newline), atomically.
 inline void save_json(const std::filesystem::path& path, const json_value& value, int indent = 2) {
   const std::string text = value.dump(indent) + "\n";
-  detail::write_file_atomically(path, [&](std::ostream& out) {
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  });
+  write_text_atomically(path, text);
 }
 
 }  // namespace spiketorch
