@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -24,7 +25,6 @@
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/checkpoint.hpp"
-#include "spiketorch/io/json.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
 #include "visualisation.hpp"
@@ -33,6 +33,8 @@ namespace mnist_example {
 
 namespace st = spiketorch;
 namespace fs = std::filesystem;
+/// The --json report; members stay in the order the program writes them.
+using report_json = nlohmann::ordered_json;
 
 namespace detail {
 
@@ -63,7 +65,7 @@ inline st::models::diehl_cook_params model_params(const options& o) {
   return p;
 }
 
-inline void write_params(st::json_value& j, const st::models::diehl_cook_params& p) {
+inline void write_params(report_json& j, const st::models::diehl_cook_params& p) {
   j["n_neurons"] = p.n_neurons;
   j["n_input"] = p.n_input;
   j["dt_ms"] = p.dt_ms;
@@ -105,14 +107,20 @@ inline void print_confusion(const xt::xtensor<std::int64_t, 2>& m) {
   }
 }
 
-inline st::json_value matrix_json(const xt::xtensor<std::int64_t, 2>& m) {
-  st::json_value rows = st::json_value::make_array();
+inline report_json matrix_json(const xt::xtensor<std::int64_t, 2>& m) {
+  report_json rows = report_json::array();
   for (std::size_t r = 0; r < m.shape()[0]; ++r) {
-    st::json_value row = st::json_value::make_array();
+    report_json row = report_json::array();
     for (std::size_t c = 0; c < m.shape()[1]; ++c) row.push_back(m(r, c));
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+/// report[part]["seconds"], or 0 when that part did not run.
+inline double seconds_of(const report_json& report, const char* part) {
+  const auto p = report.find(part);
+  return p == report.end() ? 0.0 : p->value("seconds", 0.0);
 }
 
 }  // namespace detail
@@ -150,7 +158,7 @@ int run(const options& o) {
   }
   const double setup_s = now_s() - t_setup;
 
-  st::json_value report = st::json_value::make_object();
+  report_json report = report_json::object();
   write_params(report["params"], params);
   report["setup_seconds"] = setup_s;
   report["threads"] = o.threads;
@@ -303,8 +311,7 @@ int run(const options& o) {
   }
   if (need_train || relabel) {
     std::printf("timing: setup %.1f s, training %.1f s, labelling %.1f s, testing %.1f s\n", setup_s, train_s,
-                report["label"].contains("seconds") ? report["label"]["seconds"].as_double() : 0.0,
-                report.contains("test") ? report["test"]["seconds"].as_double() : 0.0);
+                seconds_of(report, "label"), seconds_of(report, "test"));
   }
   if (!o.json.empty()) {
     st::write_text_atomically(o.json, report.dump(2) + "\n");
