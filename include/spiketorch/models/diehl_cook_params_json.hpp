@@ -149,9 +149,15 @@ static_assert(all_listed<neurons::adaptive_lif::params> && all_listed<neurons::l
               "a parameter struct has a field that diehl_cook_params_json.hpp does not list: add "
               "it to the matching fields() so that checkpoints and reports record it");
 
+// A named functor rather than a lambda: nvcc does not accept lambdas in a requires-expression.
+struct ignore_field {
+  template <class M>
+  constexpr void operator()(const char*, M&) const {}
+};
+
 template <class T>
 concept has_fields = requires(T& p) {
-  fields(p, [](const char*, auto&) {});
+  fields(p, ignore_field{});
 };
 
 template <class T>
