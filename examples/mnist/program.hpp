@@ -133,8 +133,8 @@ int run(const options& o) {
   st::evaluation::label_assignment assignment;
   std::optional<model_t> model;
   if (o.mode == "test") {
-    // Checkpoints are evaluated with exact decay whatever they were trained with (see
-    // --synapse_decay), as before they recorded the decay scheme: results stay comparable.
+    // Every checkpoint is evaluated with exact decay, whatever scheme it was trained with (see
+    // --synapse_decay), as before checkpoints recorded the scheme: results stay comparable.
     auto [loaded, info] =
         st::models::load_diehl_cook<Backend>(o.load, [](st::models::diehl_cook_params& p) {
           p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::exact;

@@ -206,6 +206,7 @@ TEST_CASE("checkpoint_writer validates its input", "[checkpoint]") {
   REQUIRE_THROWS_AS(w.set("nan", std::numeric_limits<double>::quiet_NaN()),
                     spiketorch::invalid_argument);
   REQUIRE_THROWS_AS(w.set("", 1), spiketorch::invalid_argument);
+  REQUIRE_THROWS_WITH(w.set("latin1", "caf\xe9"), Contains("'latin1'") && Contains("UTF-8"));
   w.commit();
   REQUIRE_THROWS_WITH(w.set("late", 1), Contains("already committed"));
   REQUIRE_THROWS_AS(w.commit(), spiketorch::invalid_argument);

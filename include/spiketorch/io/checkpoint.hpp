@@ -205,7 +205,9 @@ class checkpoint_writer {
               "' must be finite, got ", value);
       params_[name] = static_cast<double>(value);
     } else if constexpr (std::convertible_to<const T&, std::string_view>) {
-      params_[name] = std::string(std::string_view(value));
+      manifest_json text = std::string(std::string_view(value));
+      require_utf8(text, key);
+      params_[name] = std::move(text);
     } else {
       manifest_json object = value;
       require(object.is_object(), "checkpoint_writer::set: parameter '", key, "' is ",
@@ -213,6 +215,7 @@ class checkpoint_writer {
               ", not an object of parameters");
       const std::string problem = detail::check_parameter(object, name, true);
       require(problem.empty(), "checkpoint_writer::set: ", problem);
+      require_utf8(object, key);
       params_[name] = std::move(object);
     }
   }
@@ -306,6 +309,17 @@ class checkpoint_writer {
   manifest_json arrays_ = manifest_json::array();
   bool tmp_created_ = false;
   bool committed_ = false;
+
+  // nlohmann cannot write invalid UTF-8; refusing it here names the parameter, where commit()
+  // could only fail as a whole.
+  static void require_utf8(const manifest_json& value, std::string_view key) {
+    try {
+      (void)value.dump();
+    } catch (const manifest_json::type_error&) {
+      throw invalid_argument(detail::concat("checkpoint_writer::set: parameter '", key,
+                                            "' holds a string that is not valid UTF-8"));
+    }
+  }
 
   void require_open(const char* what) const {
     require(!committed_, "checkpoint_writer::", what, ": checkpoint '", dir_.string(),
