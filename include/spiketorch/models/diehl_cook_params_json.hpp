@@ -173,6 +173,8 @@ void write(Json& j, const T& value) {
   } else if constexpr (named_enum<T>) {
     j = std::string(names(value).at(static_cast<std::size_t>(value)));
   } else {
+    // Anything else would reach to_json again (a struct without a field list): endless recursion.
+    static_assert(std::is_arithmetic_v<T>, "a parameter type without fields() or names()");
     j = value;
   }
 }
