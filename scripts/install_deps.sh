@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SpikeTorch needs, only those missing. Uses sudo when not root.
 set -euo pipefail
-packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev catch2 libbenchmark-dev
-          libstb-dev zlib1g-dev)
+packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
+          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "command_line.hpp"
 #include "program.hpp"
 
 #if SPIKETORCH_MNIST_CUDA
@@ -19,9 +20,15 @@ int run_cuda(const options& o);  // main_cuda.cu
 int main(int argc, char** argv) {
   namespace st = spiketorch;
   using namespace mnist_example;
+  std::optional<options> o;
   try {
-    const auto o = parse_options(argc, argv);
-    if (!o) return 0;  // --help
+    o = parse_options(argc, argv);
+  } catch (const command_line_error& e) {
+    std::fprintf(stderr, "error: %s\nRun spiketorch_mnist --help for the options.\n", e.what());
+    return 2;
+  }
+  if (!o) return 0;  // --help
+  try {
     if (o->device == "cuda") {
 #if SPIKETORCH_MNIST_CUDA
       return run_cuda(*o);

@@ -1,8 +1,10 @@
 // Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
-// writes, and the errors for newer versions, corrupt manifests and mismatched arrays.
+// writes, object parameters (nlohmann to_json/from_json), and the errors for newer versions,
+// corrupt manifests and mismatched arrays.
 #include <spiketorch/io/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -81,6 +84,33 @@ std::vector<std::string> siblings(const fs::path& parent, const std::string& ste
 
 }  // namespace
 
+// A parameter set with nlohmann's to_json/from_json, as a model's parameters have.
+namespace test_model {
+
+struct synapse {
+  double tau_ms = 1.0;
+};
+struct settings {
+  std::int64_t steps = 3;
+  double dt_ms = 0.5;
+  std::string name = "x";
+  synapse syn{};
+};
+
+void to_json(spiketorch::manifest_json& j, const synapse& s) { j = {{"tau_ms", s.tau_ms}}; }
+void from_json(const spiketorch::manifest_json& j, synapse& s) { j.at("tau_ms").get_to(s.tau_ms); }
+void to_json(spiketorch::manifest_json& j, const settings& s) {
+  j = {{"steps", s.steps}, {"dt_ms", s.dt_ms}, {"name", s.name}, {"syn", s.syn}};
+}
+void from_json(const spiketorch::manifest_json& j, settings& s) {
+  j.at("steps").get_to(s.steps);
+  j.at("dt_ms").get_to(s.dt_ms);
+  j.at("name").get_to(s.name);
+  j.at("syn").get_to(s.syn);
+}
+
+}  // namespace test_model
+
 TEST_CASE("checkpoint round trip of parameters and arrays", "[checkpoint]") {
   temp_dir tmp("rt");
   const fs::path dir = tmp / "ckpt";
@@ -111,7 +141,7 @@ TEST_CASE("checkpoint round trip of parameters and arrays", "[checkpoint]") {
   CHECK(siblings(tmp.path, "ckpt").empty());  // no .tmp-/.old- leftovers
 
   const spiketorch::checkpoint_reader r(dir);
-  CHECK(r.format_version() == 1);
+  CHECK(r.format_version() == 2);
   CHECK(r.get_int("n_neurons") == 400);
   CHECK(r.get_double("dt_ms") == 0.5);
   CHECK(r.get_double("tau") == static_cast<double>(0.1f));
@@ -142,10 +172,10 @@ TEST_CASE("checkpoint round trip of parameters and arrays", "[checkpoint]") {
   CHECK((r.array<float>("lazy") == weights * 2.f));
 
   // The manifest is plain, readable JSON.
-  const auto m = spiketorch::load_json(dir / "manifest.json");
-  CHECK(m.at("format").as_string() == "spiketorch-checkpoint");
-  CHECK(m.at("format_version").as_int() == 1);
-  CHECK(m.at("parameters").at("model").as_string() == "diehl_cook_2015");
+  const auto m = nlohmann::json::parse(read_text(dir / "manifest.json"));
+  CHECK(m.at("format") == "spiketorch-checkpoint");
+  CHECK(m.at("format_version") == 2);
+  CHECK(m.at("parameters").at("model") == "diehl_cook_2015");
 }
 
 TEST_CASE("checkpoint_reader reports wrong types, names and dtypes", "[checkpoint]") {
@@ -176,6 +206,7 @@ TEST_CASE("checkpoint_writer validates its input", "[checkpoint]") {
   REQUIRE_THROWS_AS(w.set("nan", std::numeric_limits<double>::quiet_NaN()),
                     spiketorch::invalid_argument);
   REQUIRE_THROWS_AS(w.set("", 1), spiketorch::invalid_argument);
+  REQUIRE_THROWS_WITH(w.set("latin1", "caf\xe9"), Contains("'latin1'") && Contains("UTF-8"));
   w.commit();
   REQUIRE_THROWS_WITH(w.set("late", 1), Contains("already committed"));
   REQUIRE_THROWS_AS(w.commit(), spiketorch::invalid_argument);
@@ -238,13 +269,13 @@ TEST_CASE("checkpoint_reader rejects newer versions and foreign formats", "[chec
   temp_dir tmp("version");
   const fs::path dir = tmp / "ckpt";
   write_v1(dir, 1.f);
-  replace_in_file(dir / "manifest.json", "\"format_version\": 1", "\"format_version\": 99");
+  replace_in_file(dir / "manifest.json", "\"format_version\": 2", "\"format_version\": 99");
   REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
   REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
                       Contains("manifest.json") && Contains("format_version 99") &&
-                          Contains("newer") && Contains("up to version 1"));
+                          Contains("newer") && Contains("up to version 2"));
 
-  replace_in_file(dir / "manifest.json", "\"format_version\": 99", "\"format_version\": 1");
+  replace_in_file(dir / "manifest.json", "\"format_version\": 99", "\"format_version\": 2");
   replace_in_file(dir / "manifest.json", "spiketorch-checkpoint", "something-else");
   REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
                       Contains("not a SpikeTorch checkpoint") && Contains("something-else"));
@@ -274,7 +305,9 @@ TEST_CASE("checkpoint_reader rejects corrupt or incomplete checkpoints", "[check
                       Contains("'weights'") && Contains("dtype"));
 
   write_text(dir / "manifest.json", good);
-  replace_in_file(dir / "manifest.json", "\"shape\": [3, 2]", "\"shape\": [2, 3]");
+  auto manifest = spiketorch::manifest_json::parse(good);
+  manifest["arrays"][0]["shape"] = {2, 3};
+  write_text(dir / "manifest.json", manifest.dump(2));
   REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir).array<float>("weights"),
                       Contains("weights.npy") && Contains("(3, 2)") && Contains("(2, 3)"));
 
@@ -300,4 +333,84 @@ TEST_CASE("commit refuses to replace a directory that is not a checkpoint", "[ch
   write_text(tmp / "file", "x");
   spiketorch::checkpoint_writer f(tmp / "file");
   REQUIRE_THROWS_WITH(f.commit(), Contains("not a directory"));
+}
+
+TEST_CASE("object parameters: written with to_json, read with from_json", "[checkpoint]") {
+  temp_dir tmp("object");
+  const fs::path dir = tmp / "ckpt";
+  {
+    spiketorch::checkpoint_writer w(dir);
+    w.set("model", "m");
+    w.set("settings", test_model::settings{.steps = 7, .dt_ms = 0.25, .name = "n", .syn = {2.5}});
+    REQUIRE_THROWS_WITH(w.set("list", std::vector<int>{1, 2}),
+                        Contains("'list'") && Contains("an array") && Contains("not an object"));
+    REQUIRE_THROWS_WITH(
+        w.set("bad", test_model::settings{.syn = {std::numeric_limits<double>::infinity()}}),
+        Contains("'bad.syn.tau_ms'") && Contains("not finite"));
+    w.add_array("weights", filled(1.f));
+    w.commit();
+  }
+  const spiketorch::checkpoint_reader r(dir);
+  const auto s = r.get<test_model::settings>("settings");
+  CHECK(s.steps == 7);
+  CHECK(s.dt_ms == 0.25);
+  CHECK(s.name == "n");
+  CHECK(s.syn.tau_ms == 2.5);
+  CHECK_FALSE(r.has("bad"));
+  REQUIRE_THROWS_WITH(r.get<test_model::settings>("model"),
+                      Contains("'model'") && Contains("a string, not an object"));
+  REQUIRE_THROWS_WITH(r.get_double("settings"),
+                      Contains("'settings'") && Contains("an object, not a number"));
+
+  // from_json's errors name the checkpoint and the parameter.
+  replace_in_file(dir / "manifest.json", "\"steps\": 7", "\"steps\": \"seven\"");
+  const spiketorch::checkpoint_reader r2(dir);
+  REQUIRE_THROWS_AS(r2.get<test_model::settings>("settings"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(r2.get<test_model::settings>("settings"),
+                      Contains("ckpt") && Contains("parameter 'settings'"));
+
+  // Objects came with format_version 2: in a version-1 manifest they are corruption.
+  replace_in_file(dir / "manifest.json", "\"format_version\": 2", "\"format_version\": 1");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("corrupt checkpoint manifest") && Contains("'settings'") &&
+                          Contains("an object") && Contains("only strings, numbers and booleans"));
+  replace_in_file(dir / "manifest.json", "\"format_version\": 1", "\"format_version\": 2");
+  replace_in_file(dir / "manifest.json", "\"tau_ms\": 2.5", "\"tau_ms\": [2.5]");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                      Contains("'settings.syn.tau_ms'") && Contains("an array"));
+}
+
+TEST_CASE("version-1 checkpoints stay readable", "[checkpoint]") {
+  temp_dir tmp("v1");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 3.f);
+  replace_in_file(dir / "manifest.json", "\"format_version\": 2", "\"format_version\": 1");
+  const spiketorch::checkpoint_reader r(dir);
+  CHECK(r.format_version() == 1);
+  CHECK(r.get_int("n_neurons") == 100);
+  CHECK(r.get_double("dt_ms") == 0.5);
+  CHECK((r.array<float>("weights") == filled(3.f)));
+}
+
+TEST_CASE("checkpoint manifests: duplicate keys and out-of-range integers", "[checkpoint]") {
+  temp_dir tmp("dup");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  const std::string good = read_text(dir / "manifest.json");
+  replace_in_file(dir / "manifest.json", "\"dt_ms\": 0.5", "\"dt_ms\": 0.5, \"dt_ms\": 1.0");
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("corrupt checkpoint manifest") &&
+                                                              Contains("manifest.json") &&
+                                                              Contains("duplicate key \"dt_ms\""));
+
+  write_text(dir / "manifest.json", good);
+  replace_in_file(dir / "manifest.json", "\"n_neurons\": 100",
+                  "\"n_neurons\": 18446744073709551615");
+  const spiketorch::checkpoint_reader r(dir);
+  REQUIRE_THROWS_WITH(r.get_int("n_neurons"),
+                      Contains("'n_neurons'") && Contains("floating-point"));
+  CHECK(r.get_double("n_neurons") == 18446744073709551615.0);
+
+  spiketorch::checkpoint_writer w(tmp / "other");
+  REQUIRE_THROWS_WITH(w.set("big", std::numeric_limits<std::uint64_t>::max()),
+                      Contains("'big'") && Contains("64-bit"));
 }

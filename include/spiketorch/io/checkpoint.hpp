@@ -1,12 +1,13 @@
-// Checkpoints: a directory of .npy arrays plus manifest.json (format name, version, scalar
-// parameters, array names/shapes/dtypes). Writes go to a sibling temporary directory that replaces
+// Checkpoints: a directory of .npy arrays plus manifest.json (format name, version, parameters,
+// array names/shapes/dtypes). Writes go to a sibling temporary directory that replaces
 // the target only once complete, so a crash never leaves a half-written checkpoint in place.
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
-#include <spiketorch/io/json.hpp>
+#include <spiketorch/io/atomic_file.hpp>
 #include <spiketorch/io/npy.hpp>
 
+#include <nlohmann/json.hpp>
 #include <xtensor/xarray.hpp>
 
 #include <cmath>
@@ -14,19 +15,115 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace spiketorch {
 
+/// The JSON type of manifests: nlohmann's, keeping members in the order they were written so that
+/// a manifest reads the way the program wrote it.
+using manifest_json = nlohmann::ordered_json;
+
 inline constexpr std::string_view checkpoint_format_name = "spiketorch-checkpoint";
-/// The newest manifest layout this build writes and reads.
-inline constexpr std::int64_t checkpoint_format_version = 1;
+/// The newest manifest layout this build writes and reads. Version 1: parameters are strings,
+/// numbers and booleans. Version 2: also objects of those (a model's parameter set, written with
+/// the model's to_json), which a version-1 reader would misreport as corruption.
+inline constexpr std::int64_t checkpoint_format_version = 2;
 
 namespace detail {
+
+/// Integers that fit std::int64_t: what get_int() returns. JSON itself has no integer limit.
+inline bool is_int64(const manifest_json& v) {
+  if (v.is_number_unsigned())
+    return v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max());
+  return v.is_number_integer();
+}
+
+/// What `v` holds, in the words of the reader's error messages.
+inline const char* json_kind_name(const manifest_json& v) {
+  if (v.is_boolean()) return "boolean";
+  if (is_int64(v)) return "integer";
+  if (v.is_number()) return "floating-point number";
+  if (v.is_string()) return "string";
+  if (v.is_array()) return "array";
+  if (v.is_object()) return "object";
+  return "null";
+}
+
+/// "an object", "a string": for messages.
+inline std::string with_article(std::string_view noun) {
+  const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun.front()) != noun.npos;
+  return concat(vowel ? "an " : "a ", noun);
+}
+
+/// Checks a parameter value: a string, a finite number, a boolean or (when `allow_objects`) an
+/// object of such values. Returns an empty string, or what is wrong with the value at `path`.
+inline std::string check_parameter(const manifest_json& v, const std::string& path,
+                                   bool allow_objects) {
+  if (v.is_string() || v.is_boolean() || v.is_number_integer()) return {};
+  if (v.is_number_float())
+    return std::isfinite(v.get<double>()) ? std::string()
+                                          : concat("parameter '", path, "' is not finite");
+  if (v.is_object() && allow_objects) {
+    for (const auto& [key, member] : v.items())
+      if (std::string e = check_parameter(member, path + "." + key, true); !e.empty()) return e;
+    return {};
+  }
+  return concat("parameter '", path, "' is ", with_article(json_kind_name(v)),
+                "; only strings, numbers",
+                allow_objects ? ", booleans and objects of them" : " and booleans", " are allowed");
+}
+
+/// Parses a manifest's text. Duplicate keys are refused (nlohmann would keep one of them
+/// silently): a manifest whose "format_version" or parameter says two things is corrupt.
+inline manifest_json parse_manifest(const std::string& text) {
+  std::vector<std::vector<std::string>> open_objects;
+  const manifest_json::parser_callback_t check_keys = [&](int, manifest_json::parse_event_t event,
+                                                          manifest_json& parsed) {
+    using event_t = manifest_json::parse_event_t;
+    if (event == event_t::object_start) {
+      open_objects.emplace_back();
+    } else if (event == event_t::object_end) {
+      open_objects.pop_back();
+    } else if (event == event_t::key) {
+      auto key = parsed.get<std::string>();
+      auto& seen = open_objects.back();
+      for (const auto& k : seen)
+        if (k == key) throw invalid_argument(concat("duplicate key \"", key, "\""));
+      seen.push_back(std::move(key));
+    }
+    return true;
+  };
+  return manifest_json::parse(text, check_keys);
+}
+
+/// Reads and parses a JSON file; io_error names the file and, for bad JSON, the line and column.
+inline manifest_json load_manifest(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(concat(path.string(), ": cannot open JSON file for reading"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw io_error(concat(path.string(), ": read error"));
+  try {
+    return parse_manifest(ss.str());
+  } catch (const manifest_json::parse_error& e) {
+    // nlohmann's messages start with an id ("[json.exception.parse_error.101] ") of no use here.
+    std::string_view what = e.what();
+    if (const auto end = what.find("] "); what.starts_with("[json.") && end != what.npos)
+      what.remove_prefix(end + 2);
+    throw io_error(concat(path.string(), ": ", what));
+  } catch (const invalid_argument& e) {
+    throw io_error(concat(path.string(), ": ", e.what()));
+  }
+}
 
 inline long process_id() {
 #ifdef SPIKETORCH_DETAIL_HAVE_POSIX
@@ -88,24 +185,38 @@ class checkpoint_writer {
     }
   }
 
-  /// Sets a parameter (bool, integer, floating-point or string); setting a key again replaces it.
+  /// Sets a parameter: a bool, integer, floating-point number or string, or anything with an
+  /// nlohmann to_json that makes an object of those (a model's parameter set). Setting a key again
+  /// replaces it.
   template <class T>
-  requires std::same_as<T, bool> || std::integral<T> || std::floating_point<T> ||
-      std::convertible_to<const T&, std::string_view>
   void set(std::string_view key, const T& value) {
     require_open("set");
     require(!key.empty(), "checkpoint_writer::set: empty parameter name");
+    const std::string name(key);
     if constexpr (std::same_as<T, bool>) {
-      params_[key] = json_value(value);
+      params_[name] = value;
     } else if constexpr (std::integral<T>) {
-      params_[key] = json_value(value);
+      require(std::in_range<std::int64_t>(value), "checkpoint_writer::set: parameter '", key,
+              "' = ", value, " does not fit a 64-bit signed integer");
+      params_[name] = static_cast<std::int64_t>(value);
     } else if constexpr (std::floating_point<T>) {
       // JSON cannot hold NaN or infinity; refusing here beats reading back null later.
       require(std::isfinite(static_cast<double>(value)), "checkpoint_writer::set: parameter '", key,
               "' must be finite, got ", value);
-      params_[key] = json_value(static_cast<double>(value));
+      params_[name] = static_cast<double>(value);
+    } else if constexpr (std::convertible_to<const T&, std::string_view>) {
+      manifest_json text = std::string(std::string_view(value));
+      require_utf8(text, key);
+      params_[name] = std::move(text);
     } else {
-      params_[key] = json_value(std::string_view(value));
+      manifest_json object = value;
+      require(object.is_object(), "checkpoint_writer::set: parameter '", key, "' is ",
+              detail::with_article(detail::json_kind_name(object)),
+              ", not an object of parameters");
+      const std::string problem = detail::check_parameter(object, name, true);
+      require(problem.empty(), "checkpoint_writer::set: ", problem);
+      require_utf8(object, key);
+      params_[name] = std::move(object);
     }
   }
 
@@ -119,22 +230,21 @@ class checkpoint_writer {
     require_open("add_array");
     require(detail::valid_array_name(name), "checkpoint_writer::add_array: invalid array name '",
             name, "' (use letters, digits, '_', '-', '.'; not starting with '.')");
-    for (const auto& a : arrays_.as_array())
-      require(a.at("name").as_string() != name, "checkpoint_writer::add_array: array '", name,
-              "' added twice");
+    for (const auto& a : arrays_)
+      require(a.at("name").get_ref<const std::string&>() != name,
+              "checkpoint_writer::add_array: array '", name, "' added twice");
     prepare_tmp();
     const std::string file = std::string(name) + ".npy";
     // Evaluated once so that the shape recorded is the shape written.
-    json_value shape_json = json_value::make_array();
+    manifest_json shape_json = manifest_json::array();
     detail::with_evaluated(expression, [&](const auto& container) {
       save_npy(tmp_ / file, container);
-      for (auto d : container.shape())
-        shape_json.push_back(json_value(static_cast<std::uint64_t>(d)));
+      for (auto d : container.shape()) shape_json.push_back(static_cast<std::uint64_t>(d));
     });
-    json_value entry = json_value::make_object();
-    entry["name"] = json_value(name);
-    entry["file"] = json_value(file);
-    entry["dtype"] = json_value(detail::npy_type_name<value_type>());
+    manifest_json entry = manifest_json::object();
+    entry["name"] = std::string(name);
+    entry["file"] = file;
+    entry["dtype"] = std::string(detail::npy_type_name<value_type>());
     entry["shape"] = std::move(shape_json);
     arrays_.push_back(std::move(entry));
   }
@@ -158,12 +268,12 @@ class checkpoint_writer {
     }
 
     prepare_tmp();
-    json_value manifest = json_value::make_object();
-    manifest["format"] = json_value(checkpoint_format_name);
-    manifest["format_version"] = json_value(checkpoint_format_version);
+    manifest_json manifest = manifest_json::object();
+    manifest["format"] = std::string(checkpoint_format_name);
+    manifest["format_version"] = checkpoint_format_version;
     manifest["parameters"] = params_;
     manifest["arrays"] = arrays_;
-    save_json(tmp_ / "manifest.json", manifest);
+    write_text_atomically(tmp_ / "manifest.json", manifest.dump(2) + "\n");
     detail::sync_path(tmp_, false);
 
     // Two renames: move the old checkpoint aside, move the new one in. A crash in between leaves
@@ -195,10 +305,21 @@ class checkpoint_writer {
  private:
   std::filesystem::path dir_;
   std::filesystem::path tmp_;
-  json_value params_ = json_value::make_object();
-  json_value arrays_ = json_value::make_array();
+  manifest_json params_ = manifest_json::object();
+  manifest_json arrays_ = manifest_json::array();
   bool tmp_created_ = false;
   bool committed_ = false;
+
+  // nlohmann cannot write invalid UTF-8; refusing it here names the parameter, where commit()
+  // could only fail as a whole.
+  static void require_utf8(const manifest_json& value, std::string_view key) {
+    try {
+      (void)value.dump();
+    } catch (const manifest_json::type_error&) {
+      throw invalid_argument(detail::concat("checkpoint_writer::set: parameter '", key,
+                                            "' holds a string that is not valid UTF-8"));
+    }
+  }
 
   void require_open(const char* what) const {
     require(!committed_, "checkpoint_writer::", what, ": checkpoint '", dir_.string(),
@@ -247,7 +368,7 @@ class checkpoint_reader {
       throw io_error(
           detail::concat("'", dir_.string(), "' is not a checkpoint: manifest.json is missing"));
     try {
-      manifest_ = load_json(manifest_path);
+      manifest_ = detail::load_manifest(manifest_path);
     } catch (const io_error& e) {
       throw io_error(detail::concat("corrupt checkpoint manifest: ", e.what()));
     }
@@ -255,29 +376,40 @@ class checkpoint_reader {
   }
 
   const std::filesystem::path& directory() const { return dir_; }
-  std::int64_t format_version() const { return manifest_.at("format_version").as_int(); }
-  const json_value& manifest() const { return manifest_; }
+  std::int64_t format_version() const { return manifest_.at("format_version").get<std::int64_t>(); }
+  const manifest_json& manifest() const { return manifest_; }
 
-  bool has(std::string_view key) const { return params().contains(key); }
+  bool has(std::string_view key) const { return params().contains(std::string(key)); }
   std::vector<std::string> keys() const {
     std::vector<std::string> k;
-    for (const auto& [name, v] : params().as_object()) k.push_back(name);
+    for (const auto& [name, v] : params().items()) k.push_back(name);
     return k;
   }
 
   std::int64_t get_int(std::string_view key) const {
-    return param(key, json_value::kind::integer).as_int();
+    return param(key, detail::is_int64, "integer").get<std::int64_t>();
   }
   /// Integers are accepted too: `1` written by one program may be read as 1.0 by another.
   double get_double(std::string_view key) const {
-    const json_value& v = param(key, json_value::kind::number);
-    return v.as_double();
+    return param(key, &manifest_json::is_number, "number").get<double>();
   }
   std::string get_string(std::string_view key) const {
-    return param(key, json_value::kind::string).as_string();
+    return param(key, &manifest_json::is_string, "string").get<std::string>();
   }
   bool get_bool(std::string_view key) const {
-    return param(key, json_value::kind::boolean).as_bool();
+    return param(key, &manifest_json::is_boolean, "boolean").get<bool>();
+  }
+  /// An object parameter converted by T's nlohmann from_json (a model's parameter set); its
+  /// errors come back as io_error naming the checkpoint and the parameter.
+  template <class T>
+  T get(std::string_view key) const {
+    const manifest_json& v = param(key, &manifest_json::is_object, "object");
+    try {
+      return v.get<T>();
+    } catch (const std::exception& e) {
+      throw io_error(
+          detail::concat("checkpoint '", dir_.string(), "': parameter '", key, "': ", e.what()));
+    }
   }
 
   /// Variants for parameters added after a checkpoint was written: absent -> fallback.
@@ -297,8 +429,7 @@ class checkpoint_reader {
   bool has_array(std::string_view name) const { return find_array(name) != nullptr; }
   std::vector<std::string> array_names() const {
     std::vector<std::string> names;
-    for (const auto& a : manifest_.at("arrays").as_array())
-      names.push_back(a.at("name").as_string());
+    for (const auto& a : manifest_.at("arrays")) names.push_back(a.at("name").get<std::string>());
     return names;
   }
   std::vector<std::size_t> array_shape(std::string_view name) const {
@@ -306,7 +437,7 @@ class checkpoint_reader {
   }
   /// "float32", "float64", "int32", "int64", "uint8" or "uint32".
   std::string array_dtype(std::string_view name) const {
-    return array_entry(name).at("dtype").as_string();
+    return array_entry(name).at("dtype").get<std::string>();
   }
 
   /// Loads an array; T must be its stored dtype and the file's shape must match the manifest.
@@ -314,12 +445,12 @@ class checkpoint_reader {
   xt::xarray<T> array(std::string_view name) const {
     static_assert(detail::is_npy_type<T>,
                   "checkpoint arrays are float, double, int32, int64, uint8 or uint32");
-    const json_value& entry = array_entry(name);
-    const std::string& dtype = entry.at("dtype").as_string();
+    const manifest_json& entry = array_entry(name);
+    const auto& dtype = entry.at("dtype").get_ref<const std::string&>();
     if (dtype != detail::npy_type_name<T>())
       throw io_error(detail::concat("checkpoint '", dir_.string(), "': array '", name, "' is ",
                                     dtype, ", requested as ", detail::npy_type_name<T>()));
-    const auto path = dir_ / entry.at("file").as_string();
+    const auto path = dir_ / entry.at("file").get<std::string>();
     xt::xarray<T> a = load_npy<T>(path);
     const std::vector<std::size_t> want = shape_of(entry);
     const std::vector<std::size_t> got(a.shape().begin(), a.shape().end());
@@ -331,105 +462,112 @@ class checkpoint_reader {
 
  private:
   std::filesystem::path dir_;
-  json_value manifest_;
+  manifest_json manifest_;
 
-  const json_value& params() const { return manifest_.at("parameters"); }
+  const manifest_json& params() const { return manifest_.at("parameters"); }
 
   [[noreturn]] void fail(const std::string& where, const std::string& what) const {
     throw io_error(detail::concat("corrupt checkpoint manifest: ", where, ": ", what));
   }
 
-  const json_value& param(std::string_view key, json_value::kind want) const {
-    const json_value* v = params().find(key);
-    if (v == nullptr)
+  template <class Is>
+  const manifest_json& param(std::string_view key, Is is_wanted, const char* wanted) const {
+    const auto it = params().find(std::string(key));
+    if (it == params().end())
       throw io_error(
           detail::concat("checkpoint '", dir_.string(), "' has no parameter '", key, "'"));
-    const bool ok = want == json_value::kind::number ? v->is_number() : v->type() == want;
-    if (!ok)
-      throw io_error(detail::concat("checkpoint '", dir_.string(), "': parameter '", key, "' is a ",
-                                    json_value::kind_name(v->type()), ", not a ",
-                                    json_value::kind_name(want)));
-    return *v;
+    if (!std::invoke(is_wanted, *it))
+      throw io_error(detail::concat("checkpoint '", dir_.string(), "': parameter '", key, "' is ",
+                                    detail::with_article(detail::json_kind_name(*it)), ", not ",
+                                    detail::with_article(wanted)));
+    return *it;
   }
 
-  const json_value* find_array(std::string_view name) const {
-    for (const auto& a : manifest_.at("arrays").as_array())
-      if (a.at("name").as_string() == name) return &a;
+  const manifest_json* find_array(std::string_view name) const {
+    for (const auto& a : manifest_.at("arrays"))
+      if (a.at("name").get_ref<const std::string&>() == name) return &a;
     return nullptr;
   }
 
-  const json_value& array_entry(std::string_view name) const {
-    if (const json_value* a = find_array(name)) return *a;
+  const manifest_json& array_entry(std::string_view name) const {
+    if (const manifest_json* a = find_array(name)) return *a;
     std::string listed;
     for (const auto& n : array_names()) listed += (listed.empty() ? "" : ", ") + n;
     throw io_error(detail::concat("checkpoint '", dir_.string(), "' has no array '", name,
                                   "' (it has: ", listed.empty() ? "none" : listed, ")"));
   }
 
-  static std::vector<std::size_t> shape_of(const json_value& entry) {
+  static std::vector<std::size_t> shape_of(const manifest_json& entry) {
     std::vector<std::size_t> s;
-    for (const auto& d : entry.at("shape").as_array())
-      s.push_back(static_cast<std::size_t>(d.as_int()));
+    for (const auto& d : entry.at("shape")) s.push_back(d.get<std::size_t>());
     return s;
   }
 
-  // Checks every field the accessors rely on, so they can use at()/as_*() without re-checking.
+  // Checks every field the accessors rely on, so they can use at()/get() without re-checking.
   void validate(const std::string& where) {
     if (!manifest_.is_object()) fail(where, "top level is not a JSON object");
-    const json_value* format = manifest_.find("format");
+    const auto member = [&](const char* key) -> const manifest_json* {
+      const auto it = manifest_.find(key);
+      return it == manifest_.end() ? nullptr : &*it;
+    };
+    const manifest_json* format = member("format");
     if (format == nullptr || !format->is_string())
       fail(where, "missing \"format\" (not a SpikeTorch checkpoint?)");
-    if (format->as_string() != checkpoint_format_name)
-      throw io_error(detail::concat(where, ": not a SpikeTorch checkpoint (format \"",
-                                    format->as_string(), "\", expected \"", checkpoint_format_name,
-                                    "\")"));
-    const json_value* version = manifest_.find("format_version");
-    if (version == nullptr || !version->is_integer())
+    const auto& format_name = format->get_ref<const std::string&>();
+    if (format_name != checkpoint_format_name)
+      throw io_error(detail::concat(where, ": not a SpikeTorch checkpoint (format \"", format_name,
+                                    "\", expected \"", checkpoint_format_name, "\")"));
+    const manifest_json* version_json = member("format_version");
+    if (version_json == nullptr || !version_json->is_number_integer())
       fail(where, "missing integer \"format_version\"");
-    if (version->as_int() > checkpoint_format_version)
-      throw io_error(detail::concat(where, ": checkpoint format_version ", version->as_int(),
+    if (!detail::is_int64(*version_json) ||
+        version_json->get<std::int64_t>() > checkpoint_format_version)
+      throw io_error(detail::concat(where, ": checkpoint format_version ", version_json->dump(),
                                     " was written by a newer SpikeTorch; this build reads up to "
                                     "version ",
                                     checkpoint_format_version, ". Upgrade SpikeTorch to load it"));
-    if (version->as_int() < 1)
-      fail(where, detail::concat("invalid format_version ", version->as_int()));
+    const std::int64_t version = version_json->get<std::int64_t>();
+    if (version < 1) fail(where, detail::concat("invalid format_version ", version));
 
-    const json_value* parameters = manifest_.find("parameters");
+    const manifest_json* parameters = member("parameters");
     if (parameters == nullptr || !parameters->is_object())
       fail(where, "missing \"parameters\" object");
-    for (const auto& [key, v] : parameters->as_object())
-      if (!v.is_bool() && !v.is_number() && !v.is_string())
-        fail(where, detail::concat("parameter '", key, "' is a ", json_value::kind_name(v.type()),
-                                   "; only strings, numbers and booleans are allowed"));
+    for (const auto& [key, v] : parameters->items())
+      if (std::string problem = detail::check_parameter(v, key, version >= 2); !problem.empty())
+        fail(where, problem);
 
-    const json_value* arrays = manifest_.find("arrays");
+    const manifest_json* arrays = member("arrays");
     if (arrays == nullptr || !arrays->is_array()) fail(where, "missing \"arrays\" list");
     std::vector<std::string> seen;
-    for (const auto& a : arrays->as_array()) {
+    for (const auto& a : *arrays) {
       if (!a.is_object()) fail(where, "an entry of \"arrays\" is not an object");
-      const json_value* name = a.find("name");
-      if (name == nullptr || !name->is_string() || !detail::valid_array_name(name->as_string()))
+      const auto string_member = [&](const char* key) -> const std::string* {
+        const auto it = a.find(key);
+        return it == a.end() || !it->is_string() ? nullptr : &it->get_ref<const std::string&>();
+      };
+      const std::string* name = string_member("name");
+      if (name == nullptr || !detail::valid_array_name(*name))
         fail(where, "an array entry lacks a valid \"name\"");
-      const std::string& n = name->as_string();
+      const std::string& n = *name;
       for (const auto& s : seen)
         if (s == n) fail(where, detail::concat("array '", n, "' is listed twice"));
       seen.push_back(n);
-      const json_value* file = a.find("file");
+      const std::string* file = string_member("file");
       // The file must sit inside the checkpoint: no separators, no "..".
-      if (file == nullptr || !file->is_string() || !detail::valid_array_name(file->as_string()))
+      if (file == nullptr || !detail::valid_array_name(*file))
         fail(where, detail::concat("array '", n, "' lacks a valid \"file\""));
-      const json_value* dtype = a.find("dtype");
-      if (dtype == nullptr || !dtype->is_string() || !detail::valid_dtype_name(dtype->as_string()))
+      const std::string* dtype = string_member("dtype");
+      if (dtype == nullptr || !detail::valid_dtype_name(*dtype))
         fail(where, detail::concat("array '", n, "' has a missing or unsupported \"dtype\""));
-      const json_value* shape = a.find("shape");
-      if (shape == nullptr || !shape->is_array())
+      const auto shape = a.find("shape");
+      if (shape == a.end() || !shape->is_array())
         fail(where, detail::concat("array '", n, "' lacks a \"shape\" list"));
-      for (const auto& d : shape->as_array())
-        if (!d.is_integer() || d.as_int() < 0)
+      for (const auto& d : *shape)
+        if (!d.is_number_unsigned())
           fail(where, detail::concat("array '", n, "' has a shape entry that is not a size"));
       std::error_code ec;
-      if (!std::filesystem::is_regular_file(dir_ / file->as_string(), ec))
-        throw io_error(detail::concat("checkpoint '", dir_.string(), "': file ", file->as_string(),
+      if (!std::filesystem::is_regular_file(dir_ / *file, ec))
+        throw io_error(detail::concat("checkpoint '", dir_.string(), "': file ", *file,
                                       " of array '", n, "' is missing"));
     }
   }

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
-#include <spiketorch/io/json.hpp>
+#include <spiketorch/io/atomic_file.hpp>
 
 #include <xtensor/xarray.hpp>
 #include <xtensor/xnpy.hpp>
@@ -317,8 +317,8 @@ void save_npy(const std::filesystem::path& path, const xt::xexpression<E>& expre
   static_assert(detail::is_npy_type<value_type>,
                 "save_npy supports float, double, int32, int64, uint8 and uint32");
   detail::with_evaluated(expression, [&](const auto& container) {
-    detail::write_file_atomically(
-        path, [&](std::ostream& out) { xt::detail::dump_npy_stream(out, container); });
+    write_file_atomically(path,
+                          [&](std::ostream& out) { xt::detail::dump_npy_stream(out, container); });
   });
 }
 

@@ -1,34 +1,35 @@
 // Checkpoints of a trained Diehl & Cook network: a directory with weights [n_input, N], theta [N],
 // assignments [N] (int32, -1 = unassigned) and proportions [N, 10] as .npy, plus the manifest
 // with the parameters needed to rebuild the network (io/checkpoint.hpp: format and atomicity).
+// The parameters are the object "params", every field of diehl_cook_params as
+// models/diehl_cook_params_json.hpp writes it. Checkpoints of format version 1 (and those of
+// benchmarks/peers/brian2_diehl_cook.py) hold only seven of them as flat parameters; the others
+// read as their defaults.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <xtensor/xadapt.hpp>
 
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
+#include "spiketorch/models/diehl_cook_params_json.hpp"
 
 namespace spiketorch::models {
 
 template <class Model>
 void save_diehl_cook(const std::filesystem::path& dir, Model& model,
-                     const evaluation::label_assignment& assignment, std::uint64_t examples_trained) {
+                     const evaluation::label_assignment& assignment,
+                     std::uint64_t examples_trained) {
   const auto& p = model.params();
   require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
           " assignments for ", p.n_neurons, " neurons");
   checkpoint_writer w(dir);
   w.set("model", std::string("diehl_cook_2015"));
-  w.set("n_neurons", static_cast<std::int64_t>(p.n_neurons));
-  w.set("n_input", static_cast<std::int64_t>(p.n_input));
-  w.set("dt_ms", p.dt_ms);
-  w.set("time_ms", p.time_ms);
-  w.set("rest_ms", p.rest_ms);
-  w.set("intensity", p.intensity);
-  w.set("seed", static_cast<std::int64_t>(p.seed));
-  w.set("examples_trained", static_cast<std::int64_t>(examples_trained));
+  w.set("params", p);
+  w.set("examples_trained", examples_trained);
   const auto weights = model.input_weights();
   w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
                                    std::vector<std::size_t>{p.n_input, p.n_neurons}));
@@ -48,14 +49,10 @@ struct loaded_diehl_cook {
   std::int64_t examples_trained = 0;
 };
 
-/// Reads a checkpoint and restores weights and theta into a freshly built model.
-template <class Backend = backend::default_backend>
-std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(const std::filesystem::path& dir) {
-  checkpoint_reader r(dir);
-  require(r.get_string("model", "") == "diehl_cook_2015", "checkpoint ", dir.string(),
-          " is not a Diehl & Cook 2015 network (model = '", r.get_string("model", ""), "')");
-  loaded_diehl_cook info;
-  auto& p = info.params;
+/// The parameters a checkpoint was written with.
+inline diehl_cook_params diehl_cook_checkpoint_params(const checkpoint_reader& r) {
+  if (r.has("params")) return r.get<diehl_cook_params>("params");
+  diehl_cook_params p;
   p.n_neurons = static_cast<std::size_t>(r.get_int("n_neurons"));
   p.n_input = static_cast<std::size_t>(r.get_int("n_input"));
   p.dt_ms = r.get_double("dt_ms");
@@ -63,6 +60,23 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(const std
   p.rest_ms = r.get_double("rest_ms");
   p.intensity = r.get_double("intensity");
   p.seed = static_cast<std::uint64_t>(r.get_int("seed"));
+  return p;
+}
+
+/// Reads a checkpoint and restores weights and theta into a freshly built model. `adjust` may
+/// change the stored parameters before the model is built, for settings that only affect how the
+/// network runs (the MNIST program evaluates every checkpoint with exact conductance decay).
+template <class Backend = backend::default_backend>
+std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
+    const std::filesystem::path& dir,
+    const std::function<void(diehl_cook_params&)>& adjust = nullptr) {
+  checkpoint_reader r(dir);
+  require(r.get_string("model", "") == "diehl_cook_2015", "checkpoint ", dir.string(),
+          " is not a Diehl & Cook 2015 network (model = '", r.get_string("model", ""), "')");
+  loaded_diehl_cook info;
+  auto& p = info.params;
+  p = diehl_cook_checkpoint_params(r);
+  if (adjust) adjust(p);
   info.examples_trained = r.get_int("examples_trained", 0);
   diehl_cook_2015<Backend> model(p);
   const auto w = r.array<float>("weights");

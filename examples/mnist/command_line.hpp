@@ -1,0 +1,173 @@
+// Command line of the MNIST example (CLI11), in the spirit of the original eth.py: the options,
+// their documentation for --help and the checks of their values. Only main.cpp includes it, so
+// nvcc (main_cuda.cu) never has to compile CLI11.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+#include "options.hpp"
+#include "spiketorch/core/errors.hpp"
+
+namespace mnist_example {
+
+/// A bad command line: main prints the message and exits with status 2.
+struct command_line_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+// CLI11 reads integers with strtoull in base 0, so "-1" would wrap to a huge count and "010" be
+// octal. Counts and seeds are plain decimal numbers; this rewrites them in canonical form for
+// CLI11's conversion.
+inline CLI::Validator non_negative_integer() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+          return "needs a non-negative integer, got '" + s + "'";
+        s = std::to_string(v);
+        return {};
+      },
+      "", "non-negative integer");
+}
+
+// CLI11 accepts "nan" and "inf" for floating-point options; no setting here means anything then.
+inline CLI::Validator finite_number() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(s.c_str(), &end);
+        if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(x))
+          return "needs a number, got '" + s + "'";
+        return {};
+      },
+      "", "finite number");
+}
+
+template <class... Args>
+void check(bool ok, Args&&... message) {
+  if (!ok) throw command_line_error(spiketorch::detail::concat(std::forward<Args>(message)...));
+}
+
+}  // namespace detail
+
+/// Parsed options, or nullopt after printing --help. Throws command_line_error on bad input.
+inline std::optional<options> parse_options(int argc, const char* const* argv) {
+  options o;
+  CLI::App app(
+      "spiketorch_mnist: Diehl & Cook (2015) unsupervised STDP network on MNIST.\n\n"
+      "Trains the network without labels, labels each excitatory neuron from its responses to "
+      "the\ntraining set with learning frozen, then classifies the test digits.\n",
+      "spiketorch_mnist");
+  app.get_formatter()->column_width(34);
+  // A later value replaces an earlier one, so wrapper scripts can pass defaults before "$@".
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+
+  const auto count = [&](const char* name, auto& value, const char* what) {
+    return app.add_option(name, value, what)
+        ->transform(detail::non_negative_integer())
+        ->type_name("N")
+        ->capture_default_str();
+  };
+  const auto number = [&](const char* name, double& value, const char* unit, const char* what) {
+    return app.add_option(name, value, what)
+        ->check(detail::finite_number())
+        ->type_name(unit)
+        ->capture_default_str();
+  };
+  const auto text = [&](const char* name, std::string& value, const char* meta, const char* what) {
+    return app.add_option(name, value, what)->type_name(meta);
+  };
+
+  text("--mode", o.mode, "MODE",
+       "train (then label and test), or test a checkpoint given by --load")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  count("--n_neurons", o.n_neurons, "excitatory (and inhibitory) neurons");
+  count("--epochs", o.epochs, "passes over the training examples");
+  count("--n_train", o.n_train, "training examples used, from the start of the set (max 60000)");
+  count("--n_label", o.n_label,
+        "training examples in the frozen labelling pass (0: as --n_train);\n"
+        "with --mode test: label the checkpoint's neurons anew from the\n"
+        "first N training examples instead of using its labels");
+  app.add_flag_callback(
+      "--no-label-pass", [&] { o.label_pass = false; },
+      "label neurons from the training responses of the last update\ninterval");
+  count("--n_test", o.n_test, "test examples (max 10000; 0: skip testing)");
+  number("--dt", o.dt, "MS", "simulation time step in ms");
+  number("--time", o.time, "MS", "presentation time per example in ms");
+  number("--rest", o.rest, "MS", "input-free rest after each presentation in ms");
+  number("--intensity", o.intensity, "I",
+         "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes");
+  count("--seed", o.seed, "seed of every random stream (weights, delays, input spikes)");
+  count("--update_interval", o.update_interval,
+        "examples per online accuracy window during training");
+  text("--data", o.data, "DIR",
+       "MNIST folder (IDX files, raw or .gz); without it data/mnist, else\n"
+       "../shared/data/mnist");
+  text("--save", o.save, "DIR",
+       "write a checkpoint directory after training (weights, theta,\nlabels)");
+  text("--load", o.load, "DIR", "checkpoint to evaluate with --mode test");
+  count("--threads", o.threads,
+        "CPU threads for labelling and testing (training is sequential;\n"
+        "the results do not depend on T)")
+      ->type_name("T")
+      ->default_str("all cores");
+  text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\nrun");
+  text("--json", o.json, "FILE", "write parameters, timings and accuracies as JSON");
+  text("--synapse_decay", o.synapse_decay, "SCHEME",
+       "conductance decay per step: exp(-dt/tau), or Brian's forward\n"
+       "Euler 1 - dt/tau as the original code integrated it (about 8\n"
+       "points lower accuracy at N = 100; see benchmarks/peers/README.md);\n"
+       "training only: a checkpoint is evaluated with exact decay")
+      ->check(CLI::IsMember({"exact", "euler"}))
+      ->capture_default_str();
+  text("--device", o.device, "DEVICE",
+       "backend: cuda trains on the GPU and labels/tests in batches of\n"
+       "examples (needs a build with nvcc and an NVIDIA GPU)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  app.add_flag("--quiet", o.quiet, "no progress bars");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    throw command_line_error(e.what());
+  }
+
+  using detail::check;
+  check(o.mode != "test" || !o.load.empty(),
+        "--mode test needs --load DIR (a checkpoint from --save)");
+  check(o.n_neurons >= 2, "--n_neurons must be at least 2");
+  check(o.mode != "train" || o.epochs >= 1, "--epochs must be at least 1");
+  check(o.mode != "train" || (o.n_train >= 1 && o.n_train <= 60000),
+        "--n_train must be in 1..60000");
+  check(o.n_test <= 10000, "--n_test must be at most 10000");
+  check(o.n_label <= 60000, "--n_label must be at most 60000");
+  check(o.dt > 0, "--dt must be > 0 ms, got ", o.dt);
+  check(o.time > 0, "--time must be > 0 ms, got ", o.time);
+  check(o.rest >= 0, "--rest must be >= 0 ms, got ", o.rest);
+  check(o.intensity > 0, "--intensity must be > 0, got ", o.intensity);
+  check(o.update_interval >= 1, "--update_interval must be at least 1");
+  check(o.threads >= 1, "--threads must be at least 1");
+  check(o.mode == "train" || o.synapse_decay == "exact",
+        "--synapse_decay applies to training (a checkpoint is evaluated with exact decay)");
+  return o;
+}
+
+}  // namespace mnist_example
