@@ -67,7 +67,7 @@ void BM_deliver(benchmark::State& state) {
   for (auto _ : state) {
     const auto s = trains.at(t);
     stages::deliver(backend::cpu_execution{}, view,
-                    spike_list{s.data(), static_cast<std::uint32_t>(s.size())}, channel.data(), t);
+                    spike_list{s.data(), static_cast<std::uint32_t>(s.size())}, channel.data());
     ++t;
     for (index_t i : s) events += fan_out[i];
     spikes += s.size();

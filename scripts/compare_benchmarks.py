@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed of one build against another, measured in the same run: each benchmark binary of the two
-build folders runs in alternation, round after round, and the table gives the median time per
-benchmark and the ratio new / base (< 1: the new build is faster). Alternating keeps the load of a
+build folders runs in alternation, round after round, and the table gives the fastest (or median) time
+per benchmark and the ratio new / base (< 1: the new build is faster). Alternating keeps the load of a
 shared machine from favouring one side.
 
   scripts/compare_benchmarks.py --base ../old/build/benchmarks --new build/benchmarks \\
@@ -29,6 +29,9 @@ def main():
     ap.add_argument("--new", required=True, type=Path, help="folder with the binaries to compare")
     ap.add_argument("--rounds", type=int, default=3, help="alternations of base and new [3]")
     ap.add_argument("--min-time", type=float, default=0.2, help="seconds per benchmark and run [0.2]")
+    ap.add_argument("--stat", choices=["min", "median"], default="min",
+                    help="time of a benchmark over the rounds: the fastest (least disturbed by "
+                         "other load) or the median [min]")
     ap.add_argument("benchmarks", nargs="+", help="BINARY[:FILTER] (filter: a benchmark regex)")
     a = ap.parse_args()
     times = {"base": {}, "new": {}}
@@ -43,12 +46,13 @@ def main():
                     times[side].setdefault(bench, []).append(t)
             print(f"{name}: round {r + 1}/{a.rounds} done", file=sys.stderr)
     width = max(len(b) for b in times["base"])
-    print(f"{'benchmark':<{width}}  {'base':>11}  {'new':>11}  new/base")
+    stat = min if a.stat == "min" else statistics.median
+    print(f"{'benchmark':<{width}}  {'base':>11}  {'new':>11}  new/base   ({a.stat} of {a.rounds} rounds)")
     ratios = []
     for bench, ts in times["base"].items():
         if bench not in times["new"]:
             continue
-        b, n = statistics.median(ts), statistics.median(times["new"][bench])
+        b, n = stat(ts), stat(times["new"][bench])
         ratios.append(n / b)
         print(f"{bench:<{width}}  {b * 1e6:9.2f}us  {n * 1e6:9.2f}us  {n / b:8.3f}")
     if ratios:

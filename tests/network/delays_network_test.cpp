@@ -1,4 +1,4 @@
-// Spike delivery through a network, with and without axonal delays (network/schedule.hpp,
+// Spike delivery through a network, with and without axonal delays (step/step.hpp,
 // topology/delays.hpp): a spike emitted in step t through a synapse of delay d steps first acts on
 // the membrane in step t + d + 1; without delays in step t + 1.
 //

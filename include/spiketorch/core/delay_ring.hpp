@@ -13,19 +13,17 @@
 
 namespace spiketorch {
 
-/// The ring as the step sees it. `offsets[d]` is where the slot d steps ahead starts; the step
-/// moves them on after draining slot 0 (`advance`), counting from the ring's head at the start
-/// of the run, so a whole run needs no host bookkeeping until it ends.
+/// The ring as the step sees it. `offsets[d]` is where the slot d steps ahead starts; after
+/// draining slot 0 the step moves the head on and the offsets with it (no division: wraps by a
+/// compare).
 struct delay_ring_view {
   real* data;
   std::size_t* offsets;
-  std::size_t slots, width, head0;
+  std::size_t* head;  // the slot of the current step
+  std::size_t slots, width;
 
   SPIKETORCH_HD real* row(std::size_t d) const { return data + offsets[d]; }
-  /// The first slot of the step after local step t (one division; the rest wraps by a compare).
-  SPIKETORCH_HD std::size_t head_after(std::uint64_t t) const {
-    return static_cast<std::size_t>((head0 + t + 1) % slots);
-  }
+  SPIKETORCH_HD std::size_t next(std::size_t h) const { return h + 1 == slots ? 0 : h + 1; }
   SPIKETORCH_HD void set_offset(std::size_t head, std::size_t d) const {
     std::size_t s = head + d;
     if (s >= slots) s -= slots;
@@ -56,18 +54,13 @@ class delay_ring {
   void advance() {
     const delay_ring_view v = view(host_map{});
     std::fill_n(v.row(0), width_, real(0));
-    const std::size_t head = v.head_after(0);
-    for (std::size_t d = 0; d < slots_; ++d) v.set_offset(head, d);
-    ran(1);
+    head_ = v.next(head_);
+    for (std::size_t d = 0; d < slots_; ++d) v.set_offset(head_, d);
   }
 
   template <class Map>
   delay_ring_view view(Map&& m) {
-    return {m.state(data_), m.state(offsets_), slots_, width_, head_};
-  }
-  /// After a run of n steps through view(): the step advanced the offsets; the head follows.
-  void ran(std::uint64_t n_steps) {
-    if (slots_ > 0) head_ = static_cast<std::size_t>((head_ + n_steps) % slots_);
+    return {m.state(data_), m.state(offsets_), m.state(head_), slots_, width_};
   }
 
  private:

@@ -2,9 +2,9 @@
 //
 // A rule is a plain struct with `is_plastic`. A plastic rule is written per synapse (see
 // PlasticRule below): the traces it keeps per neuron, how a spike updates them, and the new
-// weight of one synapse on a presynaptic or a postsynaptic spike. `trace_state::step` (learning/trace_state.hpp, CPU) and the CUDA
-// kernels run those same functions once per step after spike delivery, in a fixed order
-// (network/schedule.hpp):
+// weight of one synapse on a presynaptic or a postsynaptic spike. The learn stage of the step
+// (step/stages.hpp, the same code on every backend, over learning/trace_state.hpp's state) runs
+// those functions once per step after spike delivery, in a fixed order (step/step.hpp):
 //   1. all traces decay by one step;
 //   2. presynaptic spikes: update the presynaptic trace, then depress the synapses of each
 //      spiking source using the postsynaptic traces (which do not yet include this step's

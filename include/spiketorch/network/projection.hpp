@@ -140,7 +140,6 @@ struct projection_state {
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps, bool learning) {
-    if constexpr (delay_type::has_delays) ring.ran(n_steps);
     if constexpr (rule_type::is_plastic)
       if (learning) rule.state.ran(n_steps);
   }

@@ -49,10 +49,9 @@ SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Ne
     fired[i] = Neuron::spiked(ns, nd);
   });
   pol.barrier();
-  const std::uint32_t count = pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes);
-  const index_t* spikes = v.spikes;
-  pol.for_each(count,
-               [&](std::size_t s) { Neuron::reset(element{nbase + spikes[s], n}, nd, ctx); });
+  const std::uint32_t count =
+      pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes,
+                        [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd, ctx); });
   pol.single([&] { *v.n_spikes = count; });
 }
 
@@ -62,7 +61,7 @@ SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Ne
 SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class Topology, class Rule, class Delays>
 SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Rule, Delays>& p,
-                           spike_list pre, real* channel, std::uint64_t t) {
+                           spike_list pre, real* channel) {
   using topo_t = typename Topology::view_type;
   const topo_t& topo = p.topo;
   const std::size_t n_post = topo.n_post;
@@ -71,6 +70,7 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
   constexpr bool disjoint = topo_t::one_source_per_target;
   if constexpr (Delays::has_delays) {
     const delay_ring_view ring = p.ring;
+    const std::size_t head = *ring.head;  // read by all before the barrier below moves it
     const delays::steps_t* __restrict d = p.delays;
     const std::size_t* __restrict off = ring.offsets;
     real* __restrict buf = ring.data;
@@ -102,8 +102,9 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       now[j] = 0;
     });
     pol.barrier();
-    const std::size_t head = ring.head_after(t);
-    pol.for_each(ring.slots, [&](std::size_t s) { ring.set_offset(head, s); });
+    const std::size_t next = ring.next(head);
+    pol.for_each(ring.slots, [&](std::size_t s) { ring.set_offset(next, s); });
+    pol.single([&] { *ring.head = next; });
   } else {
     auto scatter = [&](index_t i) {
       if constexpr (topo_t::contiguous_rows) {
@@ -159,24 +160,22 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
   const delays::steps_t* delay = p.delays;
   index_t* active = r.active;
 
-  // A.
-  std::uint32_t n_active = *r.n_active;
-  auto still_active = [&](std::size_t s) { return t - r.last_post[active[s]] <= r.window + slots; };
-  pol.for_each(n_active, [&](std::size_t s) {
-    if (still_active(s)) return;
+  // A. (one pass: the compaction keeps an active target after decaying its traces)
+  auto retire_or_decay = [&](std::size_t s) {
     const index_t j = active[s];
-    r.in_active[j] = 0;
-    for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] = 0;
-  });
-  pol.barrier();
-  n_active = pol.compact(n_active, still_active, [&](std::size_t s) { return active[s]; }, active);
-  pol.for_each(n_active, [&](std::size_t s) {
-    const index_t j = active[s];
+    if (t - r.last_post[j] > r.window + slots) {
+      r.in_active[j] = 0;
+      for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] = 0;
+      return false;
+    }
     for (std::size_t f = 0; f < n_post_f; ++f) post_tr[f * n_post + j] *= d.post_decay[f];
     if (max_delay > 0)
       for (std::size_t f = 0; f < n_post_f; ++f)
         r.post_hist[now * post_block + f * n_post + j] = post_tr[f * n_post + j];
-  });
+    return true;
+  };
+  const std::uint32_t n_active =
+      pol.compact(*r.n_active, retire_or_decay, [&](std::size_t s) { return active[s]; }, active);
   // B.
   pol.for_each(pre.size, [&](std::size_t s) {
     const index_t i = pre[s];
@@ -225,21 +224,19 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
     });
   }
   pol.barrier();
-  // E.
-  pol.for_each(post.size, [&](std::size_t s) {
+  // E. (the compaction appends the targets that were not active)
+  auto spike_and_join = [&](std::size_t s) {
     const index_t j = post[s];
     R::post_spike(element{post_tr + j, n_post}, d);
     r.last_post[j] = t;
-  });
-  const std::uint32_t n_new = pol.compact(
-      post.size, [&](std::size_t s) { return r.in_active[post[s]] == 0; },
-      [&](std::size_t s) { return post[s]; }, active + n_active);
-  pol.for_each(n_new, [&](std::size_t s) {
-    const index_t j = active[n_active + s];
+    if (r.in_active[j]) return false;
     r.in_active[j] = 1;
     // Its history entries are stale from an earlier active period: the traces were zero since.
     for (std::size_t x = 0; x < slots * n_post_f; ++x) r.post_hist[x * n_post + j] = 0;
-  });
+    return true;
+  };
+  const std::uint32_t n_new = pol.compact(post.size, spike_and_join,
+                                          [&](std::size_t s) { return post[s]; }, active + n_active);
   pol.single([&] { *r.n_active = n_active + n_new; });
   pol.barrier();
 }

@@ -55,7 +55,7 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
           target.synapse_state +
           post_layer::synapse_type::channel_field(P::target_receptor) * target.size;
       stages::deliver(pol, tuple_at<I>(v.projections),
-                      tuple_at<P::pre_index>(v.layers).emitted(t), channel, t);
+                      tuple_at<P::pre_index>(v.layers).emitted(t), channel);
       pol.barrier();
     });
     // 4. learn

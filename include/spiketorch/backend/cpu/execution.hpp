@@ -5,9 +5,12 @@
 //   barrier()                 every iteration issued before is complete and visible;
 //   single(f)                 f() once (shared counters);
 //   compact(n, keep, value, out)  out[0..c) = value(i) for the i in [0, n) with keep(i), in
-//                             increasing i; returns c to every caller; `out` may alias the
-//                             storage that `value` reads (in-place filtering);
-//   compact_flags(flags, n, out)  the indices i with flags[i] != 0, increasing;
+//                             increasing i; returns c to every caller. keep(i) is called once
+//                             for every i, then value(i) if kept, by one thread, before anything
+//                             is written to `out`: keep may update what belongs to item i alone,
+//                             and `out` may alias what `value` reads (in-place filtering);
+//   compact_flags(flags, n, out, f)  the indices i with flags[i] != 0, increasing, calling
+//                             f(i) once for each;
 //   gathers                   whether work over synapses is split by target (every target walks
 //                             the spike list: no two threads write one target) or done spike by
 //                             spike (a presynaptic spike scatters its row: the fast order for
@@ -69,7 +72,9 @@ struct cpu_execution {
     return c;
   }
 
-  std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out) const {
+  template <class F>
+  std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out,
+                              F&& f) const {
     std::uint32_t c = 0;
     // Spikes are rare: skip eight silent neurons at a time.
     for (std::uint32_t i0 = 0; i0 < n; i0 += 8) {
@@ -79,8 +84,11 @@ struct cpu_execution {
         if (word == 0) continue;
       }
       const std::uint32_t hi = std::min(i0 + 8, n);
-      for (std::uint32_t i = i0; i < hi; ++i)
-        if (flags[i]) out[c++] = i;
+      for (std::uint32_t i = i0; i < hi; ++i) {
+        if (!flags[i]) continue;
+        f(i);
+        out[c++] = i;
+      }
     }
     return c;
   }

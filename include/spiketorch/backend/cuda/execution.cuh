@@ -117,10 +117,16 @@ struct cuda_block_execution {
 #endif
   }
 
+  template <class F>
   SPIKETORCH_HD std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n,
-                                            index_t* out) const {
+                                            index_t* out, F&& f) const {
     return compact(
-        n, [&](std::uint32_t i) { return flags[i] != 0; },
+        n,
+        [&](std::uint32_t i) {
+          if (flags[i] == 0) return false;
+          f(i);
+          return true;
+        },
         [](std::uint32_t i) { return static_cast<index_t>(i); }, out);
   }
 
