@@ -228,8 +228,8 @@ class network<layers<L...>, projections<P...>, Backend> {
 
   // ---- for backends ----------------------------------------------------------------------------
   // A run is begin_run (checks, the encoders draw the presentation's input spikes), the steps
-  // over view(map) on the backend, then end_run (the host bookkeeping of what the view's state
-  // now holds: step counters, ring heads, recorder positions).
+  // over view(map) on the backend, then end_run (the host bookkeeping that follows from the
+  // number of steps run: step counters, recorder positions, the input layers' last spikes).
 
   /// Starts a presentation of `duration_ms`; returns its number of steps.
   std::uint64_t begin_run(double duration_ms) {
