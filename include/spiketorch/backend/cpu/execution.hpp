@@ -57,7 +57,7 @@ struct cpu_execution {
     for (std::size_t i = 0; i < n; ++i) body(i);
   }
 
-  void barrier() const {}
+  SPIKETORCH_HD void barrier() const {}  // also callable from the step's lambdas under nvcc
 
   template <class F>
   void single(F&& f) const {
