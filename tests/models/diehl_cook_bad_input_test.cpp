@@ -1,6 +1,6 @@
 // Bad input to the Diehl & Cook model that once crashed the program instead of being refused:
-// damaged checkpoint arrays (labels outside -1..9, proportions not [N, 10] or not finite). Needs
-// no MNIST data.
+// damaged checkpoint arrays (labels outside -1..9, proportions not [N, 10] or not finite) and an
+// exception inside respond_all's worker threads. Needs no MNIST data.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -115,4 +115,28 @@ TEST_CASE("a checkpoint's proportions must be [N, 10] and finite", "[diehl_cook]
                                                         Contains("at neuron 4, class 7") &&
                                                         Contains("is not finite"));
   }
+}
+
+TEST_CASE("an exception inside respond_all reaches the caller, whatever the threads",
+          "[diehl_cook][respond_all]") {
+  // Intensity 1e300 is a valid parameter, but its rates (pixel / 8 * 1e300 as float) are not
+  // finite, so the Poisson encoder throws inside every presentation. That exception was thrown
+  // in worker threads (std::terminate) or unwound past joinable threads (std::terminate).
+  auto p = small_params();
+  p.intensity = 1e300;
+  const models::diehl_cook_2015<> model(p);
+  xt::xtensor<std::uint8_t, 3> images = xt::xtensor<std::uint8_t, 3>::from_shape({6, 28, 28});
+  images.fill(100);
+  for (std::size_t threads : {1, 2, 4}) {
+    std::uint64_t last_progress = 0;
+    CHECK_THROWS_WITH(models::respond_all(model, images, 0, 6, threads, 0,
+                                          [&](std::uint64_t d) { last_progress = d; }),
+                      Contains("poisson encoder") && Contains("rate"));
+    CHECK(last_progress < 6);  // no report of a finished pass
+  }
+  // The same call with valid parameters still runs to the end.
+  const models::diehl_cook_2015<> fine(small_params());
+  const auto counts = models::respond_all(fine, images, 0, 6, 4, 0, [](std::uint64_t) {});
+  CHECK(counts.shape(0) == 6);
+  CHECK(counts.shape(1) == n_neurons);
 }
