@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The MNIST program's command line: --help exits 0 and documents every option; a bad value exits
-# with status 2 and a message on stderr that names the option. Needs no MNIST data: every case
-# here fails (or stops) before the data are read.
+# with status 2 and a message on stderr that names the option. Needs no MNIST data: every option
+# case fails (or stops) before the data are read, and the data-shape case writes its own tiny set.
 set -uo pipefail
 bin=$1
 fail=0
@@ -68,4 +68,27 @@ expect_error "--frobnicate" --frobnicate
 expect_error "--dt" --dt
 # A later value replaces an earlier one (wrapper scripts pass defaults first): the checks see it.
 expect_error "--n_neurons must be at least 2" --n_neurons 100 --n_neurons 1
+
+# A valid IDX training set of another image shape is refused (status 1) naming the file and both
+# shapes, before any training: the model reads 784 bytes per example, which ran past the end of a
+# 20x20 set (heap overflow) and trained on misaligned 32x32 images with exit status 0.
+data=$(mktemp -d)
+trap 'rm -f "$out" "$err"; rm -rf "$data"' EXIT
+be32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+printf "\x00\x00\x08\x01$(be32 3)\x01\x02\x03" > "$data/train-labels-idx1-ubyte"
+for side in 20 32; do
+  { printf "\x00\x00\x08\x03$(be32 3)$(be32 $side)$(be32 $side)"
+    head -c $((3 * side * side)) /dev/zero | tr '\0' '\200'; } > "$data/train-images-idx3-ubyte"
+  "$bin" --data "$data" --n_train 3 --n_neurons 10 --n_test 0 --no-label-pass --quiet \
+    > "$out" 2> "$err"
+  status=$?
+  want="train-images-idx3-ubyte: images are ${side}x${side} ($((side * side)) pixels), the model expects 28x28 (784 pixels)"
+  if [ $status -ne 1 ] || ! grep -qF -- "$want" "$err" || grep -q "^training:" "$out"; then
+    echo "FAIL: ${side}x${side} training images: exit $status, expected 1 with '$want' before training:"
+    cat "$out" "$err"
+    fail=1
+  else
+    echo "ok: ${side}x${side} training images -> $(head -1 "$err")"
+  fi
+done
 exit $fail

@@ -121,14 +121,6 @@ int run(const options& o) {
   const fs::path data = resolve_data_dir(o.data);
   const bool need_train = o.mode == "train";
   const bool relabel = o.mode == "test" && o.n_label > 0;  // new labels for a checkpoint
-  std::optional<st::mnist_split> train, test;
-  if (need_train) train = st::load_mnist(data, "train", o.n_train_limit());
-  if (relabel) train = st::load_mnist(data, "train", o.n_label);
-  if (o.n_test > 0) test = st::load_mnist(data, "test", o.n_test);
-  if (!o.quiet)
-    std::fprintf(stderr, "data: %s (%zu training, %zu test images loaded)\n", data.string().c_str(),
-                 train ? train->labels.size() : 0, test ? test->labels.size() : 0);
-
   st::models::diehl_cook_params params = model_params(o);
   st::evaluation::label_assignment assignment;
   std::optional<model_t> model;
@@ -148,6 +140,15 @@ int run(const options& o) {
   } else {
     model.emplace(params);
   }
+  // The data are read once the model (or checkpoint) fixes the input size, so that images of
+  // another shape are refused here, naming the file, before any work.
+  std::optional<st::mnist_split> train, test;
+  if (need_train) train = st::load_mnist(data, "train", o.n_train_limit(), params.n_input);
+  if (relabel) train = st::load_mnist(data, "train", o.n_label, params.n_input);
+  if (o.n_test > 0) test = st::load_mnist(data, "test", o.n_test, params.n_input);
+  if (!o.quiet)
+    std::fprintf(stderr, "data: %s (%zu training, %zu test images loaded)\n", data.string().c_str(),
+                 train ? train->labels.size() : 0, test ? test->labels.size() : 0);
   const double setup_s = now_s() - t_setup;
 
   report_json report = report_json::object();

@@ -257,6 +257,28 @@ TEST_CASE("load_mnist reports count mismatches, bad labels and missing files", "
                                                                     Contains("data/get_mnist.sh"));
 }
 
+TEST_CASE("load_mnist refuses images whose shape does not match the model's input",
+          "[idx][mnist]") {
+  // Valid IDX files of 20x20 and 32x32 images: a model of 784 inputs read 784 bytes per example
+  // from them, past the end of the 20x20 set (heap overflow) or misaligned in the 32x32 one.
+  temp_dir dir("mnist-shape");
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes(0x801, {3}, bytes{1, 2, 3}));
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes(0x803, {3, 20, 20}, ramp(3 * 400)));
+  REQUIRE_THROWS_AS(spiketorch::load_mnist(dir.path, "train", 0, 784), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train", 2, 784),
+                      Contains("train-images-idx3-ubyte") && Contains("20x20 (400 pixels)") &&
+                          Contains("expects 28x28 (784 pixels)"));
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes(0x803, {3, 32, 32}, ramp(3 * 1024)));
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train", 0, 784),
+                      Contains("train-images-idx3-ubyte") && Contains("32x32 (1024 pixels)") &&
+                          Contains("expects 28x28 (784 pixels)"));
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train", 0, 1000),
+                      Contains("expects 1000 pixels"));
+  // The shape the model takes, or no expectation (pixels = 0), reads as before.
+  CHECK(spiketorch::load_mnist(dir.path, "train", 0, 1024).images.shape(1) == 32);
+  CHECK(spiketorch::load_mnist(dir.path, "train").images.shape(2) == 32);
+}
+
 TEST_CASE("the real MNIST files read with the known counts and statistics", "[idx][mnist][real]") {
   const char* env = std::getenv("SPIKETORCH_MNIST_DIR");
   std::error_code ec;

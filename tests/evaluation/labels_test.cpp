@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 using namespace spiketorch;
@@ -86,4 +88,31 @@ TEST_CASE("assign_labels: inconsistent inputs throw", "[evaluation]") {
   CHECK_THROWS_AS(assign_labels(counts(), too_few, 3), invalid_argument);
   const std::vector<std::uint8_t> bad_label{0, 0, 1, 1, 2, 3};
   CHECK_THROWS_AS(assign_labels(counts(), bad_label, 3), invalid_argument);
+}
+
+TEST_CASE("classify: labels outside -1..n_classes-1 and misshapen proportions are refused",
+          "[evaluation]") {
+  // Such assignments come from a damaged checkpoint; the classifiers indexed their scores with
+  // the label (an out-of-bounds write) and the proportions with (neuron, label).
+  const std::vector<std::uint32_t> row{1, 5, 0, 9, 0};
+  for (int bad : {3, 10, 42, 2147483647, -2}) {
+    auto a = assign_labels(counts(), labels, 3);
+    a.labels[1] = bad;
+    const std::string label = "neuron 1 is assigned label " + std::to_string(bad);
+    CHECK_THROWS_WITH(classify_all_activity(row, a),
+                      Catch::Contains(label) && Catch::Contains("outside -1..2"));
+    CHECK_THROWS_WITH(classify_proportion(row, a),
+                      Catch::Contains(label) && Catch::Contains("outside -1..2"));
+  }
+  for (const std::array<std::size_t, 2>& shape :
+       {std::array<std::size_t, 2>{2, 3}, {5, 2}, {0, 3}, {0, 0}}) {
+    auto a = assign_labels(counts(), labels, 3);
+    a.proportions = xt::zeros<double>({shape[0], shape[1]});
+    CHECK_THROWS_WITH(classify_proportion(row, a),
+                      Catch::Contains("proportions are") && Catch::Contains("expected [5, 3]"));
+    CHECK(classify_all_activity(row, a) == 1);  // does not use the proportions
+  }
+  const auto a = assign_labels(counts(), labels, 3);
+  CHECK_THROWS_WITH(classify_all_activity(std::vector<std::uint32_t>{1, 5, 0}, a),
+                    Catch::Contains("3 spike counts for 5 assigned neurons"));
 }

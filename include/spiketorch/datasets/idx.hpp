@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -316,9 +317,12 @@ struct mnist_split {
 
 /// Loads the "train" (60000) or "test" (10000) split from `dir`, which holds the standard file
 /// names, raw or with ".gz". `limit` > 0 keeps only the first `limit` examples (all of them when
-/// the split is smaller).
+/// the split is smaller). `pixels` > 0 is the input size of the model the images are for: a
+/// valid IDX file of another image shape (20x20, 32x32) is refused here, naming the file, since
+/// a model reads `pixels` bytes per example and would run past the end of the set or train on
+/// misaligned images.
 inline mnist_split load_mnist(const std::filesystem::path& dir, std::string_view split,
-                              std::size_t limit = 0) {
+                              std::size_t limit = 0, std::size_t pixels = 0) {
   require(split == "train" || split == "test",
           "load_mnist: split must be \"train\" or \"test\", got \"", split, "\"");
   std::error_code ec;
@@ -331,6 +335,15 @@ inline mnist_split load_mnist(const std::filesystem::path& dir, std::string_view
   const auto label_path = detail::find_mnist_file(dir, prefix + "-labels-idx1-ubyte");
 
   mnist_split s{read_idx_images(image_path), read_idx_labels(label_path)};
+  if (pixels > 0 && s.images.shape(1) * s.images.shape(2) != pixels) {
+    const auto side = static_cast<std::size_t>(std::llround(std::sqrt(double(pixels))));
+    const std::string expected =
+        side * side == pixels ? detail::concat(side, "x", side, " (", pixels, " pixels)")
+                              : detail::concat(pixels, " pixels");
+    throw io_error(detail::concat(image_path.string(), ": images are ", s.images.shape(1), "x",
+                                  s.images.shape(2), " (", s.images.shape(1) * s.images.shape(2),
+                                  " pixels), the model expects ", expected, " per image"));
+  }
   const std::size_t n_images = s.images.shape(0), n_labels = s.labels.shape(0);
   if (n_images != n_labels)
     throw io_error(detail::concat("MNIST ", split, " split: ", image_path.string(), " holds ",

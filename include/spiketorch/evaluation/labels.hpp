@@ -63,6 +63,24 @@ label_assignment assign_labels(const Counts& counts, std::span<const std::uint8_
 }
 
 namespace detail {
+/// An assignment the classifiers can index without bounds checks of their own: every label in
+/// -1..n_classes-1, one count per neuron and, for proportion weighting, proportions of shape
+/// [neurons, n_classes]. Assignments come from checkpoints too, where a label of 10 or 42 would
+/// index past the scores.
+inline void check_assignment(const label_assignment& a, std::size_t n_counts, const char* who,
+                             bool with_proportions) {
+  require(a.n_classes > 0, who, ": the assignment has no classes");
+  require(n_counts == a.labels.size(), who, ": ", n_counts, " spike counts for ",
+          a.labels.size(), " assigned neurons");
+  for (std::size_t n = 0; n < a.labels.size(); ++n)
+    require(a.labels[n] >= -1 && a.labels[n] < static_cast<long long>(a.n_classes), who,
+            ": neuron ", n, " is assigned label ", a.labels[n], ", outside -1..", a.n_classes - 1);
+  if (with_proportions)
+    require(a.proportions.shape(0) == a.labels.size() && a.proportions.shape(1) == a.n_classes,
+            who, ": proportions are [", a.proportions.shape(0), ", ", a.proportions.shape(1),
+            "], expected [", a.labels.size(), ", ", a.n_classes, "] (neurons, classes)");
+}
+
 inline int argmax_last(std::span<const double> scores) {
   int best = 0;
   for (std::size_t c = 1; c < scores.size(); ++c)
@@ -74,6 +92,7 @@ inline int argmax_last(std::span<const double> scores) {
 /// Prediction from one example's spike counts by all-activity (mean count per assigned class).
 template <class CountRow>
 int classify_all_activity(const CountRow& counts, const label_assignment& a) {
+  detail::check_assignment(a, counts.size(), "classify_all_activity", false);
   std::vector<double> score(a.n_classes, 0.0);
   std::vector<std::size_t> members(a.n_classes, 0);
   for (std::size_t n = 0; n < a.labels.size(); ++n) {
@@ -88,6 +107,7 @@ int classify_all_activity(const CountRow& counts, const label_assignment& a) {
 /// Prediction from one example's spike counts by proportion weighting.
 template <class CountRow>
 int classify_proportion(const CountRow& counts, const label_assignment& a) {
+  detail::check_assignment(a, counts.size(), "classify_proportion", true);
   std::vector<double> score(a.n_classes, 0.0);
   std::vector<std::size_t> members(a.n_classes, 0);
   for (std::size_t n = 0; n < a.labels.size(); ++n) {

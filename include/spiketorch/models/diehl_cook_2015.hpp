@@ -40,7 +40,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <numeric>
+#include <stop_token>
 #include <thread>
 #include <xtensor/xtensor.hpp>
 #include <span>
@@ -301,38 +303,56 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   threads = std::max<std::size_t>(1, std::min(threads, count));
   std::vector<std::uint64_t> done(threads, 0), spikes(threads, 0), pres(threads, 0);
+  // An exception must not leave a thread's function (std::terminate): each chunk keeps its own
+  // (slot `threads` is the reporter's), the other chunks stop at their next example, and the
+  // caller rethrows the first chunk's once every thread is joined.
+  std::vector<std::exception_ptr> errors(threads + 1);
+  std::atomic<bool> failed{false};
   auto work = [&](std::size_t t) {
-    Model copy = model;
-    const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
-    for (std::size_t e = lo; e < hi; ++e) {
-      const std::uint8_t* img = images.data() + (first + e) * pixels;
-      const auto r = copy.respond({img, pixels}, id_base + first + e);
-      std::copy(r.counts.begin(), r.counts.end(), counts.data() + e * n);
-      spikes[t] += r.input_spikes;
-      pres[t] += r.presentations;
-      std::atomic_ref<std::uint64_t>(done[t]).store(e - lo + 1, std::memory_order_relaxed);
+    try {
+      Model copy = model;
+      const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
+      for (std::size_t e = lo; e < hi && !failed.load(std::memory_order_relaxed); ++e) {
+        const std::uint8_t* img = images.data() + (first + e) * pixels;
+        const auto r = copy.respond({img, pixels}, id_base + first + e);
+        std::copy(r.counts.begin(), r.counts.end(), counts.data() + e * n);
+        spikes[t] += r.input_spikes;
+        pres[t] += r.presentations;
+        std::atomic_ref<std::uint64_t>(done[t]).store(e - lo + 1, std::memory_order_relaxed);
+      }
+    } catch (...) {
+      errors[t] = std::current_exception();
+      failed = true;
     }
   };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  std::atomic<bool> finished{false};
-  std::thread reporter;
-  // The calling thread does chunk 0; a light reporter thread publishes progress meanwhile.
-  reporter = std::thread([&] {
-    // Short sleeps so that joining at the end costs at most ~5 ms.
-    for (unsigned tick = 0; !finished.load(); ++tick) {
-      if (tick % 50 == 0) {
-        std::uint64_t sum = 0;
-        for (auto& d : done) sum += std::atomic_ref<std::uint64_t>(d).load(std::memory_order_relaxed);
-        progress(sum);
+  {
+    // std::jthread joins when destroyed, so leaving this block by an exception (a thread that
+    // cannot be started) joins the threads already running instead of terminating. The reporter,
+    // declared last, is stopped and joined first.
+    std::vector<std::jthread> pool;
+    pool.reserve(threads - 1);
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    // The calling thread does chunk 0; a light reporter thread publishes progress meanwhile.
+    std::jthread reporter([&](std::stop_token stop) {
+      try {
+        // Short sleeps so that joining at the end costs at most ~5 ms.
+        for (unsigned tick = 0; !stop.stop_requested(); ++tick) {
+          if (tick % 50 == 0) {
+            std::uint64_t sum = 0;
+            for (auto& d : done) sum += std::atomic_ref<std::uint64_t>(d).load(std::memory_order_relaxed);
+            progress(sum);
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      } catch (...) {
+        errors[threads] = std::current_exception();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
-  work(0);
-  for (auto& th : pool) th.join();
-  finished = true;
-  reporter.join();
+    });
+    work(0);
+    for (auto& th : pool) th.join();
+  }
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
   progress(count);
   if (input_spikes) *input_spikes = std::accumulate(spikes.begin(), spikes.end(), std::uint64_t{0});
   if (presentations) *presentations = std::accumulate(pres.begin(), pres.end(), std::uint64_t{0});

@@ -7,6 +7,8 @@
 // read as their defaults.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -85,11 +87,30 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
           dir.string(), ": weights/theta do not match n_neurons = ", p.n_neurons);
   model.net().template set_weights<"X", "Ae">({w.data(), w.size()});
   std::copy(theta.begin(), theta.end(), model.theta().begin());
+  // The classifiers index their class scores with these labels and the proportions with
+  // (neuron, label): a damaged file is refused here, by name, rather than read out of bounds.
+  const std::size_t n_classes = info.assignment.n_classes;
   const auto labels = r.array<std::int32_t>("assignments");
-  require(labels.size() == p.n_neurons, "checkpoint ", dir.string(), ": ", labels.size(),
-          " assignments for ", p.n_neurons, " neurons");
+  const auto labels_file = (dir / "assignments.npy").string();
+  require(labels.dimension() == 1 && labels.size() == p.n_neurons, "checkpoint ", labels_file,
+          ": ", labels.size(), " assignments for ", p.n_neurons, " neurons");
+  for (std::size_t n = 0; n < labels.size(); ++n)
+    require(labels(n) >= -1 && labels(n) < static_cast<std::int64_t>(n_classes), "checkpoint ",
+            labels_file, ": neuron ", n, " has label ", labels(n), ", expected -1 (unassigned) or 0..",
+            n_classes - 1);
   info.assignment.labels.assign(labels.begin(), labels.end());
-  info.assignment.proportions = r.array<double>("proportions");
+  const auto proportions = r.array<double>("proportions");
+  const auto proportions_file = (dir / "proportions.npy").string();
+  const auto& shape = proportions.shape();
+  require(shape.size() == 2 && shape[0] == p.n_neurons && shape[1] == n_classes, "checkpoint ",
+          proportions_file, ": shape ",
+          spiketorch::detail::shape_string(std::vector<std::size_t>(shape.begin(), shape.end())),
+          ", expected (", p.n_neurons, ", ", n_classes, ") (neurons, classes)");
+  for (std::size_t i = 0; i < proportions.size(); ++i)
+    require(std::isfinite(proportions.data()[i]), "checkpoint ", proportions_file, ": value ",
+            proportions.data()[i], " at neuron ", i / n_classes, ", class ", i % n_classes,
+            " is not finite");
+  info.assignment.proportions = proportions;
   return {std::move(model), std::move(info)};
 }
 
