@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "options.hpp"
 #include "spiketorch/core/errors.hpp"
@@ -167,6 +168,22 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   check(o.threads >= 1, "--threads must be at least 1");
   check(o.mode == "train" || o.synapse_decay == "exact",
         "--synapse_decay applies to training (a checkpoint is evaluated with exact decay)");
+  // An option the mode would ignore is refused rather than silently dropped: a checkpoint
+  // brings its own network and protocol, and training starts from a new network.
+  if (o.mode == "test") {
+    for (const char* name : {"--n_neurons", "--epochs", "--n_train", "--no-label-pass", "--dt",
+                             "--time", "--rest", "--intensity", "--seed", "--update_interval",
+                             "--save"})
+      check(app.count(name) == 0, name,
+            " does not apply to --mode test (the checkpoint brings its own network and protocol)");
+  } else {
+    check(app.count("--load") == 0, "--load applies to --mode test only (training starts from a "
+                                    "new network; to evaluate a checkpoint use --mode test)");
+  }
+  for (const auto& [name, path] : {std::pair{"--data", &o.data}, std::pair{"--save", &o.save},
+                                   std::pair{"--load", &o.load}, std::pair{"--plot", &o.plot},
+                                   std::pair{"--json", &o.json}})
+    check(app.count(name) == 0 || !path->empty(), name, " needs a path, got an empty one");
   return o;
 }
 

@@ -57,6 +57,19 @@ expect_error "--device: gpu not in {cpu,cuda}" --device gpu
 expect_error "--synapse_decay: rk4 not in {exact,euler}" --synapse_decay rk4
 expect_error "--mode test needs --load DIR" --mode test
 expect_error "--synapse_decay applies to training" --mode test --load ckpt --synapse_decay euler
+# Options a mode would ignore, and empty paths, are refused.
+for opt in "--n_neurons 400" "--seed 3" "--dt 1" "--time 300" "--rest 100" "--intensity 3" \
+           "--epochs 2" "--n_train 10" "--update_interval 5" "--save out" "--no-label-pass"; do
+  # shellcheck disable=SC2086
+  expect_error "${opt%% *} does not apply to --mode test" --mode test --load ckpt $opt
+done
+expect_error "--load applies to --mode test only" --load ckpt
+expect_error "--load applies to --mode test only" --mode train --load ckpt
+expect_error "--save needs a path, got an empty one" --save ""
+expect_error "--json needs a path, got an empty one" --json ""
+expect_error "--plot needs a path, got an empty one" --plot ""
+expect_error "--data needs a path, got an empty one" --data ""
+expect_error "--mode test needs --load DIR" --mode test --load ""
 expect_error "--n_neurons must be at least 2" --n_neurons 1
 expect_error "--epochs must be at least 1" --epochs 0
 expect_error "--n_train must be in 1..60000" --n_train 60001
