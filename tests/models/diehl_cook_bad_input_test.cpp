@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <utility>
 #include <string>
 #include <vector>
 #include <xtensor/xarray.hpp>
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xtensor.hpp>
 
 #include "spiketorch/io/checkpoint.hpp"
@@ -48,19 +50,26 @@ models::diehl_cook_params small_params() {
 
 // A checkpoint of a fresh 10-neuron model with the given assignments and proportions, written
 // array by array so that any shape can be stored (the manifest agrees with the files).
-fs::path write_checkpoint(const fs::path& dir, const xt::xarray<std::int32_t>& assignments,
-                          const xt::xarray<double>& proportions) {
+xt::xarray<float> fresh_weights() {
   const auto p = small_params();
   models::diehl_cook_2015<> model(p);
+  const auto weights = model.input_weights();
+  xt::xarray<float> wa = xt::xarray<float>::from_shape({p.n_input, p.n_neurons});
+  std::copy(weights.begin(), weights.end(), wa.begin());
+  return wa;
+}
+
+fs::path write_checkpoint(const fs::path& dir, const xt::xarray<std::int32_t>& assignments,
+                          const xt::xarray<double>& proportions,
+                          const xt::xarray<float>& weights = fresh_weights(),
+                          const xt::xarray<float>& theta = xt::zeros<float>({n_neurons})) {
+  const auto p = small_params();
   checkpoint_writer w(dir);
   w.set("model", std::string("diehl_cook_2015"));
   w.set("params", p);
   w.set("examples_trained", std::uint64_t{0});
-  const auto weights = model.input_weights();
-  xt::xarray<float> wa = xt::xarray<float>::from_shape({p.n_input, p.n_neurons});
-  std::copy(weights.begin(), weights.end(), wa.begin());
-  w.add_array("weights", wa);
-  w.add_array("theta", xt::xarray<float>(xt::zeros<float>({p.n_neurons})));
+  w.add_array("weights", weights);
+  w.add_array("theta", theta);
   w.add_array("assignments", assignments);
   w.add_array("proportions", proportions);
   w.commit();
@@ -114,6 +123,38 @@ TEST_CASE("a checkpoint's proportions must be [N, 10] and finite", "[diehl_cook]
     CHECK_THROWS_WITH(models::load_diehl_cook(dir), Contains(file) &&
                                                         Contains("at neuron 4, class 7") &&
                                                         Contains("is not finite"));
+  }
+}
+
+TEST_CASE("a checkpoint's weights must be [784, N], finite and >= 0, its theta finite",
+          "[diehl_cook][checkpoint]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  {
+    temp_dir dir;
+    CHECK_NOTHROW(models::load_diehl_cook(write_checkpoint(dir.path, good_labels(), good_proportions())));
+  }
+  const auto w = fresh_weights();
+  std::vector<std::pair<std::string, xt::xarray<float>>> bad_weights;
+  bad_weights.emplace_back("transposed", xt::xarray<float>(xt::transpose(w)));
+  auto negative = w;
+  negative(3, 4) = -1e30f;
+  bad_weights.emplace_back("-1e30", negative);
+  auto not_a_number = w;
+  not_a_number(0, 0) = nan;
+  bad_weights.emplace_back("NaN", not_a_number);
+  for (const auto& [what, weights] : bad_weights) {
+    INFO("weights: " << what);
+    temp_dir dir;
+    write_checkpoint(dir.path, good_labels(), good_proportions(), weights);
+    CHECK_THROWS_WITH(models::load_diehl_cook(dir.path), Contains("weights.npy"));
+  }
+  for (float bad : {nan, std::numeric_limits<float>::infinity()}) {
+    INFO("theta " << bad);
+    temp_dir dir;
+    xt::xarray<float> theta = xt::zeros<float>({n_neurons});
+    theta(7) = bad;
+    write_checkpoint(dir.path, good_labels(), good_proportions(), w, theta);
+    CHECK_THROWS_WITH(models::load_diehl_cook(dir.path), Contains("theta.npy"));
   }
 }
 

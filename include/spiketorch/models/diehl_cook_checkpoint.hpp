@@ -85,6 +85,21 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
   const auto theta = r.array<float>("theta");
   require(w.size() == p.n_input * p.n_neurons && theta.size() == p.n_neurons, "checkpoint ",
           dir.string(), ": weights/theta do not match n_neurons = ", p.n_neurons);
+  // A transposed matrix has the right size; non-finite or negative values would evaluate
+  // silently (conductance synapses add non-negative weights).
+  const auto weights_file = (dir / "weights.npy").string();
+  require(w.dimension() == 2 && w.shape()[0] == p.n_input && w.shape()[1] == p.n_neurons,
+          "checkpoint ", weights_file, ": expected shape (", p.n_input, ", ", p.n_neurons, ")");
+  for (std::size_t k = 0; k < w.size(); ++k)
+    require(std::isfinite(w.data()[k]) && w.data()[k] >= 0, "checkpoint ", weights_file,
+            ": weight ", w.data()[k], " of input ", k / p.n_neurons, " to neuron ",
+            k % p.n_neurons, " is not a finite value >= 0");
+  const auto theta_file = (dir / "theta.npy").string();
+  require(theta.dimension() == 1, "checkpoint ", theta_file, ": expected shape (", p.n_neurons,
+          ")");
+  for (std::size_t j = 0; j < theta.size(); ++j)
+    require(std::isfinite(theta.data()[j]), "checkpoint ", theta_file, ": theta ",
+            theta.data()[j], " of neuron ", j, " is not finite");
   model.net().template set_weights<"X", "Ae">({w.data(), w.size()});
   std::copy(theta.begin(), theta.end(), model.theta().begin());
   // The classifiers index their class scores with these labels and the proportions with
