@@ -30,15 +30,21 @@ namespace detail::params_json {
 
 // The field lists. Each names every member once; writing and reading both walk these lists.
 
+/// The membrane fields that lif and adaptive_lif share (their params are separate structs).
 template <class P, class F>
-requires std::same_as<std::remove_const_t<P>, neurons::adaptive_lif::params>
-constexpr void fields(P& p, F&& f) {
+constexpr void membrane_fields(P& p, F&& f) {
   f("tau_m_ms", p.tau_m_ms);
   f("v_rest_mv", p.v_rest_mv);
   f("v_reset_mv", p.v_reset_mv);
   f("v_thresh_mv", p.v_thresh_mv);
   f("refractory_ms", p.refractory_ms);
   f("v_init_mv", p.v_init_mv);
+}
+
+template <class P, class F>
+requires std::same_as<std::remove_const_t<P>, neurons::adaptive_lif::params>
+constexpr void fields(P& p, F&& f) {
+  membrane_fields(p, f);
   f("theta_plus_mv", p.theta_plus_mv);
   f("tau_theta_ms", p.tau_theta_ms);
   f("theta_offset_mv", p.theta_offset_mv);
@@ -48,12 +54,7 @@ constexpr void fields(P& p, F&& f) {
 template <class P, class F>
 requires std::same_as<std::remove_const_t<P>, neurons::lif::params>
 constexpr void fields(P& p, F&& f) {
-  f("tau_m_ms", p.tau_m_ms);
-  f("v_rest_mv", p.v_rest_mv);
-  f("v_reset_mv", p.v_reset_mv);
-  f("v_thresh_mv", p.v_thresh_mv);
-  f("refractory_ms", p.refractory_ms);
-  f("v_init_mv", p.v_init_mv);
+  membrane_fields(p, f);
 }
 
 template <class P, class F>
