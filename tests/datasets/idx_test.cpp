@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -201,6 +202,78 @@ TEST_CASE("IDX files must be exactly header + data long", "[idx]") {
                       Contains("cut.gz") && Contains("truncated"));
 #endif
 }
+
+#ifdef SPIKETORCH_HAVE_ZLIB
+TEST_CASE("a gzip file ends where its gzip members end", "[idx][gzip]") {
+  temp_dir dir("gz-trailing");
+  const bytes idx = idx_bytes(0x801, {6}, bytes{1, 2, 3, 4, 5, 6});
+  write_gz(dir / "whole.gz", idx);
+  const bytes gz = read_raw(dir / "whole.gz");
+  auto with_tail = [&](const std::string& name, const bytes& tail) {
+    bytes b = gz;
+    b.insert(b.end(), tail.begin(), tail.end());
+    write_raw(dir / name, b);
+    return dir / name;
+  };
+  // zlib's gzread stops at the end of the last member and ignores what follows; a raw file with
+  // trailing bytes is refused, and so is this.
+  REQUIRE_THROWS_AS(spiketorch::read_idx_labels(with_tail("garbage.gz", {'j', 'u', 'n', 'k'})),
+                    spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(dir / "garbage.gz"),
+                      Contains("garbage.gz") && Contains("trailing bytes after the gzip data") &&
+                          Contains("4 bytes from byte " + std::to_string(gz.size())));
+  // gzip -d passes zero padding silently: still bytes that are not IDX data.
+  REQUIRE_THROWS_WITH(
+      spiketorch::read_idx_labels(with_tail("zeros.gz", bytes(512, 0))),
+      Contains("zeros.gz") && Contains("512 bytes") && Contains("not another gzip member"));
+  // One byte of what could be a gzip magic number.
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(with_tail("one.gz", {0x1f})),
+                      Contains("one.gz") && Contains("trailing bytes"));
+  // A raw copy of the file appended, as `cat` would.
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(with_tail("cat.gz", idx)),
+                      Contains("cat.gz") && Contains("trailing bytes"));
+  // The start of another member, cut short: a truncated stream, not garbage.
+  REQUIRE_THROWS_WITH(
+      spiketorch::read_idx_labels(with_tail("cut-member.gz", bytes(gz.begin(), gz.begin() + 12))),
+      Contains("cut-member.gz") && Contains("truncated gzip stream"));
+  // A second member whose data are damaged.
+  bytes bad_member = gz;
+  bad_member[bad_member.size() - 5] ^= 0xff;  // inside the CRC-32 of the trailer
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(with_tail("bad-member.gz", bad_member)),
+                      Contains("bad-member.gz") && Contains("corrupt gzip data"));
+}
+
+TEST_CASE("concatenated gzip members read as one stream, as gzip -d reads them", "[idx][gzip]") {
+  temp_dir dir("gz-members");
+  // Incompressible data larger than the reader's input buffer, so that members and the end of
+  // the file fall across its refills.
+  std::mt19937 rng(7);
+  bytes payload(300 * 1000);
+  for (auto& b : payload) b = static_cast<unsigned char>(rng());
+  const bytes idx = idx_bytes(0x802, {300, 1000}, payload);
+  const std::size_t cuts[] = {3, 10, 150001};  // inside the magic, the header and the data
+  bytes joined;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i <= std::size(cuts); ++i) {
+    const std::size_t to = i < std::size(cuts) ? cuts[i] : idx.size();
+    write_gz(dir / "part.gz", bytes(idx.begin() + long(from), idx.begin() + long(to)));
+    const bytes part = read_raw(dir / "part.gz");
+    joined.insert(joined.end(), part.begin(), part.end());
+    from = to;
+  }
+  write_raw(dir / "members.gz", joined);
+  const auto a = spiketorch::read_idx(dir / "members.gz");
+  REQUIRE(a.dimension() == 2);
+  CHECK(a.shape()[0] == 300);
+  CHECK(std::equal(payload.begin(), payload.end(), a.data()));
+
+  joined.insert(joined.end(), {'x', 'y', 'z'});
+  write_raw(dir / "members-garbage.gz", joined);
+  REQUIRE_THROWS_WITH(spiketorch::read_idx(dir / "members-garbage.gz"),
+                      Contains("members-garbage.gz") && Contains("trailing bytes") &&
+                          Contains("3 bytes from byte " + std::to_string(joined.size() - 3)));
+}
+#endif
 
 TEST_CASE("load_mnist finds raw or .gz files and checks them against each other", "[idx][mnist]") {
   temp_dir dir("mnist");

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -58,6 +59,11 @@ inline std::string hex32(std::uint32_t v) {
 
 /// A byte source over a raw or gzip-compressed file, chosen by the gzip magic bytes rather than
 /// the file name so that a renamed or decompressed-in-place file still reads.
+///
+/// Compressed files are inflated here rather than with zlib's gzread: gzread skips whatever
+/// follows the last gzip member without a word, where a raw file with trailing bytes is refused.
+/// Like gzip itself, this reads concatenated members as one stream; unlike gzip (which warns
+/// and exits with status 2) it refuses anything else after them.
 class idx_input {
  public:
   explicit idx_input(const std::filesystem::path& path) : path_(path) {
@@ -76,10 +82,11 @@ class idx_input {
     file_.seekg(0);
     if (gzip_) {
 #ifdef SPIKETORCH_HAVE_ZLIB
-      file_.close();
-      gz_ = gzopen(path.string().c_str(), "rb");
-      if (gz_ == nullptr) throw io_error(concat(path.string(), ": cannot open gzip file"));
-      gzbuffer(gz_, 1u << 17);
+      in_.resize(std::size_t{1} << 17);
+      // 16 + MAX_WBITS: a gzip header and trailer (CRC and length checked), not zlib's format.
+      if (inflateInit2(&z_, 16 + MAX_WBITS) != Z_OK)
+        throw io_error(concat(path.string(), ": cannot start gzip decompression"));
+      z_open_ = true;
 #else
       throw io_error(concat(path.string(),
                             ": file is gzip-compressed but SpikeTorch was built without zlib "
@@ -93,7 +100,7 @@ class idx_input {
 
   ~idx_input() {
 #ifdef SPIKETORCH_HAVE_ZLIB
-    if (gz_ != nullptr) gzclose(gz_);
+    if (z_open_) inflateEnd(&z_);
 #endif
   }
 
@@ -112,26 +119,35 @@ class idx_input {
     }
 #ifdef SPIKETORCH_HAVE_ZLIB
     while (done < n) {
-      // gzread takes an unsigned length and returns an int: stay well inside both.
-      const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
-      const int got = gzread(gz_, out + done, chunk);
-      if (got < 0) {
-        int errnum = 0;
-        const char* msg = gzerror(gz_, &errnum);
-        throw io_error(concat(path_.string(), ": corrupt gzip data: ", msg ? msg : "unknown"));
+      if (member_done_) {
+        if (z_.avail_in < 2) refill();
+        if (z_.avail_in == 0) break;  // the end of the last member is the end of the file
+        if (z_.avail_in < 2 || z_.next_in[0] != 0x1f || z_.next_in[1] != 0x8b) {
+          const std::uintmax_t offset = compressed_read_ - z_.avail_in;
+          throw io_error(concat(
+              path_.string(), ": trailing bytes after the gzip data: ", raw_size_ - offset,
+              " bytes from byte ", offset, " of ", raw_size_, " are not another gzip member"));
+        }
+        inflateReset(&z_);
+        member_done_ = false;
       }
-      if (got == 0) break;
-      done += static_cast<std::size_t>(got);
-    }
-    if (done < n) {
-      // zlib reports a stream cut short as Z_BUF_ERROR after returning what it could.
-      int errnum = Z_OK;
-      const char* msg = gzerror(gz_, &errnum);
-      if (errnum == Z_BUF_ERROR)
-        throw io_error(concat(path_.string(), ": truncated gzip stream (", msg ? msg : "",
-                              ") after ", consumed_ + done, " decompressed bytes"));
-      if (errnum != Z_OK)
-        throw io_error(concat(path_.string(), ": corrupt gzip data: ", msg ? msg : "unknown"));
+      if (z_.avail_in == 0 && !refill())
+        throw io_error(concat(path_.string(),
+                              ": truncated gzip stream (the file ends inside it) after ",
+                              consumed_ + done, " decompressed bytes"));
+      // inflate counts in unsigned int: stay well inside it.
+      const auto chunk = static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30));
+      z_.next_out = reinterpret_cast<Bytef*>(out + done);
+      z_.avail_out = chunk;
+      const int status = inflate(&z_, Z_NO_FLUSH);
+      done += chunk - z_.avail_out;
+      if (status == Z_STREAM_END) {
+        member_done_ = true;
+      } else if (status != Z_OK && status != Z_BUF_ERROR) {
+        // Z_BUF_ERROR only means no progress without more input, which the next round reads.
+        throw io_error(concat(path_.string(), ": corrupt gzip data: ",
+                              z_.msg != nullptr ? z_.msg : "unknown zlib error"));
+      }
     }
     consumed_ += done;
 #endif
@@ -143,9 +159,27 @@ class idx_input {
   std::ifstream file_;
   std::uintmax_t raw_size_ = 0;
   bool gzip_ = false;
-  [[maybe_unused]] std::uintmax_t consumed_ = 0;
 #ifdef SPIKETORCH_HAVE_ZLIB
-  gzFile gz_ = nullptr;
+  z_stream z_{};
+  bool z_open_ = false;
+  bool member_done_ = false;            // a member ended: another may follow, or the end
+  std::vector<unsigned char> in_;       // compressed bytes; z_.next_in points into it
+  std::uintmax_t compressed_read_ = 0;  // bytes of the file read into in_ so far
+  std::uintmax_t consumed_ = 0;         // decompressed bytes returned so far
+
+  /// Keeps the unread compressed bytes and appends more from the file; false at its end.
+  bool refill() {
+    const std::size_t kept = z_.avail_in;
+    if (kept > 0) std::memmove(in_.data(), z_.next_in, kept);
+    file_.read(reinterpret_cast<char*>(in_.data() + kept),
+               static_cast<std::streamsize>(in_.size() - kept));
+    const auto got = static_cast<std::size_t>(file_.gcount());
+    if (file_.bad()) throw io_error(concat(path_.string(), ": read error"));
+    compressed_read_ += got;
+    z_.next_in = in_.data();
+    z_.avail_in = static_cast<uInt>(kept + got);
+    return got > 0;
+  }
 #endif
 };
 
