@@ -17,6 +17,9 @@
 #ifdef SPIKETORCH_HAVE_ZLIB
 #include <zlib.h>
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/stat.h>
+#endif
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -274,6 +277,49 @@ TEST_CASE("concatenated gzip members read as one stream, as gzip -d reads them",
                           Contains("3 bytes from byte " + std::to_string(joined.size() - 3)));
 }
 #endif
+
+TEST_CASE("a directory, FIFO or symlink where an IDX file should be is named as what it is",
+          "[idx][mnist]") {
+  temp_dir dir("not-a-file");
+  const fs::path images = dir / "train-images-idx3-ubyte";
+  const fs::path labels = dir / "train-labels-idx1-ubyte";
+  write_raw(labels, idx_bytes(0x801, {2}, bytes{1, 2}));
+
+  fs::create_directory(images);
+  REQUIRE_THROWS_AS(spiketorch::load_mnist(dir.path, "train"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains(images.string() + " is a directory, not an IDX file"));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_images(images),
+                      Contains(images.string() + " is a directory, not an IDX file"));
+#ifdef SPIKETORCH_HAVE_ZLIB
+  // A usable .gz beside it does not make the directory go unnoticed.
+  write_gz(dir / "train-images-idx3-ubyte.gz", idx_bytes(0x803, {2, 28, 28}, ramp(2 * 784)));
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"), Contains("is a directory"));
+  fs::remove(dir / "train-images-idx3-ubyte.gz");
+#endif
+  fs::remove(images);
+
+  fs::create_symlink("train-images-idx3-ubyte", images);  // points at itself
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains(images.string()) && Contains("symlink loop"));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx(images), Contains("symlink loop"));
+  fs::remove(images);
+
+  fs::create_symlink("elsewhere", images);
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains(images.string()) && Contains("dangling symlink"));
+  fs::remove(images);
+
+#if defined(__unix__) || defined(__APPLE__)
+  // Opening a FIFO blocks until a writer comes: this test would hang if the reader opened it.
+  write_raw(images, idx_bytes(0x803, {2, 28, 28}, ramp(2 * 784)));
+  fs::remove(labels);
+  REQUIRE(::mkfifo(labels.c_str(), 0600) == 0);
+  REQUIRE_THROWS_WITH(spiketorch::load_mnist(dir.path, "train"),
+                      Contains(labels.string() + " is a FIFO") && Contains("not a regular file"));
+  REQUIRE_THROWS_WITH(spiketorch::read_idx_labels(labels), Contains("is a FIFO"));
+#endif
+}
 
 TEST_CASE("load_mnist finds raw or .gz files and checks them against each other", "[idx][mnist]") {
   temp_dir dir("mnist");

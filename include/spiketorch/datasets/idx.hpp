@@ -57,6 +57,45 @@ inline std::string hex32(std::uint32_t v) {
   return buf;
 }
 
+/// What stands at `path` where an IDX file is expected.
+struct idx_path_status {
+  bool missing = false;  ///< nothing there (not even a dangling symlink)
+  std::string problem;   ///< empty for a regular file, else what it is ("is a directory, ...")
+};
+
+/// Looks at `path` (following symlinks) without opening it: opening a FIFO would block until
+/// some other process wrote to it, and a directory or a symlink loop would otherwise be reported
+/// as a missing file.
+inline idx_path_status examine_idx_path(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec == std::errc::too_many_symbolic_link_levels)
+    return {false, "is a symlink loop (too many levels of symbolic links), not an IDX file"};
+  switch (st.type()) {
+    case fs::file_type::regular:
+      return {};
+    case fs::file_type::not_found: {
+      std::error_code link_ec;
+      if (fs::is_symlink(fs::symlink_status(path, link_ec)))
+        return {false, "is a dangling symlink (its target does not exist)"};
+      return {true, "no such file"};
+    }
+    case fs::file_type::directory:
+      return {false, "is a directory, not an IDX file"};
+    case fs::file_type::fifo:
+      return {false, "is a FIFO (named pipe), not a regular file; an IDX file is expected"};
+    case fs::file_type::socket:
+      return {false, "is a socket, not a regular file; an IDX file is expected"};
+    case fs::file_type::block:
+    case fs::file_type::character:
+      return {false, "is a device, not a regular file; an IDX file is expected"};
+    default:
+      if (ec) return {false, concat("cannot be examined: ", ec.message())};
+      return {false, "is not a regular file; an IDX file is expected"};
+  }
+}
+
 /// A byte source over a raw or gzip-compressed file, chosen by the gzip magic bytes rather than
 /// the file name so that a renamed or decompressed-in-place file still reads.
 ///
@@ -68,9 +107,8 @@ class idx_input {
  public:
   explicit idx_input(const std::filesystem::path& path) : path_(path) {
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) throw io_error(concat(path.string(), ": no such file"));
-    if (!std::filesystem::is_regular_file(path, ec))
-      throw io_error(concat(path.string(), ": not a regular file"));
+    if (const auto st = examine_idx_path(path); !st.problem.empty())
+      throw io_error(concat(path.string(), st.missing ? ": " : " ", st.problem));
     raw_size_ = std::filesystem::file_size(path, ec);
     if (ec) throw io_error(concat(path.string(), ": cannot read: ", ec.message()));
     file_.open(path, std::ios::binary);
@@ -272,10 +310,15 @@ Container read_idx_as(const std::filesystem::path& path, unsigned want_rank, con
 
 inline std::filesystem::path find_mnist_file(const std::filesystem::path& dir,
                                              const std::string& base) {
-  std::error_code ec;
   // The raw file wins when both exist: it is what someone who decompressed by hand meant to use.
-  for (const std::filesystem::path& p : {dir / base, dir / (base + ".gz")})
-    if (std::filesystem::is_regular_file(p, ec)) return p;
+  // Something else under either name (a directory, a FIFO, a symlink loop) is reported as what
+  // it is, not as a missing file, and never falls through to the other name.
+  for (const std::filesystem::path& p : {dir / base, dir / (base + ".gz")}) {
+    const idx_path_status st = examine_idx_path(p);
+    if (st.problem.empty()) return p;
+    if (!st.missing)
+      throw io_error(concat("MNIST directory '", dir.string(), "': ", p.string(), " ", st.problem));
+  }
   throw io_error(concat("MNIST directory '", dir.string(), "' has neither ", base, " nor ", base,
                         ".gz; run data/get_mnist.sh (or data/get_mnist.sh --dest ", dir.string(),
                         ") to download MNIST"));
