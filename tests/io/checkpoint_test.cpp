@@ -1,20 +1,29 @@
 // Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
-// writes, object parameters (nlohmann to_json/from_json), and the errors for newer versions,
-// corrupt manifests and mismatched arrays.
+// writes, object parameters (nlohmann to_json/from_json), and the errors for bad targets, newer
+// versions, corrupt manifests and mismatched arrays.
 #include <spiketorch/io/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -413,4 +422,54 @@ TEST_CASE("checkpoint manifests: duplicate keys and out-of-range integers", "[ch
   spiketorch::checkpoint_writer w(tmp / "other");
   REQUIRE_THROWS_WITH(w.set("big", std::numeric_limits<std::uint64_t>::max()),
                       Contains("'big'") && Contains("64-bit"));
+}
+
+TEST_CASE("check_checkpoint_target refuses what a commit could not replace", "[checkpoint]") {
+  temp_dir tmp("target");
+  using spiketorch::check_checkpoint_target;
+  // Places a commit can write: nothing there yet (missing parents are created), an empty
+  // directory, a checkpoint to replace. Checking creates nothing.
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "new"));
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "a/b/c"));
+  CHECK_NOTHROW(check_checkpoint_target(tmp.path / "a/b/c/"));
+  CHECK_FALSE(fs::exists(tmp / "a"));
+  fs::create_directories(tmp / "empty");
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "empty"));
+  write_v1(tmp / "ckpt", 1.f);
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "ckpt"));
+
+  write_text(tmp / "file", "x");
+  REQUIRE_THROWS_AS(check_checkpoint_target(tmp / "file"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "file"),
+                      Contains((tmp / "file").string()) && Contains("not a directory"));
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp.path.string() + "/file/"),
+                      Contains((tmp / "file").string()) && Contains("not a directory"));
+  fs::create_directories(tmp / "results");
+  write_text(tmp / "results/important.txt", "keep");
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "results"),
+                      Contains("refusing") && Contains("results") && Contains("manifest.json"));
+  // A parent that cannot be a directory (root may write anywhere, so this is the unwritable
+  // parent the tests can make).
+  for (const char* below_file : {"file/ckpt", "file/a/b/ckpt"}) {
+    REQUIRE_THROWS_AS(check_checkpoint_target(tmp / below_file), spiketorch::io_error);
+    REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / below_file),
+                        Contains(below_file) && Contains("'" + (tmp / "file").string() + "'") &&
+                            Contains("is not a directory"));
+  }
+  REQUIRE_THROWS_AS(check_checkpoint_target(""), spiketorch::invalid_argument);
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+  if (::geteuid() != 0) {  // permission bits do not stop root
+    fs::create_directories(tmp / "read-only");
+    fs::permissions(tmp / "read-only", fs::perms::owner_read | fs::perms::owner_exec);
+    REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "read-only/ckpt"),
+                        Contains("read-only") && Contains("not writable"));
+    fs::permissions(tmp / "read-only", fs::perms::owner_all);
+  }
+#endif
+
+  // commit() applies the same checks, before it writes anything.
+  spiketorch::checkpoint_writer w(tmp / "file/ckpt");
+  w.set("x", 1);
+  REQUIRE_THROWS_WITH(
+      w.commit(), Contains("'" + (tmp / "file").string() + "'") && Contains("is not a directory"));
 }

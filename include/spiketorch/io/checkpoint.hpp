@@ -26,6 +26,13 @@
 #include <utility>
 #include <vector>
 
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#endif
+
 namespace spiketorch {
 
 /// The JSON type of manifests: nlohmann's, keeping members in the order they were written so that
@@ -133,10 +140,20 @@ inline long process_id() {
 #endif
 }
 
-/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.tmp-42"), ignoring a trailing slash.
+/// `dir` without a trailing slash: "run/ckpt/" and "run/ckpt" name the same checkpoint.
+inline std::filesystem::path checkpoint_base(const std::filesystem::path& dir) {
+  return dir.has_filename() ? dir : dir.parent_path();
+}
+
+/// The directory that holds `dir` and its siblings.
+inline std::filesystem::path checkpoint_parent(const std::filesystem::path& dir) {
+  std::filesystem::path parent = checkpoint_base(dir).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.tmp-42").
 inline std::filesystem::path sibling_path(const std::filesystem::path& dir, std::string_view tag) {
-  std::filesystem::path base = dir;
-  if (!base.has_filename()) base = base.parent_path();
+  std::filesystem::path base = checkpoint_base(dir);
   base += concat(".", tag, "-", process_id());
   return base;
 }
@@ -164,6 +181,55 @@ inline std::string shape_string(const std::vector<std::size_t>& shape) {
 }
 
 }  // namespace detail
+
+/// Throws io_error, naming the path and what is wrong, unless a checkpoint can be committed at
+/// `dir`: nothing there yet, an empty directory, or a checkpoint (a directory with
+/// manifest.json) to replace. Missing parents are created by the commit, so the nearest one that
+/// exists must be a writable directory. An empty path is an invalid_argument. commit() checks
+/// this itself; a program calls it before the work whose result it saves, so that a bad target
+/// fails before the work, not after it.
+inline void check_checkpoint_target(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  using detail::concat;
+  require(!dir.empty(), "checkpoint: directory path is empty");
+  std::error_code ec;
+  // Without its trailing slash: "file/" is not found, yet the commit would rename onto "file".
+  const fs::path base = detail::checkpoint_base(dir);
+  const fs::file_status status = fs::status(base, ec);
+  if (ec && status.type() != fs::file_type::not_found)
+    throw io_error(concat("checkpoint: cannot use '", dir.string(), "': ", ec.message()));
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status))
+      throw io_error(concat("checkpoint: cannot replace '", dir.string(),
+                            "': it exists and is not a directory"));
+    if (!fs::is_empty(base, ec) && !fs::is_regular_file(base / "manifest.json", ec))
+      throw io_error(concat("checkpoint: refusing to replace '", dir.string(),
+                            "': it is a non-empty directory without manifest.json, "
+                            "not a checkpoint"));
+  }
+  fs::path parent = detail::checkpoint_parent(dir);
+  for (;;) {
+    const fs::file_status s = fs::status(parent, ec);
+    if (ec && s.type() != fs::file_type::not_found)
+      throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
+                            "': ", ec.message()));
+    if (fs::exists(s)) break;
+    fs::path up = parent.parent_path();
+    if (up.empty()) up = ".";  // a relative path's last parent
+    if (up == parent) break;   // "/" or "." is missing: reported below
+    parent = up;
+  }
+  if (!fs::is_directory(parent, ec))
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
+                          "' is not a directory"));
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+  // The commit creates and renames siblings of `dir` in `parent` (or in directories it creates
+  // there).
+  if (::access(parent.c_str(), W_OK | X_OK) != 0)
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': directory '",
+                          parent.string(), "' is not writable (", std::strerror(errno), ")"));
+#endif
+}
 
 /// Collects parameters and arrays, then publishes them all at once with commit().
 /// Without commit() (an exception, an early return) nothing at `dir` changes and the temporary
@@ -251,22 +317,11 @@ class checkpoint_writer {
 
   /// Writes the manifest and atomically replaces `dir` with the new checkpoint. An existing `dir`
   /// is replaced only if it is empty or looks like a checkpoint (has manifest.json), so a mistyped
-  /// path cannot wipe an unrelated directory.
+  /// path cannot wipe an unrelated directory (see check_checkpoint_target).
   void commit() {
     require_open("commit");
     namespace fs = std::filesystem;
-    std::error_code ec;
-    const bool exists = fs::exists(dir_, ec);
-    if (exists) {
-      if (!fs::is_directory(dir_, ec))
-        throw io_error(detail::concat("checkpoint: cannot replace '", dir_.string(),
-                                      "': it exists and is not a directory"));
-      if (!fs::is_empty(dir_, ec) && !fs::is_regular_file(dir_ / "manifest.json", ec))
-        throw io_error(detail::concat("checkpoint: refusing to replace '", dir_.string(),
-                                      "': it is a non-empty directory without manifest.json, "
-                                      "not a checkpoint"));
-    }
-
+    check_checkpoint_target(dir_);
     prepare_tmp();
     manifest_json manifest = manifest_json::object();
     manifest["format"] = std::string(checkpoint_format_name);
@@ -276,6 +331,8 @@ class checkpoint_writer {
     write_text_atomically(tmp_ / "manifest.json", manifest.dump(2) + "\n");
     detail::sync_path(tmp_, false);
 
+    std::error_code ec;
+    const bool exists = fs::exists(dir_, ec);
     // Two renames: move the old checkpoint aside, move the new one in. A crash in between leaves
     // no checkpoint at `dir` (and the old one at dir.old-<pid>), never a mixture of the two.
     const fs::path old = detail::sibling_path(dir_, "old");
@@ -294,9 +351,7 @@ class checkpoint_writer {
                                     dir_.string(), "': ", ec.message()));
     }
     committed_ = true;
-    const fs::path parent =
-        dir_.has_filename() ? dir_.parent_path() : dir_.parent_path().parent_path();
-    detail::sync_path(parent.empty() ? fs::path(".") : parent, false);
+    detail::sync_path(detail::checkpoint_parent(dir_), false);
     if (exists) fs::remove_all(old, ec);  // a leftover here is harmless; the new one is in place
   }
 
