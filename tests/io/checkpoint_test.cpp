@@ -1,6 +1,6 @@
 // Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
-// writes, object parameters (nlohmann to_json/from_json), and the errors for bad targets, newer
-// versions, corrupt manifests and mismatched arrays.
+// writes, concurrent commits, object parameters (nlohmann to_json/from_json), and the errors for
+// bad targets, newer versions, corrupt manifests and mismatched arrays.
 #include <spiketorch/io/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
@@ -473,3 +473,90 @@ TEST_CASE("check_checkpoint_target refuses what a commit could not replace", "[c
   REQUIRE_THROWS_WITH(
       w.commit(), Contains("'" + (tmp / "file").string() + "'") && Contains("is not a directory"));
 }
+
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+namespace {
+
+float weight_of(const fs::path& dir) {
+  return spiketorch::checkpoint_reader(dir).array<float>("weights")(0, 0);
+}
+
+}  // namespace
+
+TEST_CASE("concurrent commits to one checkpoint take turns", "[checkpoint]") {
+  temp_dir tmp("concurrent");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 0.f);
+  constexpr int commits = 25;
+  const auto save_many = [&](float base) {
+    for (int i = 0; i < commits; ++i) write_v1(dir, base + float(i));
+  };
+
+  SECTION("two processes") {
+    std::vector<pid_t> children;
+    for (const float base : {100.f, 200.f}) {
+      const pid_t child = ::fork();
+      if (child == 0) {
+        int status = 0;
+        try {
+          save_many(base);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "writer %d: %s\n", int(::getpid()), e.what());
+          status = 1;
+        }
+        ::_exit(status);
+      }
+      REQUIRE(child > 0);
+      children.push_back(child);
+    }
+    for (const pid_t child : children) {
+      int status = -1;
+      REQUIRE(::waitpid(child, &status, 0) == child);
+      CHECK(WIFEXITED(status));
+      CHECK(WEXITSTATUS(status) == 0);
+    }
+  }
+  SECTION("two threads with writers of their own") {
+    std::atomic<int> failures{0};
+    const auto run = [&](float base) {
+      try {
+        save_many(base);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer thread: %s\n", e.what());
+        ++failures;
+      }
+    };
+    std::thread a(run, 100.f), b(run, 200.f);
+    a.join();
+    b.join();
+    CHECK(failures == 0);
+  }
+  // One of the last two commits won, whole; nothing is left beside it.
+  const float w = weight_of(dir);
+  CHECK((w == 100.f + commits - 1 || w == 200.f + commits - 1));
+  CHECK(siblings(tmp.path, "ckpt").empty());
+}
+
+TEST_CASE("a commit waits a bounded time for another's lock, then says so", "[checkpoint]") {
+  temp_dir tmp("lock");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  spiketorch::checkpoint_writer w(dir);
+  w.set("n_neurons", 2);
+  w.add_array("weights", filled(2.f));
+  {
+    const spiketorch::file_lock held(tmp / "ckpt.lock", std::chrono::milliseconds(0));
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE_THROWS_AS(w.commit(std::chrono::milliseconds(200)), spiketorch::io_error);
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(200));
+    REQUIRE_THROWS_WITH(w.commit(std::chrono::milliseconds(0)),
+                        Contains("cannot commit") && Contains((tmp / "ckpt.lock").string()) &&
+                            Contains("another process"));
+    CHECK(weight_of(dir) == 1.f);
+  }
+  CHECK_FALSE(fs::exists(tmp / "ckpt.lock"));  // released and removed
+  w.commit();  // the work was not lost: the same writer commits once the lock is free
+  CHECK(weight_of(dir) == 2.f);
+  CHECK(siblings(tmp.path, "ckpt").empty());
+}
+#endif

@@ -1,15 +1,23 @@
 // Checkpoints: a directory of .npy arrays plus manifest.json (format name, version, parameters,
 // array names/shapes/dtypes). Writes go to a sibling temporary directory that replaces
 // the target only once complete, so a crash never leaves a half-written checkpoint in place.
+//
+// Beside a checkpoint "run/ckpt" live, for a while: run/ckpt.tmp-<pid>-<n> (a writer's pending
+// checkpoint), run/ckpt.old-<pid> (the previous checkpoint, moved aside during a commit) and
+// run/ckpt.lock (held during a commit, so that concurrent saves replace the checkpoint one after
+// the other).
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/io/atomic_file.hpp>
+#include <spiketorch/io/file_lock.hpp>
 #include <spiketorch/io/npy.hpp>
 
 #include <nlohmann/json.hpp>
 #include <xtensor/xarray.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -44,6 +52,10 @@ inline constexpr std::string_view checkpoint_format_name = "spiketorch-checkpoin
 /// numbers and booleans. Version 2: also objects of those (a model's parameter set, written with
 /// the model's to_json), which a version-1 reader would misreport as corruption.
 inline constexpr std::int64_t checkpoint_format_version = 2;
+
+/// How long a commit (or a reader's recovery) waits for another process's commit of the same
+/// checkpoint. A commit holds the lock for a few renames, so only a stuck process exceeds it.
+inline constexpr std::chrono::milliseconds checkpoint_lock_wait{60'000};
 
 namespace detail {
 
@@ -151,11 +163,26 @@ inline std::filesystem::path checkpoint_parent(const std::filesystem::path& dir)
   return parent.empty() ? std::filesystem::path(".") : parent;
 }
 
-/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.tmp-42").
+/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.old-42").
 inline std::filesystem::path sibling_path(const std::filesystem::path& dir, std::string_view tag) {
   std::filesystem::path base = checkpoint_base(dir);
   base += concat(".", tag, "-", process_id());
   return base;
+}
+
+/// A writer's pending directory: the pid tells other processes whether it is abandoned, the
+/// counter keeps two writers of one process (threads) apart.
+inline std::filesystem::path pending_path(const std::filesystem::path& dir) {
+  static std::atomic<std::uint64_t> writers{0};
+  std::filesystem::path path = sibling_path(dir, "tmp");
+  path += concat("-", writers++);
+  return path;
+}
+
+inline std::filesystem::path lock_path(const std::filesystem::path& dir) {
+  std::filesystem::path path = checkpoint_base(dir);
+  path += ".lock";
+  return path;
 }
 
 /// Array names become file names, so they are kept to a portable, path-free character set.
@@ -237,7 +264,7 @@ inline void check_checkpoint_target(const std::filesystem::path& dir) {
 class checkpoint_writer {
  public:
   explicit checkpoint_writer(std::filesystem::path dir)
-      : dir_(std::move(dir)), tmp_(detail::sibling_path(dir_, "tmp")) {
+      : dir_(std::move(dir)), tmp_(detail::pending_path(dir_)) {
     require(!dir_.empty(), "checkpoint_writer: directory path is empty");
   }
 
@@ -317,8 +344,10 @@ class checkpoint_writer {
 
   /// Writes the manifest and atomically replaces `dir` with the new checkpoint. An existing `dir`
   /// is replaced only if it is empty or looks like a checkpoint (has manifest.json), so a mistyped
-  /// path cannot wipe an unrelated directory (see check_checkpoint_target).
-  void commit() {
+  /// path cannot wipe an unrelated directory (see check_checkpoint_target). Commits of one
+  /// checkpoint by several writers (processes or threads) take turns, each waiting up to
+  /// `lock_wait` for the one before.
+  void commit(std::chrono::milliseconds lock_wait = checkpoint_lock_wait) {
     require_open("commit");
     namespace fs = std::filesystem;
     check_checkpoint_target(dir_);
@@ -331,6 +360,8 @@ class checkpoint_writer {
     write_text_atomically(tmp_ / "manifest.json", manifest.dump(2) + "\n");
     detail::sync_path(tmp_, false);
 
+    const file_lock lock = lock_commit(lock_wait);
+    check_checkpoint_target(dir_);  // again: another process may have changed it meanwhile
     std::error_code ec;
     const bool exists = fs::exists(dir_, ec);
     // Two renames: move the old checkpoint aside, move the new one in. A crash in between leaves
@@ -381,10 +412,19 @@ class checkpoint_writer {
             "' was already committed");
   }
 
+  // Waits for the commit lock of dir_; the error names the checkpoint and the lock file.
+  file_lock lock_commit(std::chrono::milliseconds wait) const {
+    try {
+      return file_lock(detail::lock_path(dir_), wait);
+    } catch (const io_error& e) {
+      throw io_error(detail::concat("checkpoint: cannot commit '", dir_.string(), "': ", e.what()));
+    }
+  }
+
   void prepare_tmp() {
     if (tmp_created_) return;
     std::error_code ec;
-    // Same pid as ours means a dead process's leftover (pids are reused): it is ours to clear.
+    // Same name as ours means a dead process's leftover (pids are reused): it is ours to clear.
     std::filesystem::remove_all(tmp_, ec);
     std::filesystem::create_directories(tmp_, ec);
     if (ec)
