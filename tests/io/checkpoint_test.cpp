@@ -1,6 +1,6 @@
 // Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
-// writes, concurrent commits, object parameters (nlohmann to_json/from_json), and the errors for
-// bad targets, newer versions, corrupt manifests and mismatched arrays.
+// writes and their recovery, concurrent commits, object parameters (nlohmann to_json/from_json),
+// and the errors for bad targets, newer versions, corrupt manifests and mismatched arrays.
 #include <spiketorch/io/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
@@ -477,11 +477,127 @@ TEST_CASE("check_checkpoint_target refuses what a commit could not replace", "[c
 #ifdef SPIKETORCH_DETAIL_HAVE_POSIX
 namespace {
 
+// The id of a process that has exited: what a killed writer's leftovers are named after.
+long dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  return child;
+}
+
+// A complete checkpoint of weights `fill` at `to`, as a writer leaves it there.
+void place_checkpoint(const fs::path& to, float fill) {
+  const fs::path staging = to.parent_path() / "staging";
+  write_v1(staging, fill);
+  fs::rename(staging, to);
+}
+
 float weight_of(const fs::path& dir) {
   return spiketorch::checkpoint_reader(dir).array<float>("weights")(0, 0);
 }
 
 }  // namespace
+
+TEST_CASE("a load recovers the checkpoint that a commit killed between its renames left",
+          "[checkpoint]") {
+  temp_dir tmp("recover");
+  const fs::path dir = tmp / "ckpt";
+  const std::string pid = std::to_string(dead_pid());
+  write_v1(dir, 1.f);
+
+  SECTION("the new checkpoint, complete, wins over the previous one") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    place_checkpoint(tmp / ("ckpt.tmp-" + pid + "-0"), 2.f);
+    const spiketorch::checkpoint_reader r(dir);
+    CHECK(r.recovered_from() == tmp / ("ckpt.tmp-" + pid + "-0"));
+    CHECK((r.array<float>("weights") == filled(2.f)));
+    CHECK(fs::is_directory(dir));
+    CHECK(siblings(tmp.path, "ckpt") == std::vector<std::string>{"ckpt.old-" + pid});
+    // The next save removes the leftover of the dead process.
+    write_v1(dir, 3.f);
+    CHECK(weight_of(dir) == 3.f);
+    CHECK(siblings(tmp.path, "ckpt").empty());
+  }
+  SECTION("the previous checkpoint when the pending one is incomplete") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    // Named as writers before the counter named them; no manifest: not complete.
+    fs::create_directories(tmp / ("ckpt.tmp-" + pid));
+    spiketorch::save_npy(tmp / ("ckpt.tmp-" + pid) / "weights.npy", filled(2.f));
+    const spiketorch::checkpoint_reader r(dir.string() + "/");
+    CHECK(r.recovered_from() == tmp / ("ckpt.old-" + pid));
+    CHECK((r.array<float>("weights") == filled(1.f)));
+    CHECK(weight_of(dir) == 1.f);
+  }
+  SECTION("two complete candidates of one kind: the error names both, nothing is moved") {
+    const std::string other = std::to_string(dead_pid());
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    place_checkpoint(tmp / ("ckpt.old-" + other), 2.f);
+    REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                        Contains("does not exist") && Contains("2 complete checkpoints") &&
+                            Contains("ckpt.old-" + pid) && Contains("ckpt.old-" + other) &&
+                            Contains("Rename the one to keep"));
+    CHECK_FALSE(fs::exists(dir));
+    CHECK(siblings(tmp.path, "ckpt").size() == 2);
+  }
+  SECTION("nothing complete: the error says what each leftover lacks") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    fs::remove(tmp / ("ckpt.old-" + pid) / "manifest.json");
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                        Contains("does not exist") && Contains("ckpt.old-" + pid) &&
+                            Contains("not a complete checkpoint") &&
+                            Contains("manifest.json is missing"));
+    CHECK_FALSE(fs::exists(dir));
+  }
+  SECTION("a running process's directories are left alone") {
+    const std::string self = std::to_string(::getpid());
+    fs::rename(dir, tmp / ("ckpt.old-" + self));
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("does not exist") &&
+                                                                Contains("ckpt.old-" + self) &&
+                                                                Contains("still running"));
+    CHECK_FALSE(fs::exists(dir));
+  }
+  CHECK_FALSE(fs::exists(tmp / "ckpt.lock"));
+}
+
+TEST_CASE("a commit removes what dead processes left beside the checkpoint", "[checkpoint]") {
+  temp_dir tmp("cleanup");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  const std::string dead = std::to_string(dead_pid());
+  const std::string self = std::to_string(::getpid());
+  const std::vector<std::string> abandoned = {"ckpt.tmp-" + dead, "ckpt.tmp-" + dead + "-7",
+                                              "ckpt.old-" + dead};
+  // Pid 1 and this process are running; the other names are not a writer's.
+  std::vector<std::string> kept = {"ckpt.old-1",         "ckpt.tmp-" + self + "-999999",
+                                   "ckpt.old-notes",     "ckpt.tmp-" + dead + "x",
+                                   "ckpt.other-" + dead, "ckpt.tmp-" + dead + "-8"};
+  for (const auto& name : abandoned) fs::create_directories(tmp / name);
+  for (const auto& name : kept) fs::create_directories(tmp / name);
+  fs::remove(tmp / kept.back());
+  write_text(tmp / kept.back(), "a file, not a writer's directory");
+
+  // A writer of this process with its arrays pending: its directory must survive others' commits.
+  spiketorch::checkpoint_writer pending(dir);
+  pending.set("n_neurons", 7);
+  pending.add_array("weights", filled(7.f));
+  const std::vector<std::string> with_pending = siblings(tmp.path, "ckpt");
+  REQUIRE(with_pending.size() == abandoned.size() + kept.size() + 1);
+  for (const auto& n : with_pending)
+    if (n.starts_with("ckpt.tmp-" + self + "-") && n != kept[1]) kept.push_back(n);
+  REQUIRE(kept.size() == 7);
+
+  write_v1(dir, 2.f);
+  CHECK(weight_of(dir) == 2.f);
+  auto left = siblings(tmp.path, "ckpt");
+  std::sort(left.begin(), left.end());
+  std::sort(kept.begin(), kept.end());
+  CHECK(left == kept);
+  pending.commit();
+  CHECK(weight_of(dir) == 7.f);
+}
 
 TEST_CASE("concurrent commits to one checkpoint take turns", "[checkpoint]") {
   temp_dir tmp("concurrent");
