@@ -104,4 +104,28 @@ for side in 20 32; do
     echo "ok: ${side}x${side} training images -> $(head -1 "$err")"
   fi
 done
+
+# A --save target that cannot take a checkpoint (a file, a directory that is not a checkpoint, a
+# path below a file) is refused (status 1) before training, not after it: the training was lost.
+mkdir "$data/mnist28"
+cp "$data/train-labels-idx1-ubyte" "$data/mnist28/"
+{ printf "\x00\x00\x08\x03$(be32 3)$(be32 28)$(be32 28)"
+  head -c $((3 * 784)) /dev/zero; } > "$data/mnist28/train-images-idx3-ubyte"
+echo x > "$data/file"
+for target in "file:cannot replace '$data/file': it exists and is not a directory" \
+              "mnist28:refusing to replace '$data/mnist28': it is a non-empty directory" \
+              "file/ckpt:cannot write '$data/file/ckpt': '$data/file' is not a directory"; do
+  save=$data/${target%%:*}
+  want=${target#*:}
+  "$bin" --data "$data/mnist28" --n_train 3 --n_neurons 10 --n_test 0 --no-label-pass --quiet \
+    --save "$save" > "$out" 2> "$err"
+  status=$?
+  if [ $status -ne 1 ] || ! grep -qF -- "$want" "$err" || grep -q "^training:" "$out"; then
+    echo "FAIL: --save $save: exit $status, expected 1 with '$want' before training:"
+    cat "$out" "$err"
+    fail=1
+  else
+    echo "ok: --save $save -> $(head -1 "$err")"
+  fi
+done
 exit $fail

@@ -1,20 +1,29 @@
 // Tests of checkpoint_writer/checkpoint_reader: round trips, atomic replacement, interrupted
-// writes, object parameters (nlohmann to_json/from_json), and the errors for newer versions,
-// corrupt manifests and mismatched arrays.
+// writes and their recovery, concurrent commits, object parameters (nlohmann to_json/from_json),
+// and the errors for bad targets, newer versions, corrupt manifests and mismatched arrays.
 #include <spiketorch/io/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -414,3 +423,256 @@ TEST_CASE("checkpoint manifests: duplicate keys and out-of-range integers", "[ch
   REQUIRE_THROWS_WITH(w.set("big", std::numeric_limits<std::uint64_t>::max()),
                       Contains("'big'") && Contains("64-bit"));
 }
+
+TEST_CASE("check_checkpoint_target refuses what a commit could not replace", "[checkpoint]") {
+  temp_dir tmp("target");
+  using spiketorch::check_checkpoint_target;
+  // Places a commit can write: nothing there yet (missing parents are created), an empty
+  // directory, a checkpoint to replace. Checking creates nothing.
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "new"));
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "a/b/c"));
+  CHECK_NOTHROW(check_checkpoint_target(tmp.path / "a/b/c/"));
+  CHECK_FALSE(fs::exists(tmp / "a"));
+  fs::create_directories(tmp / "empty");
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "empty"));
+  write_v1(tmp / "ckpt", 1.f);
+  CHECK_NOTHROW(check_checkpoint_target(tmp / "ckpt"));
+
+  write_text(tmp / "file", "x");
+  REQUIRE_THROWS_AS(check_checkpoint_target(tmp / "file"), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "file"),
+                      Contains((tmp / "file").string()) && Contains("not a directory"));
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp.path.string() + "/file/"),
+                      Contains((tmp / "file").string()) && Contains("not a directory"));
+  fs::create_directories(tmp / "results");
+  write_text(tmp / "results/important.txt", "keep");
+  REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "results"),
+                      Contains("refusing") && Contains("results") && Contains("manifest.json"));
+  // A parent that cannot be a directory (root may write anywhere, so this is the unwritable
+  // parent the tests can make).
+  for (const char* below_file : {"file/ckpt", "file/a/b/ckpt"}) {
+    REQUIRE_THROWS_AS(check_checkpoint_target(tmp / below_file), spiketorch::io_error);
+    REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / below_file),
+                        Contains(below_file) && Contains("'" + (tmp / "file").string() + "'") &&
+                            Contains("is not a directory"));
+  }
+  REQUIRE_THROWS_AS(check_checkpoint_target(""), spiketorch::invalid_argument);
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+  if (::geteuid() != 0) {  // permission bits do not stop root
+    fs::create_directories(tmp / "read-only");
+    fs::permissions(tmp / "read-only", fs::perms::owner_read | fs::perms::owner_exec);
+    REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "read-only/ckpt"),
+                        Contains("read-only") && Contains("not writable"));
+    fs::permissions(tmp / "read-only", fs::perms::owner_all);
+  }
+#endif
+
+  // commit() applies the same checks, before it writes anything.
+  spiketorch::checkpoint_writer w(tmp / "file/ckpt");
+  w.set("x", 1);
+  REQUIRE_THROWS_WITH(
+      w.commit(), Contains("'" + (tmp / "file").string() + "'") && Contains("is not a directory"));
+}
+
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+namespace {
+
+// The id of a process that has exited: what a killed writer's leftovers are named after.
+long dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  return child;
+}
+
+// A complete checkpoint of weights `fill` at `to`, as a writer leaves it there.
+void place_checkpoint(const fs::path& to, float fill) {
+  const fs::path staging = to.parent_path() / "staging";
+  write_v1(staging, fill);
+  fs::rename(staging, to);
+}
+
+float weight_of(const fs::path& dir) {
+  return spiketorch::checkpoint_reader(dir).array<float>("weights")(0, 0);
+}
+
+}  // namespace
+
+TEST_CASE("a load recovers the checkpoint that a commit killed between its renames left",
+          "[checkpoint]") {
+  temp_dir tmp("recover");
+  const fs::path dir = tmp / "ckpt";
+  const std::string pid = std::to_string(dead_pid());
+  write_v1(dir, 1.f);
+
+  SECTION("the new checkpoint, complete, wins over the previous one") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    place_checkpoint(tmp / ("ckpt.tmp-" + pid + "-0"), 2.f);
+    const spiketorch::checkpoint_reader r(dir);
+    CHECK(r.recovered_from() == tmp / ("ckpt.tmp-" + pid + "-0"));
+    CHECK((r.array<float>("weights") == filled(2.f)));
+    CHECK(fs::is_directory(dir));
+    CHECK(siblings(tmp.path, "ckpt") == std::vector<std::string>{"ckpt.old-" + pid});
+    // The next save removes the leftover of the dead process.
+    write_v1(dir, 3.f);
+    CHECK(weight_of(dir) == 3.f);
+    CHECK(siblings(tmp.path, "ckpt").empty());
+  }
+  SECTION("the previous checkpoint when the pending one is incomplete") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    // Named as writers before the counter named them; no manifest: not complete.
+    fs::create_directories(tmp / ("ckpt.tmp-" + pid));
+    spiketorch::save_npy(tmp / ("ckpt.tmp-" + pid) / "weights.npy", filled(2.f));
+    const spiketorch::checkpoint_reader r(dir.string() + "/");
+    CHECK(r.recovered_from() == tmp / ("ckpt.old-" + pid));
+    CHECK((r.array<float>("weights") == filled(1.f)));
+    CHECK(weight_of(dir) == 1.f);
+  }
+  SECTION("two complete candidates of one kind: the error names both, nothing is moved") {
+    const std::string other = std::to_string(dead_pid());
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    place_checkpoint(tmp / ("ckpt.old-" + other), 2.f);
+    REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                        Contains("does not exist") && Contains("2 complete checkpoints") &&
+                            Contains("ckpt.old-" + pid) && Contains("ckpt.old-" + other) &&
+                            Contains("Rename the one to keep"));
+    CHECK_FALSE(fs::exists(dir));
+    CHECK(siblings(tmp.path, "ckpt").size() == 2);
+  }
+  SECTION("nothing complete: the error says what each leftover lacks") {
+    fs::rename(dir, tmp / ("ckpt.old-" + pid));
+    fs::remove(tmp / ("ckpt.old-" + pid) / "manifest.json");
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir),
+                        Contains("does not exist") && Contains("ckpt.old-" + pid) &&
+                            Contains("not a complete checkpoint") &&
+                            Contains("manifest.json is missing"));
+    CHECK_FALSE(fs::exists(dir));
+  }
+  SECTION("a running process's directories are left alone") {
+    const std::string self = std::to_string(::getpid());
+    fs::rename(dir, tmp / ("ckpt.old-" + self));
+    REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("does not exist") &&
+                                                                Contains("ckpt.old-" + self) &&
+                                                                Contains("still running"));
+    CHECK_FALSE(fs::exists(dir));
+  }
+  CHECK_FALSE(fs::exists(tmp / "ckpt.lock"));
+}
+
+TEST_CASE("a commit removes what dead processes left beside the checkpoint", "[checkpoint]") {
+  temp_dir tmp("cleanup");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  const std::string dead = std::to_string(dead_pid());
+  const std::string self = std::to_string(::getpid());
+  const std::vector<std::string> abandoned = {"ckpt.tmp-" + dead, "ckpt.tmp-" + dead + "-7",
+                                              "ckpt.old-" + dead};
+  // Pid 1 and this process are running; the other names are not a writer's.
+  std::vector<std::string> kept = {"ckpt.old-1",         "ckpt.tmp-" + self + "-999999",
+                                   "ckpt.old-notes",     "ckpt.tmp-" + dead + "x",
+                                   "ckpt.other-" + dead, "ckpt.tmp-" + dead + "-8"};
+  for (const auto& name : abandoned) fs::create_directories(tmp / name);
+  for (const auto& name : kept) fs::create_directories(tmp / name);
+  fs::remove(tmp / kept.back());
+  write_text(tmp / kept.back(), "a file, not a writer's directory");
+
+  // A writer of this process with its arrays pending: its directory must survive others' commits.
+  spiketorch::checkpoint_writer pending(dir);
+  pending.set("n_neurons", 7);
+  pending.add_array("weights", filled(7.f));
+  const std::vector<std::string> with_pending = siblings(tmp.path, "ckpt");
+  REQUIRE(with_pending.size() == abandoned.size() + kept.size() + 1);
+  for (const auto& n : with_pending)
+    if (n.starts_with("ckpt.tmp-" + self + "-") && n != kept[1]) kept.push_back(n);
+  REQUIRE(kept.size() == 7);
+
+  write_v1(dir, 2.f);
+  CHECK(weight_of(dir) == 2.f);
+  auto left = siblings(tmp.path, "ckpt");
+  std::sort(left.begin(), left.end());
+  std::sort(kept.begin(), kept.end());
+  CHECK(left == kept);
+  pending.commit();
+  CHECK(weight_of(dir) == 7.f);
+}
+
+TEST_CASE("concurrent commits to one checkpoint take turns", "[checkpoint]") {
+  temp_dir tmp("concurrent");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 0.f);
+  constexpr int commits = 25;
+  const auto save_many = [&](float base) {
+    for (int i = 0; i < commits; ++i) write_v1(dir, base + float(i));
+  };
+
+  SECTION("two processes") {
+    std::vector<pid_t> children;
+    for (const float base : {100.f, 200.f}) {
+      const pid_t child = ::fork();
+      if (child == 0) {
+        int status = 0;
+        try {
+          save_many(base);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "writer %d: %s\n", int(::getpid()), e.what());
+          status = 1;
+        }
+        ::_exit(status);
+      }
+      REQUIRE(child > 0);
+      children.push_back(child);
+    }
+    for (const pid_t child : children) {
+      int status = -1;
+      REQUIRE(::waitpid(child, &status, 0) == child);
+      CHECK(WIFEXITED(status));
+      CHECK(WEXITSTATUS(status) == 0);
+    }
+  }
+  SECTION("two threads with writers of their own") {
+    std::atomic<int> failures{0};
+    const auto run = [&](float base) {
+      try {
+        save_many(base);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "writer thread: %s\n", e.what());
+        ++failures;
+      }
+    };
+    std::thread a(run, 100.f), b(run, 200.f);
+    a.join();
+    b.join();
+    CHECK(failures == 0);
+  }
+  // One of the last two commits won, whole; nothing is left beside it.
+  const float w = weight_of(dir);
+  CHECK((w == 100.f + commits - 1 || w == 200.f + commits - 1));
+  CHECK(siblings(tmp.path, "ckpt").empty());
+}
+
+TEST_CASE("a commit waits a bounded time for another's lock, then says so", "[checkpoint]") {
+  temp_dir tmp("lock");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  spiketorch::checkpoint_writer w(dir);
+  w.set("n_neurons", 2);
+  w.add_array("weights", filled(2.f));
+  {
+    const spiketorch::file_lock held(tmp / "ckpt.lock", std::chrono::milliseconds(0));
+    const auto t0 = std::chrono::steady_clock::now();
+    REQUIRE_THROWS_AS(w.commit(std::chrono::milliseconds(200)), spiketorch::io_error);
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(200));
+    REQUIRE_THROWS_WITH(w.commit(std::chrono::milliseconds(0)),
+                        Contains("cannot commit") && Contains((tmp / "ckpt.lock").string()) &&
+                            Contains("another process"));
+    CHECK(weight_of(dir) == 1.f);
+  }
+  CHECK_FALSE(fs::exists(tmp / "ckpt.lock"));  // released and removed
+  w.commit();  // the work was not lost: the same writer commits once the lock is free
+  CHECK(weight_of(dir) == 2.f);
+  CHECK(siblings(tmp.path, "ckpt").empty());
+}
+#endif

@@ -1,15 +1,26 @@
 // Checkpoints: a directory of .npy arrays plus manifest.json (format name, version, parameters,
 // array names/shapes/dtypes). Writes go to a sibling temporary directory that replaces
 // the target only once complete, so a crash never leaves a half-written checkpoint in place.
+//
+// Beside a checkpoint "run/ckpt" live, for a while: run/ckpt.tmp-<pid>-<n> (a writer's pending
+// checkpoint), run/ckpt.old-<pid> (the previous checkpoint, moved aside during a commit) and
+// run/ckpt.lock (held during a commit, so that concurrent saves replace the checkpoint one after
+// the other). A process killed in a commit leaves some of them: a reader that finds no checkpoint
+// recovers it from them, and the next commit removes those of processes no longer running.
 #pragma once
 
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/io/atomic_file.hpp>
+#include <spiketorch/io/file_lock.hpp>
 #include <spiketorch/io/npy.hpp>
 
 #include <nlohmann/json.hpp>
 #include <xtensor/xarray.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -18,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -25,6 +37,14 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#endif
 
 namespace spiketorch {
 
@@ -37,6 +57,10 @@ inline constexpr std::string_view checkpoint_format_name = "spiketorch-checkpoin
 /// numbers and booleans. Version 2: also objects of those (a model's parameter set, written with
 /// the model's to_json), which a version-1 reader would misreport as corruption.
 inline constexpr std::int64_t checkpoint_format_version = 2;
+
+/// How long a commit (or a reader's recovery) waits for another process's commit of the same
+/// checkpoint. A commit holds the lock for a few renames, so only a stuck process exceeds it.
+inline constexpr std::chrono::milliseconds checkpoint_lock_wait{60'000};
 
 namespace detail {
 
@@ -133,12 +157,106 @@ inline long process_id() {
 #endif
 }
 
-/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.tmp-42"), ignoring a trailing slash.
+/// Whether process `pid` is running. An id that cannot be checked counts as running, so that
+/// what it may still be using is left alone.
+inline bool process_alive(long pid) {
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+  if (pid <= 0 || !std::in_range<pid_t>(pid)) return true;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+#else
+  (void)pid;
+  return true;
+#endif
+}
+
+/// `dir` without a trailing slash: "run/ckpt/" and "run/ckpt" name the same checkpoint.
+inline std::filesystem::path checkpoint_base(const std::filesystem::path& dir) {
+  return dir.has_filename() ? dir : dir.parent_path();
+}
+
+/// The directory that holds `dir` and its siblings.
+inline std::filesystem::path checkpoint_parent(const std::filesystem::path& dir) {
+  std::filesystem::path parent = checkpoint_base(dir).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+/// `dir` + suffix as a sibling path ("run/ckpt" -> "run/ckpt.old-42").
 inline std::filesystem::path sibling_path(const std::filesystem::path& dir, std::string_view tag) {
-  std::filesystem::path base = dir;
-  if (!base.has_filename()) base = base.parent_path();
+  std::filesystem::path base = checkpoint_base(dir);
   base += concat(".", tag, "-", process_id());
   return base;
+}
+
+/// A writer's pending directory: the pid tells other processes whether it is abandoned, the
+/// counter keeps two writers of one process (threads) apart.
+inline std::filesystem::path pending_path(const std::filesystem::path& dir) {
+  static std::atomic<std::uint64_t> writers{0};
+  std::filesystem::path path = sibling_path(dir, "tmp");
+  path += concat("-", writers++);
+  return path;
+}
+
+inline std::filesystem::path lock_path(const std::filesystem::path& dir) {
+  std::filesystem::path path = checkpoint_base(dir);
+  path += ".lock";
+  return path;
+}
+
+/// Reads the digits at the front of `s` into `value` and drops them; false if there are none.
+inline bool take_number(std::string_view& s, long& value) {
+  if (s.empty() || s.front() < '0' || s.front() > '9') return false;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc()) return false;
+  s.remove_prefix(static_cast<std::size_t>(end - s.data()));
+  return true;
+}
+
+/// A directory a writer made beside a checkpoint: `dir.tmp-<pid>[-<n>]` (pending) or
+/// `dir.old-<pid>` (the previous checkpoint during a commit).
+struct checkpoint_sibling {
+  std::filesystem::path path;
+  bool pending = false;
+  long pid = 0;
+};
+
+/// The writers' directories beside `dir`, in name order. Anything else there, even a name that
+/// starts alike ("ckpt.old-notes"), is not ours and is not listed.
+inline std::vector<checkpoint_sibling> checkpoint_siblings(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<checkpoint_sibling> found;
+  const std::string stem = checkpoint_base(dir).filename().string();
+  std::error_code ec;
+  for (fs::directory_iterator it(checkpoint_parent(dir), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const bool pending : {true, false}) {
+      const std::string prefix = stem + (pending ? ".tmp-" : ".old-");
+      if (!name.starts_with(prefix)) continue;
+      std::string_view rest = std::string_view(name).substr(prefix.size());
+      long pid = 0, counter = 0;
+      if (!take_number(rest, pid)) continue;
+      if (pending && rest.starts_with('-')) {
+        rest.remove_prefix(1);
+        if (!take_number(rest, counter)) continue;
+      }
+      std::error_code type_ec;
+      if (rest.empty() && it->is_directory(type_ec)) found.push_back({it->path(), pending, pid});
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  return found;
+}
+
+/// Removes what dead processes left beside `dir` (never `keep`, never a running process's).
+/// Best effort: a leftover that cannot be removed does no harm.
+inline void remove_abandoned_siblings(const std::filesystem::path& dir,
+                                      const std::filesystem::path& keep) {
+  for (const auto& s : checkpoint_siblings(dir)) {
+    if (s.path == keep || process_alive(s.pid)) continue;
+    std::error_code ec;
+    std::filesystem::remove_all(s.path, ec);
+  }
 }
 
 /// Array names become file names, so they are kept to a portable, path-free character set.
@@ -165,13 +283,62 @@ inline std::string shape_string(const std::vector<std::size_t>& shape) {
 
 }  // namespace detail
 
+/// Throws io_error, naming the path and what is wrong, unless a checkpoint can be committed at
+/// `dir`: nothing there yet, an empty directory, or a checkpoint (a directory with
+/// manifest.json) to replace. Missing parents are created by the commit, so the nearest one that
+/// exists must be a writable directory. An empty path is an invalid_argument. commit() checks
+/// this itself; a program calls it before the work whose result it saves, so that a bad target
+/// fails before the work, not after it.
+inline void check_checkpoint_target(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  using detail::concat;
+  require(!dir.empty(), "checkpoint: directory path is empty");
+  std::error_code ec;
+  // Without its trailing slash: "file/" is not found, yet the commit would rename onto "file".
+  const fs::path base = detail::checkpoint_base(dir);
+  const fs::file_status status = fs::status(base, ec);
+  if (ec && status.type() != fs::file_type::not_found)
+    throw io_error(concat("checkpoint: cannot use '", dir.string(), "': ", ec.message()));
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status))
+      throw io_error(concat("checkpoint: cannot replace '", dir.string(),
+                            "': it exists and is not a directory"));
+    if (!fs::is_empty(base, ec) && !fs::is_regular_file(base / "manifest.json", ec))
+      throw io_error(concat("checkpoint: refusing to replace '", dir.string(),
+                            "': it is a non-empty directory without manifest.json, "
+                            "not a checkpoint"));
+  }
+  fs::path parent = detail::checkpoint_parent(dir);
+  for (;;) {
+    const fs::file_status s = fs::status(parent, ec);
+    if (ec && s.type() != fs::file_type::not_found)
+      throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
+                            "': ", ec.message()));
+    if (fs::exists(s)) break;
+    fs::path up = parent.parent_path();
+    if (up.empty()) up = ".";  // a relative path's last parent
+    if (up == parent) break;   // "/" or "." is missing: reported below
+    parent = up;
+  }
+  if (!fs::is_directory(parent, ec))
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
+                          "' is not a directory"));
+#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
+  // The commit creates and renames siblings of `dir` in `parent` (or in directories it creates
+  // there).
+  if (::access(parent.c_str(), W_OK | X_OK) != 0)
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': directory '",
+                          parent.string(), "' is not writable (", std::strerror(errno), ")"));
+#endif
+}
+
 /// Collects parameters and arrays, then publishes them all at once with commit().
 /// Without commit() (an exception, an early return) nothing at `dir` changes and the temporary
 /// directory is removed.
 class checkpoint_writer {
  public:
   explicit checkpoint_writer(std::filesystem::path dir)
-      : dir_(std::move(dir)), tmp_(detail::sibling_path(dir_, "tmp")) {
+      : dir_(std::move(dir)), tmp_(detail::pending_path(dir_)) {
     require(!dir_.empty(), "checkpoint_writer: directory path is empty");
   }
 
@@ -251,33 +418,31 @@ class checkpoint_writer {
 
   /// Writes the manifest and atomically replaces `dir` with the new checkpoint. An existing `dir`
   /// is replaced only if it is empty or looks like a checkpoint (has manifest.json), so a mistyped
-  /// path cannot wipe an unrelated directory.
-  void commit() {
+  /// path cannot wipe an unrelated directory (see check_checkpoint_target). Commits of one
+  /// checkpoint by several writers (processes or threads) take turns, each waiting up to
+  /// `lock_wait` for the one before. What dead processes left beside `dir` is removed.
+  void commit(std::chrono::milliseconds lock_wait = checkpoint_lock_wait) {
     require_open("commit");
     namespace fs = std::filesystem;
-    std::error_code ec;
-    const bool exists = fs::exists(dir_, ec);
-    if (exists) {
-      if (!fs::is_directory(dir_, ec))
-        throw io_error(detail::concat("checkpoint: cannot replace '", dir_.string(),
-                                      "': it exists and is not a directory"));
-      if (!fs::is_empty(dir_, ec) && !fs::is_regular_file(dir_ / "manifest.json", ec))
-        throw io_error(detail::concat("checkpoint: refusing to replace '", dir_.string(),
-                                      "': it is a non-empty directory without manifest.json, "
-                                      "not a checkpoint"));
-    }
-
+    check_checkpoint_target(dir_);
     prepare_tmp();
     manifest_json manifest = manifest_json::object();
     manifest["format"] = std::string(checkpoint_format_name);
     manifest["format_version"] = checkpoint_format_version;
     manifest["parameters"] = params_;
     manifest["arrays"] = arrays_;
+    // Written last: a pending directory with a valid manifest is complete, and a reader may
+    // recover it if this commit is killed before it is in place.
     write_text_atomically(tmp_ / "manifest.json", manifest.dump(2) + "\n");
     detail::sync_path(tmp_, false);
 
+    const file_lock lock = lock_commit(lock_wait);
+    check_checkpoint_target(dir_);  // again: another process may have changed it meanwhile
+    std::error_code ec;
+    const bool exists = fs::exists(dir_, ec);
     // Two renames: move the old checkpoint aside, move the new one in. A crash in between leaves
-    // no checkpoint at `dir` (and the old one at dir.old-<pid>), never a mixture of the two.
+    // no checkpoint at `dir`, never a mixture of the two: the old one is at dir.old-<pid>, the
+    // new one complete at tmp_, and checkpoint_reader puts the new one in place.
     const fs::path old = detail::sibling_path(dir_, "old");
     if (exists) {
       fs::remove_all(old, ec);
@@ -294,10 +459,9 @@ class checkpoint_writer {
                                     dir_.string(), "': ", ec.message()));
     }
     committed_ = true;
-    const fs::path parent =
-        dir_.has_filename() ? dir_.parent_path() : dir_.parent_path().parent_path();
-    detail::sync_path(parent.empty() ? fs::path(".") : parent, false);
+    detail::sync_path(detail::checkpoint_parent(dir_), false);
     if (exists) fs::remove_all(old, ec);  // a leftover here is harmless; the new one is in place
+    detail::remove_abandoned_siblings(dir_, tmp_);
   }
 
   const std::filesystem::path& directory() const { return dir_; }
@@ -326,10 +490,19 @@ class checkpoint_writer {
             "' was already committed");
   }
 
+  // Waits for the commit lock of dir_; the error names the checkpoint and the lock file.
+  file_lock lock_commit(std::chrono::milliseconds wait) const {
+    try {
+      return file_lock(detail::lock_path(dir_), wait);
+    } catch (const io_error& e) {
+      throw io_error(detail::concat("checkpoint: cannot commit '", dir_.string(), "': ", e.what()));
+    }
+  }
+
   void prepare_tmp() {
     if (tmp_created_) return;
     std::error_code ec;
-    // Same pid as ours means a dead process's leftover (pids are reused): it is ours to clear.
+    // Same name as ours means a dead process's leftover (pids are reused): it is ours to clear.
     std::filesystem::remove_all(tmp_, ec);
     std::filesystem::create_directories(tmp_, ec);
     if (ec)
@@ -341,39 +514,24 @@ class checkpoint_writer {
 
 /// Opens a checkpoint and validates its manifest up front, so that a bad checkpoint fails when
 /// opened rather than half-way through restoring a model.
+///
+/// A missing `dir` beside which a killed commit left a complete checkpoint is recovered first
+/// (see recovered_from()). A complete pending directory (dir.tmp-*: its manifest is written last)
+/// wins: it is the newer checkpoint, whose commit got as far as the renames. Otherwise the
+/// previous checkpoint (dir.old-*). Directories of running processes are left alone, and two
+/// complete candidates of one kind are an error that names them.
 class checkpoint_reader {
  public:
   explicit checkpoint_reader(std::filesystem::path dir) : dir_(std::move(dir)) {
-    namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::is_directory(dir_, ec)) {
-      std::string hint;
-      const fs::path old = detail::sibling_path(dir_, "old");
-      const fs::path parent = old.parent_path().empty() ? fs::path(".") : old.parent_path();
-      const std::string stem =
-          dir_.has_filename() ? dir_.filename().string() : dir_.parent_path().filename().string();
-      for (const auto& entry : fs::directory_iterator(parent, ec)) {
-        const std::string n = entry.path().filename().string();
-        if (n.rfind(stem + ".old-", 0) == 0) {
-          hint = detail::concat(" (an interrupted commit left the previous checkpoint at '",
-                                entry.path().string(), "')");
-          break;
-        }
-      }
-      throw io_error(
-          detail::concat("checkpoint directory '", dir_.string(), "' does not exist", hint));
-    }
-    const fs::path manifest_path = dir_ / "manifest.json";
-    if (!fs::is_regular_file(manifest_path, ec))
-      throw io_error(
-          detail::concat("'", dir_.string(), "' is not a checkpoint: manifest.json is missing"));
-    try {
-      manifest_ = detail::load_manifest(manifest_path);
-    } catch (const io_error& e) {
-      throw io_error(detail::concat("corrupt checkpoint manifest: ", e.what()));
-    }
-    validate(manifest_path.string());
+    if (std::filesystem::symlink_status(dir_, ec).type() == std::filesystem::file_type::not_found)
+      recover();
+    open();
   }
+
+  /// The directory a missing checkpoint was recovered from (now renamed to directory()), or
+  /// empty.
+  const std::filesystem::path& recovered_from() const { return recovered_from_; }
 
   const std::filesystem::path& directory() const { return dir_; }
   std::int64_t format_version() const { return manifest_.at("format_version").get<std::int64_t>(); }
@@ -462,7 +620,81 @@ class checkpoint_reader {
 
  private:
   std::filesystem::path dir_;
+  std::filesystem::path recovered_from_;
   manifest_json manifest_;
+
+  struct no_recovery {};
+  checkpoint_reader(std::filesystem::path dir, no_recovery) : dir_(std::move(dir)) { open(); }
+
+  void open() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_directory(dir_, ec))
+      throw io_error(detail::concat("checkpoint directory '", dir_.string(), "' does not exist"));
+    const fs::path manifest_path = dir_ / "manifest.json";
+    if (!fs::is_regular_file(manifest_path, ec))
+      throw io_error(
+          detail::concat("'", dir_.string(), "' is not a checkpoint: manifest.json is missing"));
+    try {
+      manifest_ = detail::load_manifest(manifest_path);
+    } catch (const io_error& e) {
+      throw io_error(detail::concat("corrupt checkpoint manifest: ", e.what()));
+    }
+    validate(manifest_path.string());
+  }
+
+  // Puts back the checkpoint that a commit killed between its two renames left beside the
+  // missing dir_. Returns (dir_ still missing) when nothing is there; throws when something is
+  // there but cannot be recovered, saying why for each.
+  void recover() {
+    namespace fs = std::filesystem;
+    using detail::concat;
+    if (detail::checkpoint_siblings(dir_).empty()) return;
+    const std::string missing = concat("checkpoint directory '", dir_.string(), "' does not exist");
+    // Commits hold the lock from before their first rename to after their last: while we hold
+    // it, none is half-way and none can start.
+    std::optional<file_lock> lock;
+    try {
+      lock.emplace(detail::lock_path(dir_), checkpoint_lock_wait);
+    } catch (const io_error& e) {
+      throw io_error(
+          concat(missing, "; cannot recover it from what an interrupted save left: ", e.what()));
+    }
+    std::error_code ec;
+    if (fs::symlink_status(dir_, ec).type() != fs::file_type::not_found) return;  // committed
+    std::vector<fs::path> pending, previous;
+    std::string skipped;
+    for (const auto& s : detail::checkpoint_siblings(dir_)) {
+      if (detail::process_alive(s.pid)) {
+        skipped += concat("; '", s.path.string(), "' belongs to process ", s.pid,
+                          ", which is still running");
+        continue;
+      }
+      try {
+        (void)checkpoint_reader(s.path, no_recovery{});
+        (s.pending ? pending : previous).push_back(s.path);
+      } catch (const error& e) {
+        skipped +=
+            concat("; '", s.path.string(), "' is not a complete checkpoint (", e.what(), ")");
+      }
+    }
+    const std::vector<fs::path>& complete = pending.empty() ? previous : pending;
+    if (complete.empty()) throw io_error(concat(missing, skipped));
+    if (complete.size() > 1) {
+      std::string listed;
+      for (const auto& c : complete)
+        listed += concat(listed.empty() ? "'" : ", '", c.string(), "'");
+      throw io_error(concat(missing, "; interrupted saves left ", complete.size(),
+                            " complete checkpoints beside it: ", listed,
+                            ". Rename the one to keep to '", dir_.string(), "'"));
+    }
+    fs::rename(complete.front(), detail::checkpoint_base(dir_), ec);
+    if (ec)
+      throw io_error(concat(missing, "; cannot recover it from '", complete.front().string(),
+                            "': ", ec.message()));
+    detail::sync_path(detail::checkpoint_parent(dir_), false);
+    recovered_from_ = complete.front();
+  }
 
   const manifest_json& params() const { return manifest_.at("parameters"); }
 
