@@ -3,7 +3,7 @@
 # fetches MNIST (checksums verified) and runs the Diehl & Cook example. Arguments go to the
 # example (see --help); without any it trains 100 neurons for one epoch and tests them.
 #   ./run_mnist.sh                         # N = 100, 1 epoch: 80.5% / 82.0% test accuracy
-#   ./run_mnist.sh --n_neurons 400 --epochs 3 --save runs/n400 --plot runs/n400/plots
+#   ./run_mnist.sh --n_neurons 400 --epochs 3 --save runs/n400 --plot runs/n400-plots
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install_deps.sh

@@ -708,8 +708,11 @@ def output_cases(corpus, ckpt, data):
     add("--save into a regular file", lambda d: ["--save", str(file(d))], ("--save", "plain.txt"))
     add("--save into an unrelated non-empty folder", lambda d: ["--save", str(unrelated(d))],
         ("--save", "unrelated"))
-    add("--save under a missing parent", lambda d: ["--save", str(d / "no-such-parent" / "ck")],
-        ("--save", "no-such-parent"))
+    # A missing parent is fine (the commit creates it, as README's `--save runs/n400` needs); a
+    # --plot folder inside the --save folder is not: the commit replaces that folder whole.
+    add("--plot inside the --save folder", lambda d: ["--save", str(d / "ck"),
+                                                      "--plot", str(d / "ck" / "plots")],
+        ("--plot", "--save"))
     add("--save under a regular file", lambda d: ["--save", str(file(d) / "ck")],
         ("--save", "plain.txt"))
     add("--save into a FIFO", lambda d: ["--save", str(fifo(d))], ("--save", "pipe"))
