@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <random>
+#include <span>
 #include <utility>
 #include <string>
 #include <vector>
@@ -158,14 +159,25 @@ TEST_CASE("a checkpoint's weights must be [784, N], finite and >= 0, its theta f
   }
 }
 
+namespace {
+// A model whose every response throws, as the Poisson encoder did for the rates of intensity
+// 1e300 (not finite as float) before diehl_cook_params refused such an intensity up front.
+struct throwing_model {
+  static constexpr std::uint64_t max_example_id = models::diehl_cook_2015<>::max_example_id;
+  models::diehl_cook_params p = small_params();
+  const models::diehl_cook_params& params() const { return p; }
+  models::example_result respond(std::span<const std::uint8_t>, std::uint64_t id) {
+    throw invalid_argument("poisson encoder: rate of example " + std::to_string(id) +
+                           " is not finite");
+  }
+};
+}  // namespace
+
 TEST_CASE("an exception inside respond_all reaches the caller, whatever the threads",
           "[diehl_cook][respond_all]") {
-  // Intensity 1e300 is a valid parameter, but its rates (pixel / 8 * 1e300 as float) are not
-  // finite, so the Poisson encoder throws inside every presentation. That exception was thrown
-  // in worker threads (std::terminate) or unwound past joinable threads (std::terminate).
-  auto p = small_params();
-  p.intensity = 1e300;
-  const models::diehl_cook_2015<> model(p);
+  // That exception was thrown in worker threads (std::terminate) or unwound past joinable
+  // threads (std::terminate).
+  const throwing_model model;
   xt::xtensor<std::uint8_t, 3> images = xt::xtensor<std::uint8_t, 3>::from_shape({6, 28, 28});
   images.fill(100);
   for (std::size_t threads : {1, 2, 4}) {
@@ -175,6 +187,10 @@ TEST_CASE("an exception inside respond_all reaches the caller, whatever the thre
                       Contains("poisson encoder") && Contains("rate"));
     CHECK(last_progress < 6);  // no report of a finished pass
   }
+  // The intensity that provoked it is now refused when the model is built.
+  auto p = small_params();
+  p.intensity = 1e300;
+  CHECK_THROWS_WITH(models::diehl_cook_2015<>(p), Contains("intensity"));
   // The same call with valid parameters still runs to the end.
   const models::diehl_cook_2015<> fine(small_params());
   const auto counts = models::respond_all(fine, images, 0, 6, 4, 0, [](std::uint64_t) {});

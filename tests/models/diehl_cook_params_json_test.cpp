@@ -128,7 +128,7 @@ TEST_CASE("diehl_cook_params: bad values are refused with the field named", "[pa
   REQUIRE_THROWS_WITH(from(R"({"encoder": {"sampler": 1}})"), Contains("'encoder.sampler'"));
   REQUIRE_THROWS_WITH(from("[1]"), Contains("(top level)") && Contains("an object"));
   // Values each of the right type but not a valid model: diehl_cook_params::validate's message.
-  REQUIRE_THROWS_WITH(from(R"({"dt_ms": 0.3})"), Contains("whole multiples of dt_ms"));
+  REQUIRE_THROWS_WITH(from(R"({"dt_ms": 0.3})"), Contains("whole multiple of dt_ms"));
 }
 
 TEST_CASE("Diehl & Cook checkpoints hold every parameter; version-1 ones still load",

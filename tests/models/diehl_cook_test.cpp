@@ -226,7 +226,7 @@ TEST_CASE("bad input to the model is rejected with a clear message") {
   CHECK_THROWS_AS(models::diehl_cook_2015<>(p), invalid_argument);
   p.dt_ms = 0.5;
   p.time_ms = 350.2;
-  CHECK_THROWS_WITH(models::diehl_cook_2015<>(p), Catch::Contains("multiples of dt"));
+  CHECK_THROWS_WITH(models::diehl_cook_2015<>(p), Catch::Contains("whole multiple of dt_ms"));
   CHECK_THROWS_AS(models::load_diehl_cook("/nonexistent/checkpoint"), error);
 }
 

@@ -53,6 +53,7 @@
 #include "spiketorch/encoding/poisson.hpp"
 #include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/learning/stdp_triplet.hpp"
+#include "spiketorch/models/diehl_cook_params.hpp"
 #include "spiketorch/network/network.hpp"
 #include "spiketorch/neurons/adaptive_lif.hpp"
 #include "spiketorch/neurons/lif.hpp"
@@ -74,47 +75,6 @@ using diehl_cook_network = network<
                 projection<"Ai", "Ae", topology::all_but_self, learning::none, delays::none,
                            receptor::inhibitory>>,
     Backend>;
-
-struct diehl_cook_params {
-  std::size_t n_input = 784;
-  std::size_t n_neurons = 100;
-  double dt_ms = 0.5;
-  double time_ms = 350.0;       // presentation
-  double rest_ms = 150.0;       // input-free rest after each presentation
-  double intensity = 2.0;       // rate = pixel / 8 * intensity Hz
-  double intensity_step = 1.0;  // added per retry
-  std::uint32_t min_spikes = 5;
-  std::uint32_t max_presentations = 40;
-  double norm = 78.0;           // target sum of each exc neuron's input weights
-  double w_init_low = 0.003, w_init_high = 0.303;  // (U[0,1) + 0.01) * 0.3
-  double delay_min_ms = 0.0, delay_max_ms = 10.0;
-  double w_exc_inh = 10.4;
-  double w_inh_exc = 17.0;
-  neurons::adaptive_lif::params exc{};
-  neurons::lif::params inh{};  // defaults are D&C's inhibitory neurons
-  synapses::exp_conductance::params exc_synapses{.tau_exc_ms = 1, .tau_inh_ms = 2, .e_exc_mv = 0, .e_inh_mv = -100};
-  synapses::exp_conductance::params inh_synapses{.tau_exc_ms = 1, .tau_inh_ms = 2, .e_exc_mv = 0, .e_inh_mv = -85};
-  learning::stdp_triplet::params stdp{};
-  encoding::poisson::params encoder{};
-  std::uint64_t seed = 0;
-
-  void validate() const {
-    require(n_input > 0, "diehl_cook: n_input must be > 0");
-    require(n_neurons > 1, "diehl_cook: n_neurons must be at least 2, got ", n_neurons);
-    require_positive(dt_ms, "diehl_cook: dt_ms");
-    require_positive(time_ms, "diehl_cook: time_ms");
-    require_non_negative(rest_ms, "diehl_cook: rest_ms");
-    require_positive(intensity, "diehl_cook: intensity");
-    require_non_negative(intensity_step, "diehl_cook: intensity_step");
-    require(max_presentations >= 1 && max_presentations <= 128,
-            "diehl_cook: max_presentations must be in 1..128, got ", max_presentations);
-    require_positive(norm, "diehl_cook: norm");
-    require(std::abs(time_ms / dt_ms - std::round(time_ms / dt_ms)) < 1e-6 &&
-                std::abs(rest_ms / dt_ms - std::round(rest_ms / dt_ms)) < 1e-6,
-            "diehl_cook: time_ms (", time_ms, ") and rest_ms (", rest_ms,
-            ") must be whole multiples of dt_ms (", dt_ms, ")");
-  }
-};
 
 /// What happened during one example.
 struct example_result {

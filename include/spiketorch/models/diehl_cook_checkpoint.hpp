@@ -51,8 +51,11 @@ struct loaded_diehl_cook {
   std::int64_t examples_trained = 0;
 };
 
-/// The parameters a checkpoint was written with.
+/// The parameters a checkpoint was written with, validated (diehl_cook_params::validate): a value
+/// out of range is an io_error naming the checkpoint and the field, before any array is read or
+/// any memory is allocated for the network.
 inline diehl_cook_params diehl_cook_checkpoint_params(const checkpoint_reader& r) {
+  // from_json validates; the reader names the checkpoint and 'params' in its errors.
   if (r.has("params")) return r.get<diehl_cook_params>("params");
   diehl_cook_params p;
   p.n_neurons = static_cast<std::size_t>(r.get_int("n_neurons"));
@@ -62,6 +65,12 @@ inline diehl_cook_params diehl_cook_checkpoint_params(const checkpoint_reader& r
   p.rest_ms = r.get_double("rest_ms");
   p.intensity = r.get_double("intensity");
   p.seed = static_cast<std::uint64_t>(r.get_int("seed"));
+  try {
+    p.validate();
+  } catch (const invalid_parameter& e) {
+    throw io_error(spiketorch::detail::concat("checkpoint '", r.directory().string(),
+                                              "': parameter '", e.field, "': ", e.what()));
+  }
   return p;
 }
 
