@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -62,6 +64,42 @@ void check(bool ok, Args&&... message) {
   if (!ok) throw command_line_error(spiketorch::detail::concat(std::forward<Args>(message)...));
 }
 
+// The options that set a field of the model's parameters, for diehl_cook_params::validate's
+// messages (the others keep their field names).
+inline std::string option_of(std::string_view field) {
+  for (const auto& [f, option] : {std::pair{"n_neurons", "--n_neurons"}, std::pair{"dt_ms", "--dt"},
+                                  std::pair{"time_ms", "--time"}, std::pair{"rest_ms", "--rest"},
+                                  std::pair{"intensity", "--intensity"}})
+    if (field == f) return option;
+  return std::string(field);
+}
+
+// A training run: the model's parameters in their ranges (the one check the model and the
+// checkpoint loader use too, models/diehl_cook_params.hpp), and what the run multiplies them by.
+inline void check_training(const options& o) {
+  const auto p = model_params(o);
+  try {
+    p.validate(option_of);
+  } catch (const spiketorch::models::invalid_parameter& e) {
+    throw command_line_error(e.what());
+  }
+  // Labelling and testing run one copy of the network per thread besides the trained one.
+  const double copies = double(std::min<std::size_t>(o.threads, 60000)) + 1;
+  const double gib = 1073741824.0, memory = spiketorch::models::physical_memory_bytes();
+  check(p.synapse_bytes() * copies <= memory, "--n_neurons ", o.n_neurons, " needs ",
+        p.synapse_bytes() / gib, " GiB per copy of the network, and --threads ", o.threads,
+        " evaluate with ", copies, " copies: more than the ", memory / gib,
+        " GiB of memory of this machine (lower --threads or --n_neurons)");
+  // Every presentation and rest of training is numbered (it addresses its input spikes) below
+  // 2^31, where the numbers of evaluation's presentations start (models/diehl_cook_2015.hpp).
+  const std::uint64_t runs_per_example = 2 * std::uint64_t(p.max_presentations);
+  const std::uint64_t max_examples = (std::uint64_t(1) << 31) / runs_per_example;
+  check(o.epochs <= max_examples / o.n_train, "--epochs ", o.epochs, " x --n_train ", o.n_train,
+        " must be at most ", max_examples, " training examples (", runs_per_example,
+        " numbered presentations and rests each, at most, below 2^31), so --epochs at most ",
+        max_examples / o.n_train);
+}
+
 }  // namespace detail
 
 /// Parsed options, or nullopt after printing --help. Throws command_line_error on bad input.
@@ -96,8 +134,13 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
        "train (then label and test), or test a checkpoint given by --load")
       ->check(CLI::IsMember({"train", "test"}))
       ->capture_default_str();
-  count("--n_neurons", o.n_neurons, "excitatory (and inhibitory) neurons");
-  count("--epochs", o.epochs, "passes over the training examples");
+  count("--n_neurons", o.n_neurons,
+        "excitatory (and inhibitory) neurons, >= 2; their synapses, about\n"
+        "4 N (N + 980) bytes per copy (one per thread when evaluating),\n"
+        "must fit in memory");
+  count("--epochs", o.epochs,
+        "passes over the training examples; --epochs x --n_train at most\n"
+        "26843545 (training presentations are numbered below 2^31)");
   count("--n_train", o.n_train, "training examples used, from the start of the set (max 60000)");
   count("--n_label", o.n_label,
         "training examples in the frozen labelling pass (0: as --n_train);\n"
@@ -107,11 +150,17 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
       "--no-label-pass", [&] { o.label_pass = false; },
       "label neurons from the training responses of the last update\ninterval");
   count("--n_test", o.n_test, "test examples (max 10000; 0: skip testing)");
-  number("--dt", o.dt, "MS", "simulation time step in ms");
-  number("--time", o.time, "MS", "presentation time per example in ms");
-  number("--rest", o.rest, "MS", "input-free rest after each presentation in ms");
+  number("--dt", o.dt, "MS",
+         "simulation time step in ms, 0.04..10 (10 ms of input delay must\n"
+         "fit in 255 steps)");
+  number("--time", o.time, "MS", "presentation time per example in ms: 1 to 10^6 steps of --dt");
+  number("--rest", o.rest, "MS",
+         "input-free rest after each presentation in ms: 0 to 10^6 steps\n"
+         "of --dt");
   number("--intensity", o.intensity, "I",
-         "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes");
+         "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes;\n"
+         "> 0, and the last of 40 tries at most one spike per step:\n"
+         "I + 39 <= 8000 / (255 dt), i.e. I <= 23.7 at dt = 0.5 ms");
   count("--seed", o.seed, "seed of every random stream (weights, delays, input spikes)");
   count("--update_interval", o.update_interval,
         "examples per online accuracy window during training");
@@ -154,16 +203,11 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   using detail::check;
   check(o.mode != "test" || !o.load.empty(),
         "--mode test needs --load DIR (a checkpoint from --save)");
-  check(o.n_neurons >= 2, "--n_neurons must be at least 2");
   check(o.mode != "train" || o.epochs >= 1, "--epochs must be at least 1");
   check(o.mode != "train" || (o.n_train >= 1 && o.n_train <= 60000),
         "--n_train must be in 1..60000");
   check(o.n_test <= 10000, "--n_test must be at most 10000");
   check(o.n_label <= 60000, "--n_label must be at most 60000");
-  check(o.dt > 0, "--dt must be > 0 ms, got ", o.dt);
-  check(o.time > 0, "--time must be > 0 ms, got ", o.time);
-  check(o.rest >= 0, "--rest must be >= 0 ms, got ", o.rest);
-  check(o.intensity > 0, "--intensity must be > 0, got ", o.intensity);
   check(o.update_interval >= 1, "--update_interval must be at least 1");
   check(o.threads >= 1, "--threads must be at least 1");
   check(o.mode == "train" || o.synapse_decay == "exact",
@@ -184,6 +228,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
                                    std::pair{"--load", &o.load}, std::pair{"--plot", &o.plot},
                                    std::pair{"--json", &o.json}})
     check(app.count(name) == 0 || !path->empty(), name, " needs a path, got an empty one");
+  if (o.mode == "train") detail::check_training(o);
   return o;
 }
 

@@ -47,11 +47,32 @@ expect_error "--epochs: needs a non-negative integer, got '1.5'" --epochs 1.5
 expect_error "--dt: needs a number, got 'fast'" --dt fast
 expect_error "--time: needs a number, got 'inf'" --time inf
 expect_error "--rest: needs a number, got 'nan'" --rest nan
-expect_error "--dt must be > 0 ms, got 0" --dt 0
-expect_error "--dt must be > 0 ms, got -0.5" --dt=-0.5
-expect_error "--time must be > 0 ms" --time 0
-expect_error "--rest must be >= 0 ms" --rest -1
+expect_error "--dt must be in [0.001, 10] ms, got 0" --dt 0
+expect_error "--dt must be in [0.001, 10] ms, got -0.5" --dt=-0.5
+expect_error "--time must be 1 to 1e6 steps of --dt" --time 0
+expect_error "--rest must be 0 to 1e6 steps of --dt" --rest -1
 expect_error "--intensity must be > 0" --intensity 0
+# Documented ranges (models/diehl_cook_params.hpp): a presentation of 1 to 10^6 steps (1e12 ms
+# hung, 1e-7 ms gave empty presentations retried 40 times with exit 0), a rest of at most 10^6
+# steps (1e300: bad_alloc), dt in [0.001, 10] ms with delays of at most 255 steps, rates of at
+# most one spike per step on the last retry, epochs x examples that cannot wrap, and networks
+# that fit in memory (1e12 neurons: bad_alloc).
+expect_error "--time must be 1 to 1e6 steps of --dt (0.5 ms): in [0.5, 500000] ms, got 1e+12" --time 1e12
+expect_error "--time must be 1 to 1e6 steps of --dt (0.5 ms): in [0.5, 500000] ms, got 1e-07" --time 1e-7
+expect_error "--time must be 1 to 1e6 steps of --dt (0.1 ms)" --dt 0.1 --time 100000.1
+expect_error "--rest must be 0 to 1e6 steps of --dt (0.5 ms): in [0, 500000] ms, got 1e+300" --rest 1e300
+expect_error "--dt must be in [0.001, 10] ms, got 20" --dt 20 --time 360 --rest 160
+expect_error "--dt must be at least delay_max_ms / 255" --dt 0.025
+expect_error "--dt must be below the synaptic time constants (1 ms) with forward-Euler decay" \
+  --synapse_decay euler --dt 1
+expect_error "--intensity (1e+300) is too high for --dt = 0.5 ms" --intensity 1e300
+expect_error "the intensity must be at most 23.7" --intensity 30
+expect_error "--epochs 922337203685477581 x --n_train 60000 must be at most 26843545" \
+  --epochs 922337203685477581
+expect_error "--epochs at most 447" --epochs 448
+expect_error "--n_neurons = 1000000000000 (with n_input = 784) needs" --n_neurons 1000000000000
+expect_error "GiB of memory of this machine" --n_neurons 1000000000000
+expect_error "(lower --threads or --n_neurons)" --n_neurons 10000 --threads 60000
 expect_error "--mode: learn not in {train,test}" --mode learn
 expect_error "--device: gpu not in {cpu,cuda}" --device gpu
 expect_error "--synapse_decay: rk4 not in {exact,euler}" --synapse_decay rk4

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/models/diehl_cook_params.hpp"
 
 namespace mnist_example {
 
@@ -37,6 +38,21 @@ struct options {
 
   std::size_t n_train_limit() const { return n_train; }
 };
+
+/// The network's parameters for training with these options (a checkpoint brings its own).
+inline spiketorch::models::diehl_cook_params model_params(const options& o) {
+  spiketorch::models::diehl_cook_params p;
+  p.n_neurons = o.n_neurons;
+  p.dt_ms = o.dt;
+  p.time_ms = o.time;
+  p.rest_ms = o.rest;
+  p.intensity = o.intensity;
+  p.seed = o.seed;
+  if (o.synapse_decay == "euler")
+    p.exc_synapses.scheme = p.inh_synapses.scheme =
+        spiketorch::synapses::decay_scheme::forward_euler;
+  return p;
+}
 
 /// The MNIST folder: --data if given, else data/mnist, else ../shared/data/mnist.
 inline std::filesystem::path resolve_data_dir(const std::string& given) {

@@ -53,19 +53,6 @@ inline double thread_cpu_s() {
   return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
-inline st::models::diehl_cook_params model_params(const options& o) {
-  st::models::diehl_cook_params p;
-  p.n_neurons = o.n_neurons;
-  p.dt_ms = o.dt;
-  p.time_ms = o.time;
-  p.rest_ms = o.rest;
-  p.intensity = o.intensity;
-  p.seed = o.seed;
-  if (o.synapse_decay == "euler")
-    p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::forward_euler;
-  return p;
-}
-
 /// Accuracy of a window of training responses under the assignments of the previous window.
 struct window_score {
   double all_activity = -1, proportion = -1;
