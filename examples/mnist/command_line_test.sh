@@ -103,11 +103,57 @@ expect_error "--dt" --dt
 # A later value replaces an earlier one (wrapper scripts pass defaults first): the checks see it.
 expect_error "--n_neurons must be at least 2" --n_neurons 100 --n_neurons 1
 
+# Output paths that could only fail after training are refused (status 1) before any work, with
+# a message naming the option; a refused --json leaves no FILE.tmp behind. Today's training
+# would fail at its end; these runs need no MNIST data because they stop before reading it.
+paths=$(mktemp -d)
+trap 'rm -f "$out" "$err"; chmod -R u+w "$paths"; rm -rf "$paths"' EXIT
+mkdir "$paths/dir"
+touch "$paths/file"
+expect_refused() {  # text the message must contain, arguments...
+  local want=$1
+  shift
+  "$bin" --n_train 3 --n_neurons 10 --n_test 0 --quiet "$@" > "$out" 2> "$err"
+  local status=$?
+  if [ $status -ne 1 ] || ! grep -qF -- "$want" "$err" || grep -q "^training:" "$out"; then
+    echo "FAIL: $*: exit $status, expected 1 with '$want' before training:"
+    cat "$out" "$err"
+    fail=1
+  else
+    echo "ok: $* -> $(head -1 "$err")"
+  fi
+}
+expect_refused "--json $paths/dir is a directory" --json "$paths/dir"
+expect_refused "--json $paths/dir/ ends in a separator" --json "$paths/dir/"
+expect_refused "--json $paths/missing/r.json: $paths/missing does not exist" \
+  --json "$paths/missing/r.json"
+expect_refused "--json $paths/file/r.json: $paths/file is not a directory" \
+  --json "$paths/file/r.json"
+expect_refused "--plot $paths/file exists and is not a directory" --plot "$paths/file"
+expect_refused "--plot $paths/file/figures: cannot be created, $paths/file is not a directory" \
+  --plot "$paths/file/figures"
+if [ -n "$(find "$paths" -name '*.tmp')" ]; then
+  echo "FAIL: a refused --json left $(find "$paths" -name '*.tmp')"
+  fail=1
+fi
+# Permission bits do not stop root: the read-only cases run as another user only.
+if [ "$(id -u)" -ne 0 ]; then
+  mkdir "$paths/readonly"
+  chmod a-w "$paths/readonly"
+  expect_refused "--json $paths/readonly/r.json: cannot create files in $paths/readonly" \
+    --json "$paths/readonly/r.json"
+  expect_refused "--plot $paths/readonly/figures: cannot be created in $paths/readonly" \
+    --plot "$paths/readonly/figures"
+  expect_refused "--plot $paths/readonly: cannot create files in it" --plot "$paths/readonly"
+else
+  echo "skip: read-only --json and --plot directories (running as root)"
+fi
+
 # A valid IDX training set of another image shape is refused (status 1) naming the file and both
 # shapes, before any training: the model reads 784 bytes per example, which ran past the end of a
 # 20x20 set (heap overflow) and trained on misaligned 32x32 images with exit status 0.
 data=$(mktemp -d)
-trap 'rm -f "$out" "$err"; rm -rf "$data"' EXIT
+trap 'rm -f "$out" "$err"; chmod -R u+w "$paths"; rm -rf "$paths" "$data"' EXIT
 be32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
 printf "\x00\x00\x08\x01$(be32 3)\x01\x02\x03" > "$data/train-labels-idx1-ubyte"
 for side in 20 32; do

@@ -7,7 +7,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/models/diehl_cook_params.hpp"
@@ -67,6 +72,70 @@ inline std::filesystem::path resolve_data_dir(const std::string& given) {
   throw spiketorch::invalid_argument(
       "no MNIST data found in data/mnist or ../shared/data/mnist: run data/get_mnist.sh "
       "(or pass --data DIR)");
+}
+
+namespace detail {
+
+// Whether this process may create files in the existing directory `dir` (POSIX access(): a
+// read-only file system or missing permissions; root passes the permission bits).
+inline bool can_write_into(const std::filesystem::path& dir) {
+#if defined(__unix__) || defined(__APPLE__)
+  return ::access(dir.c_str(), W_OK | X_OK) == 0;
+#else
+  (void)dir;
+  return true;
+#endif
+}
+
+// The directory that has to exist and be writable to create `path` (its nearest existing
+// ancestor; "." for a relative path with no existing part).
+inline std::filesystem::path existing_ancestor(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (auto p = path; !p.empty(); p = p.parent_path()) {
+    if (std::filesystem::exists(p, ec)) return p;
+    if (p == p.parent_path()) break;
+  }
+  return ".";
+}
+
+}  // namespace detail
+
+/// Refuses, before any loading or training, the output paths that could only fail once the work
+/// is done: --json FILE is written (atomically, through FILE.tmp) into an existing writable
+/// directory and must not be a directory; --plot DIR is created if needed and must end up a
+/// writable directory.
+inline void check_output_paths(const options& o) {
+  namespace fs = std::filesystem;
+  using spiketorch::require;
+  std::error_code ec;
+  if (!o.json.empty()) {
+    const fs::path file = o.json;
+    require(file.has_filename(), "--json ", o.json,
+            " ends in a separator; expected the name of a file to write the report to");
+    require(!fs::is_directory(file, ec), "--json ", o.json,
+            " is a directory; expected the name of a file to write the report to");
+    const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    require(fs::is_directory(dir, ec), "--json ", o.json, ": ", dir.string(),
+            fs::exists(dir, ec) ? " is not a directory" : " does not exist",
+            " (the report is written into an existing directory)");
+    require(detail::can_write_into(dir), "--json ", o.json, ": cannot create files in ",
+            dir.string(), " (read-only or no permission)");
+  }
+  if (!o.plot.empty()) {
+    const fs::path dir = o.plot;
+    if (fs::exists(dir, ec)) {
+      require(fs::is_directory(dir, ec), "--plot ", o.plot,
+              " exists and is not a directory; expected a directory for the figures");
+      require(detail::can_write_into(dir), "--plot ", o.plot,
+              ": cannot create files in it (read-only or no permission)");
+    } else {
+      const fs::path base = detail::existing_ancestor(dir);
+      require(fs::is_directory(base, ec), "--plot ", o.plot, ": cannot be created, ", base.string(),
+              " is not a directory");
+      require(detail::can_write_into(base), "--plot ", o.plot, ": cannot be created in ",
+              base.string(), " (read-only or no permission)");
+    }
+  }
 }
 
 }  // namespace mnist_example

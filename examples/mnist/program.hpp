@@ -105,8 +105,9 @@ int run(const options& o) {
   using namespace detail;
   using model_t = st::models::diehl_cook_2015<Backend>;
   const double t_setup = now_s();
-  // A --save target that cannot take a checkpoint fails now, not once the training is done.
+  // Output paths that cannot be written fail now, not once the training is done.
   if (!o.save.empty()) st::check_checkpoint_target(o.save);
+  check_output_paths(o);
   const fs::path data = resolve_data_dir(o.data);
   const bool need_train = o.mode == "train";
   const bool relabel = o.mode == "test" && o.n_label > 0;  // new labels for a checkpoint

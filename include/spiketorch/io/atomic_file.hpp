@@ -43,8 +43,8 @@ inline void sync_path(const std::filesystem::path& path, bool is_file) {
 }  // namespace detail
 
 /// Replaces `path` with the bytes written by `write`: the data goes to `path.tmp` first, is
-/// flushed and synced, and only then renamed over `path`. An exception from `write` or a failed
-/// write leaves `path` as it was and removes `path.tmp`.
+/// flushed and synced, and only then renamed over `path`. Any failure (an exception from `write`,
+/// a failed write, sync or rename) leaves `path` as it was and removes `path.tmp`.
 inline void write_file_atomically(const std::filesystem::path& path,
                                   const std::function<void(std::ostream&)>& write) {
   using detail::concat;
@@ -70,7 +70,13 @@ inline void write_file_atomically(const std::filesystem::path& path,
       throw io_error(concat(path.string(), ": write failed (disk full or I/O error)"));
     }
   }
-  detail::sync_path(tmp, true);
+  try {
+    detail::sync_path(tmp, true);
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw;
+  }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
