@@ -151,12 +151,14 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
       "label neurons from the training responses of the last update\ninterval");
   count("--n_test", o.n_test, "test examples (max 10000; 0: skip testing)");
   number("--dt", o.dt, "MS",
-         "simulation time step in ms, 0.04..10 (10 ms of input delay must\n"
-         "fit in 255 steps)");
-  number("--time", o.time, "MS", "presentation time per example in ms: 1 to 10^6 steps of --dt");
+         "simulation time step in ms, 10/255..10 (10 ms of input delay\n"
+         "must fit in 255 steps); below 1 with --synapse_decay euler");
+  number("--time", o.time, "MS",
+         "presentation time per example in ms: 1 to 10^6 whole steps of\n"
+         "--dt");
   number("--rest", o.rest, "MS",
-         "input-free rest after each presentation in ms: 0 to 10^6 steps\n"
-         "of --dt");
+         "input-free rest after each presentation in ms: 0 to 10^6 whole\n"
+         "steps of --dt");
   number("--intensity", o.intensity, "I",
          "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes;\n"
          "> 0, and the last of 40 tries at most one spike per step:\n"
@@ -175,8 +177,11 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
         "the results do not depend on T)")
       ->type_name("T")
       ->default_str("all cores");
-  text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\nrun");
-  text("--json", o.json, "FILE", "write parameters, timings and accuracies as JSON");
+  text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\n"
+       "run (created if needed; checked before the run starts)");
+  text("--json", o.json, "FILE",
+       "write parameters, timings and accuracies as JSON (into an\n"
+       "existing writable directory; checked before the run starts)");
   text("--synapse_decay", o.synapse_decay, "SCHEME",
        "conductance decay per step: exp(-dt/tau), or Brian's forward\n"
        "Euler 1 - dt/tau as the original code integrated it (about 8\n"
