@@ -154,10 +154,10 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
          "simulation time step in ms, 10/255..10 (10 ms of input delay\n"
          "must fit in 255 steps); below 1 with --synapse_decay euler");
   number("--time", o.time, "MS",
-         "presentation time per example in ms: 1 to 10^6 whole steps of\n"
+         "presentation time per example in ms: 1 to 10^5 whole steps of\n"
          "--dt");
   number("--rest", o.rest, "MS",
-         "input-free rest after each presentation in ms: 0 to 10^6 whole\n"
+         "input-free rest after each presentation in ms: 0 to 10^5 whole\n"
          "steps of --dt");
   number("--intensity", o.intensity, "I",
          "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes;\n"

@@ -1,5 +1,5 @@
 // The ranges of diehl_cook_params (models/diehl_cook_params.hpp), checked in one place for the
-// model, checkpoints and the MNIST command line: durations of one to 10^6 steps (a 10^12-step
+// model, checkpoints and the MNIST command line: durations of one to 10^5 steps (a 10^12-step
 // presentation hung, a zero-step one retried every example), input rates within one spike per
 // step on every retry, and networks that fit in memory (std::bad_alloc before). Needs no data.
 #include "spiketorch/models/diehl_cook_params.hpp"
@@ -48,19 +48,19 @@ TEST_CASE("diehl_cook_params: the defaults are valid", "[params]") {
   CHECK(refused_field(diehl_cook_params{}) == "");
 }
 
-TEST_CASE("diehl_cook_params: a presentation is 1 to 10^6 steps, a rest 0 to 10^6", "[params]") {
+TEST_CASE("diehl_cook_params: a presentation is 1 to 10^5 steps, a rest 0 to 10^5", "[params]") {
   CHECK(refused_field(with([](auto& p) { p.time_ms = 1e12; })) == "time_ms");
   CHECK(refused_field(with([](auto& p) { p.time_ms = 1e300; })) == "time_ms");
   // 2e-7 steps rounded to zero: every presentation was empty and retried 40 times.
   CHECK(refused_field(with([](auto& p) { p.time_ms = 1e-7; })) == "time_ms");
   CHECK(refused_field(with([](auto& p) { p.time_ms = 0.5; })) == "");
-  CHECK(refused_field(with([](auto& p) { p.time_ms = 500000; })) == "");
-  CHECK(refused_field(with([](auto& p) { p.time_ms = 500000.5; })) == "time_ms");
+  CHECK(refused_field(with([](auto& p) { p.time_ms = 50000; })) == "");
+  CHECK(refused_field(with([](auto& p) { p.time_ms = 50000.5; })) == "time_ms");
   CHECK(refused_field(with([](auto& p) { p.rest_ms = 1e300; })) == "rest_ms");
   CHECK(refused_field(with([](auto& p) { p.rest_ms = 0; })) == "");
   CHECK_THROWS_WITH(with([](auto& p) { p.time_ms = 1e12; }).validate(),
-                    Contains("diehl_cook: time_ms must be 1 to 1e6 steps of dt_ms") &&
-                        Contains("[0.5, 500000] ms, got 1e+12"));
+                    Contains("diehl_cook: time_ms must be 1 to 100000 steps of dt_ms") &&
+                        Contains("[0.5, 50000] ms, got 1e+12"));
   CHECK_THROWS_AS(spiketorch::models::diehl_cook_2015<>(with([](auto& p) { p.rest_ms = 1e300; })),
                   invalid_parameter);
 }
@@ -114,6 +114,14 @@ TEST_CASE("diehl_cook_params: the network must fit in memory", "[params]") {
         784.0 * 100 * 5 + 100.0 * 99 * 4 + 100.0 * 4);
 }
 
+TEST_CASE("diehl_cook_params: weights are finite and >= 0, delays ordered", "[params]") {
+  CHECK(refused_field(with([](auto& p) { p.w_inh_exc = -17; })) == "w_inh_exc");
+  CHECK(refused_field(with([](auto& p) { p.w_exc_inh = INFINITY; })) == "w_exc_inh");
+  CHECK(refused_field(with([](auto& p) { p.w_init_low = 0.5; })) == "w_init_low");
+  CHECK(refused_field(with([](auto& p) { p.delay_min_ms = 11; })) == "delay_min_ms");
+  CHECK(refused_field(with([](auto& p) { p.delay_min_ms = -1; })) == "delay_min_ms");
+}
+
 TEST_CASE("diehl_cook_params: member parameter sets are checked under their name", "[params]") {
   CHECK(refused_field(with([](auto& p) { p.exc.tau_m_ms = -1; })) == "exc");
   CHECK(refused_field(with([](auto& p) { p.stdp.w_max = std::nan(""); })) == "stdp");
@@ -126,7 +134,7 @@ TEST_CASE("diehl_cook_params: messages name fields as the caller does", "[params
     return field == "time_ms" ? std::string("--time") : std::string(field);
   };
   CHECK_THROWS_WITH(with([](auto& p) { p.time_ms = 1e-7; }).validate(option),
-                    Catch::Matchers::StartsWith("--time must be 1 to 1e6 steps of dt_ms"));
+                    Catch::Matchers::StartsWith("--time must be 1 to 100000 steps of dt_ms"));
 }
 
 TEST_CASE("a checkpoint's parameters out of range are refused naming the checkpoint and field",

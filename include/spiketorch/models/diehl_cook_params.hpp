@@ -6,16 +6,20 @@
 // Ranges (beyond each value being finite), chosen so that a run stays finite and fits in memory:
 //   - dt_ms in [0.001, 10] ms, and no larger than the synaptic time constants with forward-Euler
 //     decay; at most 255 steps of delay (delays are stored in 8 bits): dt >= delay_max_ms / 255;
-//   - time_ms: 1 to 10^6 steps of dt (a presentation of zero steps retried every example, and
-//     10^12 steps never ended); rest_ms: 0 to 10^6 steps. A presentation's input spikes and their
-//     per-step index (encoding/concepts.hpp) are then a few hundred MB at most;
+//   - time_ms: 1 to 10^5 steps of dt (a presentation of zero steps retried every example, and
+//     10^12 steps never ended); rest_ms: 0 to 10^5 steps. 10^5 steps (50 s at dt = 0.5 ms, the
+//     original presents 350 ms) keep a presentation's input spikes, 12 bytes each and at most one
+//     per input and step (encoding/concepts.hpp), below 1 GB for 784 inputs (and the MNIST
+//     program's --plot rasters, 2 N bytes per step of a presentation and its rest, bounded);
 //   - intensity > 0 and the brightest pixel's rate on the last retry, 255 / 8 · (intensity +
 //     (max_presentations - 1) · intensity_step) Hz, at most one spike per step (1000 / dt_ms Hz),
 //     the limit of the Poisson encoder: a retry that exceeded it would fail half-way through a run;
+//   - weights finite and >= 0 (conductance synapses add them), 0 <= delay_min_ms <= delay_max_ms;
 //   - n_input and n_neurons: the synapse arrays, n_input · N weights and delays and N · (N - 1)
 //     inhibitory weights, must fit in the machine's physical memory.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -51,7 +55,7 @@ struct invalid_parameter : invalid_argument {
 /// The documented limits of diehl_cook_params (see the top of this file).
 namespace diehl_cook_limits {
 inline constexpr double min_dt_ms = 0.001, max_dt_ms = 10.0;
-inline constexpr double max_steps = 1e6;  // per presentation and per rest
+inline constexpr double max_steps = 1e5;  // per presentation and per rest
 inline constexpr double max_pixel = 255.0;
 }  // namespace diehl_cook_limits
 
@@ -106,8 +110,9 @@ struct diehl_cook_params {
   /// evaluation multiplies it).
   double max_rate_hz() const {
     double added = intensity;
-    for (std::uint32_t a = 1; a < max_presentations && a < 1024; ++a) added += intensity_step;
-    const double last = std::max(added, intensity + double(max_presentations - 1) * intensity_step);
+    const std::uint32_t retries = std::max<std::uint32_t>(max_presentations, 1) - 1;
+    for (std::uint32_t a = 0; a < retries && a < 1024; ++a) added += intensity_step;
+    const double last = std::max(added, intensity + double(retries) * intensity_step);
     return double(float(diehl_cook_limits::max_pixel) * static_cast<float>(last / 8.0));
   }
 
@@ -136,17 +141,19 @@ struct diehl_cook_params {
           lim::min_dt_ms, ", ", lim::max_dt_ms, "] ms, got ", dt_ms);
     finite(time_ms, "time_ms");
     check(time_ms >= dt_ms && time_ms <= lim::max_steps * dt_ms, "time_ms",
-          "must be 1 to 1e6 steps of ", dt, " (", dt_ms, " ms): in [", dt_ms, ", ",
+          "must be 1 to ", lim::max_steps, " steps of ", dt, " (", dt_ms, " ms): in [", dt_ms, ", ",
           lim::max_steps * dt_ms, "] ms, got ", time_ms);
     finite(rest_ms, "rest_ms");
     check(rest_ms >= 0 && rest_ms <= lim::max_steps * dt_ms, "rest_ms",
-          "must be 0 to 1e6 steps of ", dt, " (", dt_ms, " ms): in [0, ", lim::max_steps * dt_ms,
+          "must be 0 to ", lim::max_steps, " steps of ", dt, " (", dt_ms, " ms): in [0, ", lim::max_steps * dt_ms,
           "] ms, got ", rest_ms);
     for (const auto& [field, ms] : {std::pair{"time_ms", time_ms}, std::pair{"rest_ms", rest_ms}})
       check(std::abs(ms / dt_ms - std::round(ms / dt_ms)) < 1e-6, field, "(", ms,
             " ms) must be a whole multiple of ", dt, " (", dt_ms, " ms)");
     finite(delay_min_ms, "delay_min_ms");
     finite(delay_max_ms, "delay_max_ms");
+    check(delay_min_ms >= 0 && delay_min_ms <= delay_max_ms, "delay_min_ms", "must be in [0, ",
+          name("delay_max_ms"), " = ", delay_max_ms, "] ms, got ", delay_min_ms);
     check(delay_max_ms / dt_ms <= delays::max_steps, "dt_ms", "must be at least ",
           name("delay_max_ms"), " / ", delays::max_steps, " = ", delay_max_ms / delays::max_steps,
           " ms (delays are at most ", delays::max_steps, " steps), got ", dt_ms);
@@ -170,6 +177,15 @@ struct diehl_cook_params {
           8000.0 / (lim::max_pixel * dt_ms) - double(max_presentations - 1) * intensity_step);
     finite(norm, "norm");
     check(norm > 0, "norm", "must be > 0, got ", norm);
+    // Conductance synapses add their weights: a negative one has no meaning.
+    for (const auto& [field, w] :
+         {std::pair{"w_init_low", w_init_low}, std::pair{"w_init_high", w_init_high},
+          std::pair{"w_exc_inh", w_exc_inh}, std::pair{"w_inh_exc", w_inh_exc}}) {
+      finite(w, field);
+      check(w >= 0, field, "must be >= 0, got ", w);
+    }
+    check(w_init_low <= w_init_high, "w_init_low", "(", w_init_low, ") must not exceed ",
+          name("w_init_high"), " (", w_init_high, ")");
     // A presentation's input spikes are indexed in 32 bits (encoding/concepts.hpp).
     check(double(n_input) * std::round(time_ms / dt_ms) < 4294967296.0, "n_input", "(", n_input,
           ") times the steps of a presentation must stay below 2^32");
