@@ -84,7 +84,7 @@ inline void check_training(const options& o) {
     throw command_line_error(e.what());
   }
   // Labelling and testing run one copy of the network per thread besides the trained one.
-  const double copies = double(std::min<std::size_t>(o.threads, 60000)) + 1;
+  const double copies = double(o.threads) + 1;
   const double gib = 1073741824.0, memory = spiketorch::models::physical_memory_bytes();
   check(p.synapse_bytes() * copies <= memory, "--n_neurons ", o.n_neurons, " needs ",
         p.synapse_bytes() / gib, " GiB per copy of the network, and --threads ", o.threads,
@@ -101,6 +101,9 @@ inline void check_training(const options& o) {
 }
 
 }  // namespace detail
+
+/// More threads than any machine of ours has cores only multiplies copies of the network.
+inline constexpr std::size_t max_threads = 4096;
 
 /// Parsed options, or nullopt after printing --help. Throws command_line_error on bad input.
 inline std::optional<options> parse_options(int argc, const char* const* argv) {
@@ -173,8 +176,8 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
        "write a checkpoint directory after training (weights, theta,\nlabels)");
   text("--load", o.load, "DIR", "checkpoint to evaluate with --mode test");
   count("--threads", o.threads,
-        "CPU threads for labelling and testing (training is sequential;\n"
-        "the results do not depend on T)")
+        "CPU threads for labelling and testing, 1..4096 (training is\n"
+        "sequential; the results do not depend on T)")
       ->type_name("T")
       ->default_str("all cores");
   text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\n"
@@ -215,6 +218,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   check(o.n_label <= 60000, "--n_label must be at most 60000");
   check(o.update_interval >= 1, "--update_interval must be at least 1");
   check(o.threads >= 1, "--threads must be at least 1");
+  check(o.threads <= max_threads, "--threads must be at most ", max_threads, ", got ", o.threads);
   check(o.mode == "train" || o.synapse_decay == "exact",
         "--synapse_decay applies to training (a checkpoint is evaluated with exact decay)");
   // An option the mode would ignore is refused rather than silently dropped: a checkpoint

@@ -72,7 +72,7 @@ expect_error "--epochs 922337203685477581 x --n_train 60000 must be at most 2684
 expect_error "--epochs at most 447" --epochs 448
 expect_error "--n_neurons = 1000000000000 (with n_input = 784) needs" --n_neurons 1000000000000
 expect_error "GiB of memory of this machine" --n_neurons 1000000000000
-expect_error "(lower --threads or --n_neurons)" --n_neurons 10000 --threads 60000
+expect_error "(lower --threads or --n_neurons)" --n_neurons 30000 --threads 4096
 expect_error "--mode: learn not in {train,test}" --mode learn
 expect_error "--device: gpu not in {cpu,cuda}" --device gpu
 expect_error "--synapse_decay: rk4 not in {exact,euler}" --synapse_decay rk4
@@ -98,6 +98,7 @@ expect_error "--n_test must be at most 10000" --n_test 10001
 expect_error "--n_label must be at most 60000" --n_label 60001
 expect_error "--update_interval must be at least 1" --update_interval 0
 expect_error "--threads must be at least 1" --threads 0
+expect_error "--threads must be at most 4096, got 18446744073709551615" --threads 18446744073709551615
 expect_error "--frobnicate" --frobnicate
 expect_error "--dt" --dt
 # A later value replaces an earlier one (wrapper scripts pass defaults first): the checks see it.
@@ -132,6 +133,17 @@ expect_refused "--json $paths/file/r.json: $paths/file is not a directory" \
 expect_refused "--plot $paths/file exists and is not a directory" --plot "$paths/file"
 expect_refused "--plot $paths/file/figures: cannot be created, $paths/file is not a directory" \
   --plot "$paths/file/figures"
+# A checkpoint's commit replaces the --save directory as a whole: nothing else may be written there.
+expect_refused "--json $paths/ck lies in the --save directory $paths/ck" \
+  --save "$paths/ck" --json "$paths/ck"
+expect_refused "--plot $paths/ck/plots lies in the --save directory $paths/ck" \
+  --save "$paths/ck" --plot "$paths/ck/plots"
+expect_refused "--json $paths/ck/../ck/r.json lies in the --save directory $paths/ck/" \
+  --save "$paths/ck/" --json "$paths/ck/../ck/r.json"
+# A symlink loop as --data is named as such (it was a bare filesystem_error).
+ln -s loop "$paths/loop"
+expect_refused "--data $paths/loop is not a directory (a symbolic link that leads nowhere" \
+  --data "$paths/loop"
 if [ -n "$(find "$paths" -name '*.tmp')" ]; then
   echo "FAIL: a refused --json left $(find "$paths" -name '*.tmp')"
   fail=1

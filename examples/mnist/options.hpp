@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
@@ -63,8 +64,13 @@ inline spiketorch::models::diehl_cook_params model_params(const options& o) {
 inline std::filesystem::path resolve_data_dir(const std::string& given) {
   namespace fs = std::filesystem;
   if (!given.empty()) {
-    spiketorch::require(fs::is_directory(given), "--data ", given,
-                        " is not a directory (fetch MNIST with data/get_mnist.sh)");
+    // With error codes: a symlink loop is a refusal naming --data, not a filesystem_error.
+    std::error_code ec;
+    spiketorch::require(fs::is_directory(given, ec), "--data ", given, " is not a directory",
+                        fs::is_symlink(given, ec)
+                            ? " (a symbolic link that leads nowhere: dangling or a loop)"
+                            : "",
+                        " (fetch MNIST with data/get_mnist.sh)");
     return given;
   }
   for (const char* candidate : {"data/mnist", "../shared/data/mnist"})
@@ -89,6 +95,17 @@ inline bool can_write_into(const std::filesystem::path& dir) {
 
 // The directory that has to exist and be writable to create `path` (its nearest existing
 // ancestor; "." for a relative path with no existing part).
+inline std::filesystem::path existing_ancestor(const std::filesystem::path& path);
+
+// Whether `path` is `dir` or lies under it, after resolving what exists of both.
+inline bool within(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  std::error_code ec;
+  const auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  const auto d = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
+  const auto relative = p.lexically_relative(d);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
 inline std::filesystem::path existing_ancestor(const std::filesystem::path& path) {
   std::error_code ec;
   for (auto p = path; !p.empty(); p = p.parent_path()) {
@@ -103,11 +120,17 @@ inline std::filesystem::path existing_ancestor(const std::filesystem::path& path
 /// Refuses, before any loading or training, the output paths that could only fail once the work
 /// is done: --json FILE is written (atomically, through FILE.tmp) into an existing writable
 /// directory and must not be a directory; --plot DIR is created if needed and must end up a
-/// writable directory.
+/// writable directory. Neither may lie in the --save directory, which a checkpoint's commit
+/// replaces as a whole.
 inline void check_output_paths(const options& o) {
   namespace fs = std::filesystem;
   using spiketorch::require;
   std::error_code ec;
+  if (!o.save.empty())
+    for (const auto& [name, path] : {std::pair{"--json", &o.json}, std::pair{"--plot", &o.plot}})
+      require(path->empty() || !detail::within(*path, o.save), name, " ", *path,
+              " lies in the --save directory ", o.save,
+              ", which the checkpoint replaces as a whole; write it elsewhere");
   if (!o.json.empty()) {
     const fs::path file = o.json;
     require(file.has_filename(), "--json ", o.json,
