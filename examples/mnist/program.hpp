@@ -106,7 +106,13 @@ int run(const options& o) {
   using model_t = st::models::diehl_cook_2015<Backend>;
   const double t_setup = now_s();
   // Output paths that cannot be written fail now, not once the training is done.
-  if (!o.save.empty()) st::check_checkpoint_target(o.save);
+  if (!o.save.empty()) {
+    try {
+      st::check_checkpoint_target(o.save);
+    } catch (const st::io_error& e) {
+      throw st::io_error(st::detail::concat("--save: ", e.what()));
+    }
+  }
   check_output_paths(o);
   const fs::path data = resolve_data_dir(o.data);
   const bool need_train = o.mode == "train";

@@ -448,6 +448,11 @@ TEST_CASE("check_checkpoint_target refuses what a commit could not replace", "[c
   write_text(tmp / "results/important.txt", "keep");
   REQUIRE_THROWS_WITH(check_checkpoint_target(tmp / "results"),
                       Contains("refusing") && Contains("results") && Contains("manifest.json"));
+  // A commit renames onto the directory's own name: ".", ".." and "/" have none, even when empty.
+  for (const std::string& odd : {std::string("."), std::string(".."), std::string("/"),
+                                 (tmp / "empty/.").string(), (tmp / "empty/..").string()})
+    REQUIRE_THROWS_WITH(check_checkpoint_target(odd), Contains("'" + odd + "'") &&
+                                                          Contains("name the checkpoint's own"));
   // A parent that cannot be a directory (root may write anywhere, so this is the unwritable
   // parent the tests can make).
   for (const char* below_file : {"file/ckpt", "file/a/b/ckpt"}) {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <span>
@@ -103,7 +105,7 @@ TEST_CASE("a checkpoint's labels must be -1..9", "[diehl_cook][checkpoint]") {
   }
 }
 
-TEST_CASE("a checkpoint's proportions must be [N, 10] and finite", "[diehl_cook][checkpoint]") {
+TEST_CASE("a checkpoint's proportions must be [N, 10], fractions in [0, 1]", "[diehl_cook][checkpoint]") {
   temp_dir t;
   const fs::path dir = t.path / "ck";
   const std::string file = (dir / "proportions.npy").string();
@@ -123,11 +125,19 @@ TEST_CASE("a checkpoint's proportions must be [N, 10] and finite", "[diehl_cook]
     write_checkpoint(dir, good_labels(), proportions);
     CHECK_THROWS_WITH(models::load_diehl_cook(dir), Contains(file) &&
                                                         Contains("at neuron 4, class 7") &&
-                                                        Contains("is not finite"));
+                                                        Contains("is not a fraction in [0, 1]"));
+  }
+  for (double bad : {-0.5, 2.0}) {
+    auto proportions = good_proportions();
+    proportions(4, 7) = bad;
+    write_checkpoint(dir, good_labels(), proportions);
+    CHECK_THROWS_WITH(models::load_diehl_cook(dir), Contains(file) &&
+                                                        Contains("at neuron 4, class 7") &&
+                                                        Contains("is not a fraction in [0, 1]"));
   }
 }
 
-TEST_CASE("a checkpoint's weights must be [784, N], finite and >= 0, its theta finite",
+TEST_CASE("a checkpoint's weights must be [784, N], finite and >= 0, its theta [N], finite and >= 0",
           "[diehl_cook][checkpoint]") {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   {
@@ -149,14 +159,42 @@ TEST_CASE("a checkpoint's weights must be [784, N], finite and >= 0, its theta f
     write_checkpoint(dir.path, good_labels(), good_proportions(), weights);
     CHECK_THROWS_WITH(models::load_diehl_cook(dir.path), Contains("weights.npy"));
   }
-  for (float bad : {nan, std::numeric_limits<float>::infinity()}) {
+  for (float bad : {nan, std::numeric_limits<float>::infinity(), -1e30f, -0.01f}) {
     INFO("theta " << bad);
     temp_dir dir;
     xt::xarray<float> theta = xt::zeros<float>({n_neurons});
     theta(7) = bad;
     write_checkpoint(dir.path, good_labels(), good_proportions(), w, theta);
-    CHECK_THROWS_WITH(models::load_diehl_cook(dir.path), Contains("theta.npy"));
+    CHECK_THROWS_WITH(models::load_diehl_cook(dir.path),
+                      Contains("theta.npy") && Contains("of neuron 7"));
   }
+  // One neuron too many or too few: the message names the file and both shapes.
+  for (std::size_t n : {n_neurons + 1, std::size_t{1}}) {
+    INFO("theta of " << n << " neurons");
+    temp_dir dir;
+    write_checkpoint(dir.path, good_labels(), good_proportions(), w, xt::zeros<float>({n}));
+    CHECK_THROWS_WITH(models::load_diehl_cook(dir.path),
+                      Contains("theta.npy") && Contains("shape (" + std::to_string(n) + ")") &&
+                          Contains("expected (10)"));
+  }
+}
+
+TEST_CASE("a checkpoint's examples_trained is a count >= 0", "[diehl_cook][checkpoint]") {
+  temp_dir dir;
+  write_checkpoint(dir.path, good_labels(), good_proportions());
+  {
+    // The writer only takes unsigned counts: the manifest is edited as a user could.
+    const fs::path manifest = dir.path / "manifest.json";
+    std::ifstream in(manifest);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string count = "\"examples_trained\": 0";
+    const auto at = text.find(count);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, count.size(), "\"examples_trained\": -1");
+    std::ofstream(manifest) << text;
+  }
+  CHECK_THROWS_WITH(models::load_diehl_cook(dir.path),
+                    Contains("examples_trained = -1") && Contains(dir.path.string()));
 }
 
 namespace {

@@ -296,6 +296,11 @@ inline void check_checkpoint_target(const std::filesystem::path& dir) {
   std::error_code ec;
   // Without its trailing slash: "file/" is not found, yet the commit would rename onto "file".
   const fs::path base = detail::checkpoint_base(dir);
+  // The commit renames the new checkpoint onto `base`: ".", ".." or "/" cannot be replaced so.
+  if (const fs::path name = base.filename(); name.empty() || name == "." || name == "..")
+    throw io_error(concat("checkpoint: cannot use '", dir.string(),
+                          "': name the checkpoint's own directory (e.g. '",
+                          (base / "checkpoint").lexically_normal().string(), "')"));
   const fs::file_status status = fs::status(base, ec);
   if (ec && status.type() != fs::file_type::not_found)
     throw io_error(concat("checkpoint: cannot use '", dir.string(), "': ", ec.message()));

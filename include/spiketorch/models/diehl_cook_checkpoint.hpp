@@ -89,26 +89,32 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
   p = diehl_cook_checkpoint_params(r);
   if (adjust) adjust(p);
   info.examples_trained = r.get_int("examples_trained", 0);
+  require(info.examples_trained >= 0, "checkpoint ", dir.string(), ": examples_trained = ",
+          info.examples_trained, ", expected a count >= 0");
   diehl_cook_2015<Backend> model(p);
   const auto w = r.array<float>("weights");
   const auto theta = r.array<float>("theta");
-  require(w.size() == p.n_input * p.n_neurons && theta.size() == p.n_neurons, "checkpoint ",
-          dir.string(), ": weights/theta do not match n_neurons = ", p.n_neurons);
   // A transposed matrix has the right size; non-finite or negative values would evaluate
   // silently (conductance synapses add non-negative weights).
   const auto weights_file = (dir / "weights.npy").string();
   require(w.dimension() == 2 && w.shape()[0] == p.n_input && w.shape()[1] == p.n_neurons,
-          "checkpoint ", weights_file, ": expected shape (", p.n_input, ", ", p.n_neurons, ")");
+          "checkpoint ", weights_file, ": shape ",
+          spiketorch::detail::shape_string({w.shape().begin(), w.shape().end()}), ", expected (",
+          p.n_input, ", ", p.n_neurons, ") (n_input, n_neurons of the manifest)");
   for (std::size_t k = 0; k < w.size(); ++k)
     require(std::isfinite(w.data()[k]) && w.data()[k] >= 0, "checkpoint ", weights_file,
             ": weight ", w.data()[k], " of input ", k / p.n_neurons, " to neuron ",
             k % p.n_neurons, " is not a finite value >= 0");
   const auto theta_file = (dir / "theta.npy").string();
-  require(theta.dimension() == 1, "checkpoint ", theta_file, ": expected shape (", p.n_neurons,
-          ")");
+  require(theta.dimension() == 1 && theta.size() == p.n_neurons, "checkpoint ", theta_file,
+          ": shape ",
+          spiketorch::detail::shape_string({theta.shape().begin(), theta.shape().end()}),
+          ", expected (", p.n_neurons, ") (n_neurons of the manifest)");
+  // Theta only grows from 0 (theta_plus per spike) and decays towards 0: a negative one would
+  // make its neuron fire without input.
   for (std::size_t j = 0; j < theta.size(); ++j)
-    require(std::isfinite(theta.data()[j]), "checkpoint ", theta_file, ": theta ",
-            theta.data()[j], " of neuron ", j, " is not finite");
+    require(std::isfinite(theta.data()[j]) && theta.data()[j] >= 0, "checkpoint ", theta_file,
+            ": theta ", theta.data()[j], " of neuron ", j, " is not a finite value >= 0");
   model.net().template set_weights<"X", "Ae">({w.data(), w.size()});
   std::copy(theta.begin(), theta.end(), model.theta().begin());
   // The classifiers index their class scores with these labels and the proportions with
@@ -131,9 +137,9 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
           spiketorch::detail::shape_string(std::vector<std::size_t>(shape.begin(), shape.end())),
           ", expected (", p.n_neurons, ", ", n_classes, ") (neurons, classes)");
   for (std::size_t i = 0; i < proportions.size(); ++i)
-    require(std::isfinite(proportions.data()[i]), "checkpoint ", proportions_file, ": value ",
-            proportions.data()[i], " at neuron ", i / n_classes, ", class ", i % n_classes,
-            " is not finite");
+    require(proportions.data()[i] >= 0 && proportions.data()[i] <= 1, "checkpoint ",
+            proportions_file, ": value ", proportions.data()[i], " at neuron ", i / n_classes,
+            ", class ", i % n_classes, " is not a fraction in [0, 1]");
   info.assignment.proportions = proportions;
   return {std::move(model), std::move(info)};
 }
