@@ -15,8 +15,8 @@
 
 namespace spiketorch::fuzz {
 
-/// A directory of this process's own; created on first use, removed at exit (libFuzzer exits
-/// normally after -max_total_time; after a crash run_fuzzer.sh removes it).
+/// A directory of this process's own; created on first use, removed at a normal exit. libFuzzer
+/// does not always exit normally (-runs, crashes), so run_fuzzer.sh removes the parent directory.
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     const char* env = std::getenv("SPIKETORCH_FUZZ_TMPDIR");
