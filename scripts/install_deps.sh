@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SpikeTorch needs, only those missing. Uses sudo when not root.
 set -euo pipefail
+# clang and libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
+# libFuzzer runtime of libclang-rt-dev, which clang only recommends).
 packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
-          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev)
+          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -681,3 +681,16 @@ TEST_CASE("a commit waits a bounded time for another's lock, then says so", "[ch
   CHECK(siblings(tmp.path, "ckpt").empty());
 }
 #endif
+
+// Found by tests/fuzz/fuzz_checkpoint_manifest: nlohmann reports such a number as out_of_range,
+// not parse_error, and it escaped as a message that named neither the file nor the checkpoint.
+TEST_CASE("checkpoint manifests: a number too large for a double", "[checkpoint]") {
+  temp_dir tmp("overflow");
+  const fs::path dir = tmp / "ckpt";
+  write_v1(dir, 1.f);
+  replace_in_file(dir / "manifest.json", "\"dt_ms\": 0.5", "\"dt_ms\": 1e999");
+  REQUIRE_THROWS_AS(spiketorch::checkpoint_reader(dir), spiketorch::io_error);
+  REQUIRE_THROWS_WITH(spiketorch::checkpoint_reader(dir), Contains("corrupt checkpoint manifest") &&
+                                                              Contains("manifest.json") &&
+                                                              Contains("1e999"));
+}

@@ -138,7 +138,8 @@ inline manifest_json load_manifest(const std::filesystem::path& path) {
   if (in.bad()) throw io_error(concat(path.string(), ": read error"));
   try {
     return parse_manifest(ss.str());
-  } catch (const manifest_json::parse_error& e) {
+  } catch (const manifest_json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is an out_of_range.
     // nlohmann's messages start with an id ("[json.exception.parse_error.101] ") of no use here.
     std::string_view what = e.what();
     if (const auto end = what.find("] "); what.starts_with("[json.") && end != what.npos)

@@ -191,7 +191,9 @@ void read(const Json& j, T& value, const std::string& path) {
   if constexpr (has_fields<T>) {
     if (!j.is_object()) fail(path.empty() ? "(top level)" : path, j, "an object");
     const std::string prefix = path.empty() ? "" : path + ".";
-    for (const auto& [key, member] : j.items()) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    for (const auto& item : j.items()) {
+      const auto& key = item.key();
       bool known = false;
       fields(value, [&](const char* name, auto&) { known = known || key == name; });
       if (!known)
