@@ -164,8 +164,8 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
          "steps of --dt");
   number("--intensity", o.intensity, "I",
          "input rate = pixel / 8 * I Hz; +1 per retry when < 5 spikes;\n"
-         "> 0, and the last of 40 tries at most one spike per step:\n"
-         "I + 39 <= 8000 / (255 dt), i.e. I <= 23.7 at dt = 0.5 ms");
+         "> 0 and at most one spike per step, I <= 8000 / (255 dt), i.e.\n"
+         "62.7 at dt = 0.5 ms (retries above it saturate at that rate)");
   count("--seed", o.seed, "seed of every random stream (weights, delays, input spikes)");
   count("--update_interval", o.update_interval,
         "examples per online accuracy window during training");

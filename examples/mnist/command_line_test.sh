@@ -66,7 +66,8 @@ expect_error "--dt must be at least delay_max_ms / 255" --dt 0.025
 expect_error "--dt must be below the synaptic time constants (1 ms) with forward-Euler decay" \
   --synapse_decay euler --dt 1
 expect_error "--intensity (1e+300) is too high for --dt = 0.5 ms" --intensity 1e300
-expect_error "the intensity must be at most 23.7" --intensity 30
+expect_error "the intensity must be at most 62.7451" --intensity 63
+expect_error "the intensity must be at most 31.3725" --intensity 32 --dt 1
 expect_error "--epochs 922337203685477581 x --n_train 60000 must be at most 26843545" \
   --epochs 922337203685477581
 expect_error "--epochs at most 447" --epochs 448

@@ -119,15 +119,7 @@ TEST_CASE("a checkpoint's proportions must be [N, 10], fractions in [0, 1]", "[d
     CHECK_THROWS_WITH(models::load_diehl_cook(dir), Contains(file) && Contains(shape) &&
                                                         Contains("expected (10, 10)"));
   }
-  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
-    auto proportions = good_proportions();
-    proportions(4, 7) = bad;
-    write_checkpoint(dir, good_labels(), proportions);
-    CHECK_THROWS_WITH(models::load_diehl_cook(dir), Contains(file) &&
-                                                        Contains("at neuron 4, class 7") &&
-                                                        Contains("is not a fraction in [0, 1]"));
-  }
-  for (double bad : {-0.5, 2.0}) {
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -0.5, 2.0}) {
     auto proportions = good_proportions();
     proportions(4, 7) = bad;
     write_checkpoint(dir, good_labels(), proportions);

@@ -82,23 +82,41 @@ TEST_CASE("diehl_cook_params: dt in [0.001, 10] ms, with delays of at most 255 s
 }
 
 TEST_CASE("diehl_cook_params: every retry's input rate is at most one spike per step", "[params]") {
-  // 255 / 8 * (I + 39) <= 2000 Hz at dt = 0.5 ms: I <= 23.7.
+  // 255 / 8 * I <= 2000 Hz at dt = 0.5 ms: I <= 62.745; 1000 Hz at dt = 1 ms: I <= 31.373.
   CHECK(refused_field(with([](auto& p) { p.intensity = 1e300; })) == "intensity");
-  CHECK(refused_field(with([](auto& p) { p.intensity = 23.8; })) == "intensity");
-  CHECK(refused_field(with([](auto& p) { p.intensity = 23.7; })) == "");
-  CHECK(refused_field(with([](auto& p) {
-          p.intensity = 23.7;
-          p.intensity_step = 2;
-        })) == "intensity");
-  CHECK(refused_field(with([](auto& p) {
-          p.intensity = 60;
-          p.max_presentations = 1;
-        })) == "");
-  // The bound is the encoder's: the highest rate it is given passes, at this dt.
-  for (double intensity : {0.5, 2.0, 23.7}) {
-    const auto p = with([&](auto& q) { q.intensity = intensity; });
-    CHECK(p.max_rate_hz() * p.dt_ms * 1e-3 <= 1.0);
-  }
+  CHECK(refused_field(with([](auto& p) { p.intensity = 62.75; })) == "intensity");
+  CHECK(refused_field(with([](auto& p) { p.intensity = 62.74; })) == "");
+  CHECK(refused_field(with([](auto& p) { p.intensity = 2, p.dt_ms = 1; })) == "");
+  CHECK(refused_field(with([](auto& p) { p.intensity = 31.37, p.dt_ms = 1; })) == "");
+  CHECK(refused_field(with([](auto& p) { p.intensity = 31.38, p.dt_ms = 1; })) == "intensity");
+  CHECK(refused_field(with([](auto& p) { p.intensity_step = 62.74; })) == "");
+  CHECK(refused_field(with([](auto& p) { p.intensity_step = 62.75; })) == "intensity_step");
+  CHECK(refused_field(with([](auto& p) { p.intensity_step = 1e300; })) == "intensity_step");
+  CHECK_THROWS_WITH(with([](auto& p) { p.intensity = 80; }).validate(),
+                    Contains("must be at most 62.7451") && Contains("saturate"));
+}
+
+TEST_CASE("diehl_cook: retries past one spike per step saturate, earlier rates are unchanged",
+          "[params]") {
+  // dt = 1 ms, the default intensity 2 and its +1 per retry: from the 30th retry on the
+  // brightest pixel would ask for more than 1000 Hz, which the encoder cannot draw.
+  const auto p = with([](auto& q) {
+    q.dt_ms = 1;
+    q.n_neurons = 2;
+  });
+  spiketorch::models::diehl_cook_2015<> model(p);
+  std::vector<std::uint8_t> image(p.n_input, 0);
+  image[0] = 255, image[1] = 128, image[2] = 8;
+  std::vector<float> rates(p.n_input);
+  model.rates_of(image, 2.0, rates);
+  CHECK(rates[0] == 255.f * 0.25f);
+  CHECK(rates[1] == 128.f * 0.25f);
+  model.rates_of(image, 100.0, rates);
+  CHECK(double(rates[0]) * p.dt_ms * 1e-3 <= 1.0);
+  CHECK(rates[0] == Approx(1000.0).epsilon(1e-6));  // one spike per step
+  CHECK(rates[1] == Approx(1000.0).epsilon(1e-6));  // 1600 Hz asked
+  CHECK(rates[2] == 100.f);                          // 8 / 8 * 100 Hz, below the limit
+  CHECK(rates[3] == 0.f);
 }
 
 TEST_CASE("diehl_cook_params: the network must fit in memory", "[params]") {

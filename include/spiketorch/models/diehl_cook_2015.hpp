@@ -172,10 +172,13 @@ class diehl_cook_2015 {
   double attempt_intensity(std::uint32_t attempt) const {
     return p_.intensity + double(attempt) * p_.intensity_step;
   }
-  /// Fills `rates` (n_input) with the Poisson rates in Hz of `image` at `intensity`.
+  /// Fills `rates` (n_input) with the Poisson rates in Hz of `image` at `intensity`, at most
+  /// one spike per step: retries raise the intensity past that for bright pixels (see
+  /// diehl_cook_params::max_intensity), which then fire in every step.
   void rates_of(std::span<const std::uint8_t> image, double intensity, std::span<float> rates) const {
     const float scale = static_cast<float>(intensity / 8.0);
-    for (std::size_t i = 0; i < image.size(); ++i) rates[i] = float(image[i]) * scale;
+    for (std::size_t i = 0; i < image.size(); ++i)
+      rates[i] = std::min(float(image[i]) * scale, max_rate_hz_);
   }
 
   std::span<real> input_weights() { return net_.template weights<"X", "Ae">(); }
@@ -228,6 +231,13 @@ class diehl_cook_2015 {
   diehl_cook_params p_;
   network_type net_;
   std::vector<float> rates_, zeros_;
+  // The largest float rate whose spike probability per step, as the encoder computes it in
+  // double, is at most 1.
+  float max_rate_hz_ = [dt_ms = p_.dt_ms] {
+    float r = static_cast<float>(1000.0 / dt_ms);
+    while (double(r) * dt_ms * 1e-3 > 1.0) r = std::nextafter(r, 0.0f);
+    return r;
+  }();
   std::vector<std::uint32_t> counts_;
 };
 

@@ -11,9 +11,11 @@
 //     original presents 350 ms) keep a presentation's input spikes, 12 bytes each and at most one
 //     per input and step (encoding/concepts.hpp), below 1 GB for 784 inputs (and the MNIST
 //     program's --plot rasters, 2 N bytes per step of a presentation and its rest, bounded);
-//   - intensity > 0 and the brightest pixel's rate on the last retry, 255 / 8 · (intensity +
-//     (max_presentations - 1) · intensity_step) Hz, at most one spike per step (1000 / dt_ms Hz),
-//     the limit of the Poisson encoder: a retry that exceeded it would fail half-way through a run;
+//   - intensity > 0, and the brightest pixel's rate on the first presentation, 255 / 8 ·
+//     intensity Hz, at most one spike per step (1000 / dt_ms Hz, the Poisson encoder's limit).
+//     A retry's higher intensity saturates at one spike per step instead (the model clamps its
+//     rates): a bound on the last of 40 retries would refuse every intensity from dt = 0.79 ms.
+//     intensity_step in [0, that same intensity];
 //   - weights finite and >= 0 (conductance synapses add them), 0 <= delay_min_ms <= delay_max_ms;
 //   - n_input and n_neurons: the synapse arrays, n_input · N weights and delays and N · (N - 1)
 //     inhibitory weights, must fit in the machine's physical memory.
@@ -105,16 +107,9 @@ struct diehl_cook_params {
            n * (n - 1) * double(sizeof(real)) + n * double(sizeof(real));
   }
 
-  /// The highest input rate any presentation can ask for, in Hz: the brightest pixel on the
-  /// last retry, computed as the model does (float rates; training adds the step per retry,
-  /// evaluation multiplies it).
-  double max_rate_hz() const {
-    double added = intensity;
-    const std::uint32_t retries = std::max<std::uint32_t>(max_presentations, 1) - 1;
-    for (std::uint32_t a = 0; a < retries && a < 1024; ++a) added += intensity_step;
-    const double last = std::max(added, intensity + double(retries) * intensity_step);
-    return double(float(diehl_cook_limits::max_pixel) * static_cast<float>(last / 8.0));
-  }
+  /// The intensity at which the brightest pixel fires in every step: rate 255 / 8 · intensity
+  /// Hz = 1000 / dt_ms Hz.
+  double max_intensity() const { return 8000.0 / (diehl_cook_limits::max_pixel * dt_ms); }
 
   /// Throws invalid_parameter (messages "diehl_cook: time_ms must ...") for the first field out
   /// of its range.
@@ -165,16 +160,17 @@ struct diehl_cook_params {
     finite(intensity, "intensity");
     check(intensity > 0, "intensity", "must be > 0, got ", intensity);
     finite(intensity_step, "intensity_step");
-    check(intensity_step >= 0, "intensity_step", "must be >= 0, got ", intensity_step);
+    // A larger step saturates every pixel on the first retry already.
+    check(intensity_step >= 0 && intensity_step <= max_intensity(), "intensity_step",
+          "must be in [0, ", max_intensity(), "] (one spike per step at ", dt, " = ", dt_ms,
+          " ms), got ", intensity_step);
     check(max_presentations >= 1 && max_presentations <= 128, "max_presentations",
           "must be in 1..128, got ", max_presentations);
-    const double max_rate = max_rate_hz(), per_step = 1000.0 / dt_ms;
-    check(max_rate * dt_ms * 1e-3 <= 1.0, "intensity", "(", intensity, ") is too high for ", dt,
-          " = ", dt_ms, " ms: with ", name("intensity_step"), " ", intensity_step,
-          " per retry up to ", name("max_presentations"), " = ", max_presentations,
-          ", the brightest pixel would ask for ", max_rate, " Hz, more than one spike per step (",
-          per_step, " Hz); the intensity must be at most ",
-          8000.0 / (lim::max_pixel * dt_ms) - double(max_presentations - 1) * intensity_step);
+    check(intensity <= max_intensity(), "intensity", "(", intensity, ") is too high for ", dt,
+          " = ", dt_ms, " ms: the brightest pixel would ask for ", lim::max_pixel / 8 * intensity,
+          " Hz, more than one spike per step (", 1000.0 / dt_ms,
+          " Hz); the intensity must be at most ", max_intensity(),
+          " (retries above it saturate at one spike per step)");
     finite(norm, "norm");
     check(norm > 0, "norm", "must be > 0, got ", norm);
     // Conductance synapses add their weights: a negative one has no meaning.
