@@ -11,11 +11,8 @@
 #include <thread>
 #include <utility>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#endif
-
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/io/output_path.hpp"
 #include "spiketorch/models/diehl_cook_params.hpp"
 
 namespace mnist_example {
@@ -82,21 +79,6 @@ inline std::filesystem::path resolve_data_dir(const std::string& given) {
 
 namespace detail {
 
-// Whether this process may create files in the existing directory `dir` (POSIX access(): a
-// read-only file system or missing permissions; root passes the permission bits).
-inline bool can_write_into(const std::filesystem::path& dir) {
-#if defined(__unix__) || defined(__APPLE__)
-  return ::access(dir.c_str(), W_OK | X_OK) == 0;
-#else
-  (void)dir;
-  return true;
-#endif
-}
-
-// The directory that has to exist and be writable to create `path` (its nearest existing
-// ancestor; "." for a relative path with no existing part).
-inline std::filesystem::path existing_ancestor(const std::filesystem::path& path);
-
 // Whether `path` is `dir` or lies under it, after resolving what exists of both.
 inline bool within(const std::filesystem::path& path, const std::filesystem::path& dir) {
   std::error_code ec;
@@ -104,15 +86,6 @@ inline bool within(const std::filesystem::path& path, const std::filesystem::pat
   const auto d = std::filesystem::weakly_canonical(std::filesystem::absolute(dir, ec), ec);
   const auto relative = p.lexically_relative(d);
   return !relative.empty() && *relative.begin() != "..";
-}
-
-inline std::filesystem::path existing_ancestor(const std::filesystem::path& path) {
-  std::error_code ec;
-  for (auto p = path; !p.empty(); p = p.parent_path()) {
-    if (std::filesystem::exists(p, ec)) return p;
-    if (p == p.parent_path()) break;
-  }
-  return ".";
 }
 
 }  // namespace detail
@@ -141,7 +114,7 @@ inline void check_output_paths(const options& o) {
     require(fs::is_directory(dir, ec), "--json ", o.json, ": ", dir.string(),
             fs::exists(dir, ec) ? " is not a directory" : " does not exist",
             " (the report is written into an existing directory)");
-    require(detail::can_write_into(dir), "--json ", o.json, ": cannot create files in ",
+    require(spiketorch::can_create_in(dir), "--json ", o.json, ": cannot create files in ",
             dir.string(), " (read-only or no permission)");
   }
   if (!o.plot.empty()) {
@@ -149,13 +122,13 @@ inline void check_output_paths(const options& o) {
     if (fs::exists(dir, ec)) {
       require(fs::is_directory(dir, ec), "--plot ", o.plot,
               " exists and is not a directory; expected a directory for the figures");
-      require(detail::can_write_into(dir), "--plot ", o.plot,
+      require(spiketorch::can_create_in(dir), "--plot ", o.plot,
               ": cannot create files in it (read-only or no permission)");
     } else {
-      const fs::path base = detail::existing_ancestor(dir);
+      const fs::path base = spiketorch::nearest_existing_ancestor(dir);
       require(fs::is_directory(base, ec), "--plot ", o.plot, ": cannot be created, ", base.string(),
               " is not a directory");
-      require(detail::can_write_into(base), "--plot ", o.plot, ": cannot be created in ",
+      require(spiketorch::can_create_in(base), "--plot ", o.plot, ": cannot be created in ",
               base.string(), " (read-only or no permission)");
     }
   }

@@ -13,6 +13,7 @@
 #include <spiketorch/io/atomic_file.hpp>
 #include <spiketorch/io/file_lock.hpp>
 #include <spiketorch/io/npy.hpp>
+#include <spiketorch/io/output_path.hpp>
 
 #include <nlohmann/json.hpp>
 #include <xtensor/xarray.hpp>
@@ -282,6 +283,19 @@ inline std::string shape_string(const std::vector<std::size_t>& shape) {
   return s + ")";
 }
 
+/// The parent part of check_checkpoint_target: the commit creates and renames siblings of `dir`
+/// in its parent (or in directories it creates there, from the nearest one that exists).
+inline void check_checkpoint_parent(const std::filesystem::path& dir) {
+  const std::filesystem::path parent = nearest_existing_ancestor(checkpoint_parent(dir));
+  std::error_code ec;
+  if (!std::filesystem::is_directory(parent, ec))
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
+                          "' is not a directory"));
+  if (!can_create_in(parent))
+    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': directory '",
+                          parent.string(), "' is not writable (", std::strerror(errno), ")"));
+}
+
 }  // namespace detail
 
 /// Throws io_error, naming the path and what is wrong, unless a checkpoint can be committed at
@@ -314,28 +328,7 @@ inline void check_checkpoint_target(const std::filesystem::path& dir) {
                             "': it is a non-empty directory without manifest.json, "
                             "not a checkpoint"));
   }
-  fs::path parent = detail::checkpoint_parent(dir);
-  for (;;) {
-    const fs::file_status s = fs::status(parent, ec);
-    if (ec && s.type() != fs::file_type::not_found)
-      throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
-                            "': ", ec.message()));
-    if (fs::exists(s)) break;
-    fs::path up = parent.parent_path();
-    if (up.empty()) up = ".";  // a relative path's last parent
-    if (up == parent) break;   // "/" or "." is missing: reported below
-    parent = up;
-  }
-  if (!fs::is_directory(parent, ec))
-    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': '", parent.string(),
-                          "' is not a directory"));
-#ifdef SPIKETORCH_DETAIL_HAVE_POSIX
-  // The commit creates and renames siblings of `dir` in `parent` (or in directories it creates
-  // there).
-  if (::access(parent.c_str(), W_OK | X_OK) != 0)
-    throw io_error(concat("checkpoint: cannot write '", dir.string(), "': directory '",
-                          parent.string(), "' is not writable (", std::strerror(errno), ")"));
-#endif
+  detail::check_checkpoint_parent(dir);
 }
 
 /// Collects parameters and arrays, then publishes them all at once with commit().
@@ -430,7 +423,8 @@ class checkpoint_writer {
   void commit(std::chrono::milliseconds lock_wait = checkpoint_lock_wait) {
     require_open("commit");
     namespace fs = std::filesystem;
-    check_checkpoint_target(dir_);
+    // The parent now, before any writing; the target itself only under the lock below.
+    detail::check_checkpoint_parent(dir_);
     prepare_tmp();
     manifest_json manifest = manifest_json::object();
     manifest["format"] = std::string(checkpoint_format_name);
@@ -443,7 +437,9 @@ class checkpoint_writer {
     detail::sync_path(tmp_, false);
 
     const file_lock lock = lock_commit(lock_wait);
-    check_checkpoint_target(dir_);  // again: another process may have changed it meanwhile
+    // Only under the lock: outside it another commit may be between its renames, and a check
+    // would see the target half-way (not there, or there without its manifest).
+    check_checkpoint_target(dir_);
     std::error_code ec;
     const bool exists = fs::exists(dir_, ec);
     // Two renames: move the old checkpoint aside, move the new one in. A crash in between leaves
