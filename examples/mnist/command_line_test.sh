@@ -172,17 +172,8 @@ printf "\x00\x00\x08\x01$(be32 3)\x01\x02\x03" > "$data/train-labels-idx1-ubyte"
 for side in 20 32; do
   { printf "\x00\x00\x08\x03$(be32 3)$(be32 $side)$(be32 $side)"
     head -c $((3 * side * side)) /dev/zero | tr '\0' '\200'; } > "$data/train-images-idx3-ubyte"
-  "$bin" --data "$data" --n_train 3 --n_neurons 10 --n_test 0 --no-label-pass --quiet \
-    > "$out" 2> "$err"
-  status=$?
-  want="train-images-idx3-ubyte: images are ${side}x${side} ($((side * side)) pixels), the model expects 28x28 (784 pixels)"
-  if [ $status -ne 1 ] || ! grep -qF -- "$want" "$err" || grep -q "^training:" "$out"; then
-    echo "FAIL: ${side}x${side} training images: exit $status, expected 1 with '$want' before training:"
-    cat "$out" "$err"
-    fail=1
-  else
-    echo "ok: ${side}x${side} training images -> $(head -1 "$err")"
-  fi
+  expect_refused "train-images-idx3-ubyte: images are ${side}x${side} ($((side * side)) pixels), the model expects 28x28 (784 pixels)" \
+    --data "$data" --no-label-pass
 done
 
 # A --save target that cannot take a checkpoint (a file, a directory that is not a checkpoint, a
@@ -197,15 +188,6 @@ for target in "file:cannot replace '$data/file': it exists and is not a director
               "file/ckpt:cannot write '$data/file/ckpt': '$data/file' is not a directory"; do
   save=$data/${target%%:*}
   want=${target#*:}
-  "$bin" --data "$data/mnist28" --n_train 3 --n_neurons 10 --n_test 0 --no-label-pass --quiet \
-    --save "$save" > "$out" 2> "$err"
-  status=$?
-  if [ $status -ne 1 ] || ! grep -qF -- "$want" "$err" || grep -q "^training:" "$out"; then
-    echo "FAIL: --save $save: exit $status, expected 1 with '$want' before training:"
-    cat "$out" "$err"
-    fail=1
-  else
-    echo "ok: --save $save -> $(head -1 "$err")"
-  fi
+  expect_refused "$want" --data "$data/mnist28" --no-label-pass --save "$save"
 done
 exit $fail
