@@ -20,11 +20,11 @@
 #include <xtensor/xview.hpp>
 
 #include "options.hpp"
-#include "progress.hpp"
 #include "spiketorch/datasets/idx.hpp"
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/checkpoint.hpp"
+#include "spiketorch/io/progress_bar.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
 #include "spiketorch/models/diehl_cook_params_json.hpp"
@@ -34,6 +34,7 @@ namespace mnist_example {
 
 namespace st = spiketorch;
 namespace fs = std::filesystem;
+using st::progress_bar;
 /// The --json report; members stay in the order the program writes them.
 using report_json = nlohmann::ordered_json;
 

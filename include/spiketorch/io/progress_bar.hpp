@@ -1,15 +1,18 @@
 // A one-line progress bar on stderr: rate, ETA and a free-form status. On a terminal it redraws
-// in place; otherwise (logs, CI) it prints a line at most every `log_every_s` seconds.
+// in place; otherwise (logs, CI) it prints a line at most every `log_every_s` seconds. Used by the
+// example programs and the Python module's long calls.
 #pragma once
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <mutex>
 #include <string>
 
-namespace mnist_example {
+namespace spiketorch {
 
 class progress_bar {
  public:
@@ -69,4 +72,4 @@ class progress_bar {
   std::mutex mutex_;
 };
 
-}  // namespace mnist_example
+}  // namespace spiketorch

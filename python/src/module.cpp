@@ -1,0 +1,10 @@
+// The extension module spiketorch._spiketorch: one binding function per part of the library, each
+// in its own file (python/src/*.cpp).
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_spiketorch, m) {
+  m.doc() = "SpikeTorch's compiled models (the Python API is the package spiketorch)";
+  m.attr("__version__") = SPIKETORCH_VERSION;
+}
