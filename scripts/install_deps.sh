@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SpikeTorch needs, only those missing. Uses sudo when not root.
+#   scripts/install_deps.sh              the C++ library, its tests, examples and benchmarks
+#   scripts/install_deps.sh --python     also the Python package's (pip install ., its tests and
+#                                        the figures of python -m spiketorch.eth --plot)
 set -euo pipefail
 # clang and libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
 # libFuzzer runtime of libclang-rt-dev, which clang only recommends).
 packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
           libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev)
+if [ "${1:-}" = "--python" ]; then
+  packages+=(python3 python3-dev python3-venv python3-pip python3-mesonpy pybind11-dev python3-numpy
+             python3-pytest python3-matplotlib)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
