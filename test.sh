@@ -4,8 +4,11 @@
 #                      (release build), with `meson test`;
 #   2. build-sanitize: the same tests (CPU only) built with AddressSanitizer and UBSan;
 #   3. build-fuzz:     the parsers' libFuzzer targets (tests/fuzz), a minute each, two at a time;
-#                      skipped with a message where clang or its libFuzzer runtime is missing.
-# Ends with one line over all three, "N passed, N failed, N skipped".
+#                      skipped with a message where clang or its libFuzzer runtime is missing;
+#   4. build-python:   the Python package installed as a user installs it (scripts/install_python.sh:
+#                      a venv and `pip install .`), its tests (tests/python) run with pytest against
+#                      the installed package; skipped with a message where Python pieces are missing.
+# Ends with one line over all four, "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/install_deps.sh || exit 1
@@ -40,7 +43,9 @@ part_done() { echo "test.sh: $1 took $((SECONDS - part_start)) s"; part_start=$S
 
 # 1. The tests as users build them.
 if [ ! -d build-test ]; then
-  meson setup build-test --buildtype=release -Dtests=enabled -Dbenchmarks=enabled || exit 1
+  # -Dpython=disabled: part 4 builds the Python module the way pip does.
+  meson setup build-test --buildtype=release -Dtests=enabled -Dbenchmarks=enabled \
+    -Dpython=disabled || exit 1
 fi
 ninja -C build-test || exit 1
 run_tests build-test
@@ -56,7 +61,8 @@ part_done "build-test (build and tests)"
 # exit status 1 or 2 cannot mistake a sanitizer report for the refusal it expects.
 if [ ! -d build-sanitize ]; then
   meson setup build-sanitize -Doptimization=0 -Ddebug=false -Dcpp_args=-g1 -Dtests=enabled \
-    -Dbenchmarks=disabled -Dcuda=disabled -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+    -Dbenchmarks=disabled -Dcuda=disabled -Dpython=disabled -Db_sanitize=address,undefined \
+    -Db_lundef=false || exit 1
 fi
 if ninja -C build-sanitize; then
   ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:print_summary=1 \
@@ -98,6 +104,44 @@ else
   skipped=$((skipped + n_fuzz))
 fi
 part_done "build-fuzz (build and fuzzing)"
+
+# 4. The Python package. The tests run from build-python, outside the package's sources, so that
+# they import the installed package; they compare it with the C++ program of part 1.
+python_ready() {
+  scripts/install_deps.sh --python > /dev/null 2>&1
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import mesonpy, numpy, pytest, venv' 2> /dev/null &&
+    pkg-config --exists pybind11 && [ -f "$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ]
+}
+if ! python_ready; then
+  echo "test.sh: Python tests skipped: Debian's python3 with python3-dev, python3-venv, python3-mesonpy," \
+    "pybind11-dev, python3-numpy and python3-pytest is needed (scripts/install_deps.sh --python)"
+  skipped=$((skipped + 1))
+elif SPIKETORCH_PIP_BUILDDIR=build-python/meson scripts/install_python.sh build-python/venv; then
+  (cd build-python &&
+    SPIKETORCH_MNIST_PROGRAM="$PWD/../build-test/examples/mnist/spiketorch_mnist" \
+      venv/bin/python -m pytest ../tests/python -q -rs -p no:cacheprovider --junitxml=pytest.xml \
+      2>&1 | tee pytest-output.txt)
+  if counts=$(/usr/bin/python3 - build-python/pytest.xml <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root)
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+k = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - k, f, k)
+PY
+  ); then
+    read -r ok fail skip <<< "$counts"
+    passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
+  else
+    echo "test.sh: pytest wrote no report"
+    failed=$((failed + 1))
+  fi
+else
+  echo "test.sh: the Python package could not be installed (scripts/install_python.sh)"
+  failed=$((failed + 1))
+fi
+part_done "build-python (pip install and pytest)"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
