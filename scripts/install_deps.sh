@@ -4,10 +4,11 @@
 #   scripts/install_deps.sh --python     also the Python package's (pip install ., its tests and
 #                                        the figures of python -m spiketorch.eth --plot)
 set -euo pipefail
-# clang and libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
+# cmake: tests/consumers builds a CMake project against the installed library. clang and
+# libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
 # libFuzzer runtime of libclang-rt-dev, which clang only recommends).
 packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
-          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev)
+          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev cmake)
 if [ "${1:-}" = "--python" ]; then
   packages+=(python3 python3-dev python3-venv python3-pip python3-mesonpy pybind11-dev python3-numpy
              python3-pytest python3-matplotlib)

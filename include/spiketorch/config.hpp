@@ -1,5 +1,13 @@
-// Build-wide configuration: the scalar type, host/device annotation and feature switches.
+// Build-wide configuration: the scalar type, host/device annotation and feature switches. Every
+// header of the library includes this one first, so that a compiler in a mode older than C++20
+// stops at one message that says so (the fatal #include ends the compilation there) instead of at
+// pages of errors about concepts and designated initialisers.
 #pragma once
+
+#if defined(_MSVC_LANG) ? _MSVC_LANG < 202002L : __cplusplus < 202002L
+#error "SpikeTorch needs C++20: compile with -std=c++20 (or /std:c++20)"
+#include "spiketorch needs C++20, compile with -std=c++20"
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +39,12 @@
 #define SPIKETORCH_SIMD_LOOP _Pragma("GCC ivdep")
 #else
 #define SPIKETORCH_SIMD_LOOP
+#endif
+
+// OpenMP splits very large loops over threads (backend/cpu/execution.hpp) when the code is
+// compiled with it (-fopenmp defines _OPENMP); SPIKETORCH_NO_OPENMP keeps those loops serial.
+#if defined(_OPENMP) && !defined(SPIKETORCH_NO_OPENMP)
+#define SPIKETORCH_USE_OPENMP 1
 #endif
 
 namespace spiketorch {

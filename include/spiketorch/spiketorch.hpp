@@ -2,6 +2,7 @@
 #pragma once
 
 #include "spiketorch/config.hpp"
+
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"

@@ -4,6 +4,8 @@
 // undefined-reference error at link time.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <type_traits>
 
 namespace spiketorch::backend {

@@ -11,6 +11,8 @@
 // (backend/cuda/device_map.cuh). So the same view-building code serves every backend.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <vector>
 
 namespace spiketorch {

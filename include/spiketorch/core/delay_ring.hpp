@@ -3,12 +3,13 @@
 // so delivering through a synapse of delay d is one add into row(d)[j].
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/array_map.hpp"
 
 namespace spiketorch {

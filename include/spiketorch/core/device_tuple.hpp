@@ -3,11 +3,11 @@
 // (network/view.hpp) keeps one view per layer and per projection in it.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstddef>
 #include <type_traits>
 #include <utility>
-
-#include "spiketorch/config.hpp"
 
 namespace spiketorch {
 

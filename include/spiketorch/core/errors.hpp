@@ -2,6 +2,8 @@
 // name what was wrong and with which value.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 #include <sstream>
 #include <stdexcept>

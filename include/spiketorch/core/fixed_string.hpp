@@ -2,6 +2,8 @@
 // network type, so a misspelt name fails to compile instead of failing at run time.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

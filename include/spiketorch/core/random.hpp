@@ -4,11 +4,11 @@
 // runs are reproducible for any thread count and the GPU can draw the same numbers as the CPU.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdint>
-
-#include "spiketorch/config.hpp"
 
 namespace spiketorch {
 

@@ -4,11 +4,12 @@
 // touch unit-stride arrays that the compiler vectorises, on the CPU and on the GPU alike.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstddef>
 #include <span>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 
 namespace spiketorch {

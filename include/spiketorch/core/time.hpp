@@ -2,6 +2,8 @@
 // refractory periods, so that 5 ms at dt = 0.5 ms is exactly 10 steps everywhere.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 #include <cstdint>
 

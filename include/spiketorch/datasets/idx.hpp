@@ -3,6 +3,8 @@
 // only as poor accuracy much later.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 
 #include <xtensor/xarray.hpp>

@@ -3,6 +3,8 @@
 // unlike Poisson coding, which is specified in Hz.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/encoding/concepts.hpp"

@@ -10,12 +10,13 @@
 // allocation once warmed up.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <concepts>
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/random.hpp"
 

@@ -4,6 +4,8 @@
 // stay silent. Deterministic: no random numbers.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/encoding/concepts.hpp"

@@ -11,6 +11,8 @@
 // trains differ for the same seed. Rates must lie in [0, 1000/dt_ms] Hz.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/encoding/concepts.hpp"

@@ -3,6 +3,8 @@
 // encoder on all host cores.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <exception>
@@ -10,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/random.hpp"
 

@@ -11,6 +11,8 @@
 // original code's np.argsort(...)[::-1][0] does.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>

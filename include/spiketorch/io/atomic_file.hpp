@@ -2,6 +2,8 @@
 // or the new one, never a partial one. Used by the .npy writer, checkpoints and result files.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 
 #include <filesystem>

@@ -9,6 +9,8 @@
 // recovers it from them, and the next commit removes those of processes no longer running.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/io/atomic_file.hpp>
 #include <spiketorch/io/file_lock.hpp>

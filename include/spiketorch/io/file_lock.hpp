@@ -3,6 +3,8 @@
 // do, because each holder opens the file itself (flock locks belong to the open file).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 
 #include <chrono>

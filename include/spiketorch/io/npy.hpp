@@ -2,6 +2,8 @@
 // and say what is wrong (dtype found vs expected, truncation) instead of xtensor's generic ones.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/io/atomic_file.hpp>
 

@@ -4,6 +4,8 @@
 // their target (io/checkpoint.hpp).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <filesystem>
 #include <system_error>
 

@@ -3,6 +3,8 @@
 // example programs and the Python module's long calls.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>

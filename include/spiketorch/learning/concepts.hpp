@@ -17,13 +17,14 @@
 // `learning::none` has is_plastic = false and the learning pass is compiled away.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <span>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/topology/concepts.hpp"

@@ -5,6 +5,8 @@
 // original code.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <vector>
 
 #include "spiketorch/core/errors.hpp"

@@ -17,6 +17,8 @@
 // | mode        |      | set_to_one | trace reaction to a spike     |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/learning/concepts.hpp"
 
 namespace spiketorch::learning {

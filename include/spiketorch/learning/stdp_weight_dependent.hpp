@@ -19,6 +19,8 @@
 // | w_min, w_max | 1    | 0, 1    | weight bounds                        |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/learning/concepts.hpp"
 
 namespace spiketorch::learning {

@@ -18,6 +18,8 @@
 // This turns depression from O(targets) into O(recently active targets) per presynaptic spike.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>

@@ -35,6 +35,8 @@
 //   - Neurons that never fired in the labelling pass stay unassigned (-1) and do not vote.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -8,6 +8,8 @@
 // input spikes of evaluation_presentation(id, a), exactly as the CPU does one example at a time.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
 #error "spiketorch/models/diehl_cook_2015_cuda.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif

@@ -7,6 +7,8 @@
 // read as their defaults.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <filesystem>

@@ -21,6 +21,8 @@
 //     inhibitory weights, must fit in the machine's physical memory.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -31,7 +33,6 @@
 #include <string_view>
 #include <utility>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/encoding/poisson.hpp"
 #include "spiketorch/learning/stdp_triplet.hpp"

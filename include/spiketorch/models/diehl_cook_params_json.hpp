@@ -8,6 +8,8 @@
 // defaults, so files written before a field existed (or by other tools) still read.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>

@@ -4,6 +4,8 @@
 //   population<"Ae", neurons::adaptive_lif, synapses::exp_conductance>   neurons with a synapse kernel
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstdint>
 #include <span>
 #include <vector>

@@ -3,12 +3,13 @@
 // Storage is allocated when a recorder is attached; recording a step only copies into it.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/array_map.hpp"
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/step/recorder_views.hpp"

@@ -13,6 +13,8 @@
 //   auto counts = net.spike_counts<"E">();
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <array>
 #include <cmath>
 #include <span>

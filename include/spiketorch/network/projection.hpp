@@ -8,6 +8,8 @@
 // population.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <type_traits>
 #include <vector>
 

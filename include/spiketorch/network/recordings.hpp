@@ -3,6 +3,8 @@
 // so that a network that records nothing does not parse xtensor.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <xtensor/xtensor.hpp>
 
 #include "spiketorch/network/monitors.hpp"

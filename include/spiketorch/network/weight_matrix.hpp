@@ -3,10 +3,11 @@
 // network that needs no linear algebra does not parse Eigen.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <Eigen/Core>
 #include <cstddef>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/network/network.hpp"
 
 namespace spiketorch::detail {

@@ -32,6 +32,8 @@
 // | theta_init_mv   | mV   | 20      | theta at t = 0                                 |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/core/errors.hpp"

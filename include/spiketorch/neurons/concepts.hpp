@@ -16,13 +16,14 @@
 // The backend owns the arrays and the loop; the model never allocates or branches on the backend.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/core/time.hpp"
 

@@ -15,6 +15,8 @@
 // | v_init_mv     | mV   | 0       | potential at t = 0             |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/neurons/concepts.hpp"
 

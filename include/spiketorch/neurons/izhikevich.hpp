@@ -18,6 +18,8 @@
 // | v_init_mv | mV   | -65     | v at t = 0 (u starts at b·v)         |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/core/errors.hpp"
 #include "spiketorch/neurons/concepts.hpp"
 

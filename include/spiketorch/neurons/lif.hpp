@@ -28,6 +28,8 @@
 // Defaults are the inhibitory neurons of Diehl & Cook (2015).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/core/errors.hpp"

@@ -10,6 +10,8 @@
 // headers must not also compile its own STB_IMAGE_WRITE_IMPLEMENTATION (other translation units may).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 
 #include <algorithm>

@@ -2,6 +2,8 @@
 // palette for the ten digit classes, and the vertical colour bar that goes beside a heat map.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/plot/canvas.hpp>
 
 #include <algorithm>

@@ -6,6 +6,8 @@
 // and are built from these and from the layout blocks below.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <spiketorch/core/errors.hpp>
 #include <spiketorch/plot/canvas.hpp>
 #include <spiketorch/plot/colormap.hpp>

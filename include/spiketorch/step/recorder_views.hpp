@@ -2,10 +2,10 @@
 // the record stage writes (step/stages.hpp), one per step or every `interval` steps.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
-
-#include "spiketorch/config.hpp"
 
 namespace spiketorch {
 

@@ -10,10 +10,11 @@
 // bits (backend/cuda/runner.cuh says how the CUDA build makes sure of that).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstdint>
 #include <type_traits>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/neurons/concepts.hpp"
 #include "spiketorch/step/views.hpp"

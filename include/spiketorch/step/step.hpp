@@ -20,9 +20,10 @@
 // -> inhibitory -> excitatory takes three steps plus delays.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstdint>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/device_tuple.hpp"
 #include "spiketorch/step/stages.hpp"
 #include "spiketorch/step/views.hpp"

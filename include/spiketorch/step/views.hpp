@@ -8,12 +8,13 @@
 // for a __global__ template cannot spell, and the step needs no names.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <tuple>
 #include <type_traits>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/delay_ring.hpp"
 #include "spiketorch/core/device_tuple.hpp"
 #include "spiketorch/learning/trace_state.hpp"

@@ -7,12 +7,13 @@
 //   `synaptic_drive drive(element, const derived&, real v)`, `void decay(element, const derived&)`.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <array>
 #include <concepts>
 #include <cstddef>
 #include <string_view>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/neurons/concepts.hpp"
 

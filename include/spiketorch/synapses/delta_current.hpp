@@ -2,6 +2,8 @@
 // update; excitatory weights raise V, inhibitory weights lower it. No parameters.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/synapses/concepts.hpp"
 
 namespace spiketorch::synapses {

@@ -21,6 +21,8 @@
 // | scheme     |      | exact   | exact or forward_euler decay                   |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/core/errors.hpp"

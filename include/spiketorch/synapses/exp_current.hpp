@@ -10,6 +10,8 @@
 // | tau_inh_ms | ms   | 10      | decay of the inhibitory current      |
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 
 #include "spiketorch/core/errors.hpp"

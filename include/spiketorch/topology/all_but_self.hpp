@@ -3,6 +3,8 @@
 // without the diagonal, so no code path can ever read or write a self-connection.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <vector>
 
 #include "spiketorch/core/array_map.hpp"

@@ -18,11 +18,12 @@
 // host class's own visits are its view's, so each visit is written once.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <concepts>
 #include <cstddef>
 #include <span>
 
-#include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
 
 namespace spiketorch::topology {

@@ -6,6 +6,8 @@
 // topology, and spikes in flight wait in a ring buffer (core/delay_ring.hpp).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <vector>

@@ -2,6 +2,8 @@
 // presynaptic neuron (what a spike touches) are contiguous.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <vector>
 
 #include "spiketorch/core/array_map.hpp"

@@ -1,6 +1,8 @@
 // One-to-one connectivity: neuron i of the source reaches neuron i of the target only.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <vector>
 
 #include "spiketorch/core/array_map.hpp"

@@ -2,6 +2,8 @@
 // a postsynaptic spike can visit its incoming synapses without a search.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <utility>
 #include <vector>

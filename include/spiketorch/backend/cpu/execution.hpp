@@ -17,14 +17,14 @@
 //                             one thread). Both add the same values in the same order per target.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#if defined(SPIKETORCH_HAVE_OPENMP)
+#if defined(SPIKETORCH_USE_OPENMP)
 #include <omp.h>
 #endif
-
-#include "spiketorch/config.hpp"
 
 namespace spiketorch::backend {
 
@@ -37,7 +37,7 @@ struct cpu_execution {
 
   template <class F>
   void for_each(std::size_t n, F&& f) const {
-#if defined(SPIKETORCH_HAVE_OPENMP)
+#if defined(SPIKETORCH_USE_OPENMP)
     if (n >= cpu_parallel_min_neurons) {
 #pragma omp parallel
       {

@@ -2,6 +2,8 @@
 // arrays, with one thread (backend/cpu/execution.hpp).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <cstdint>
 
 #include "spiketorch/backend/concepts.hpp"

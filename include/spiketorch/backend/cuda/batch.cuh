@@ -27,6 +27,8 @@
 // when needed.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>

@@ -4,6 +4,8 @@
 // that reuses them allocates nothing once warmed up.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/backend/cuda/runtime.hpp"
 
 #include <cstddef>

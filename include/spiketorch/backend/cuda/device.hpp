@@ -7,6 +7,8 @@
 // Tests use it to exit with code 77 (Meson's "skipped") on machines without a GPU.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if defined(__CUDACC__) || defined(SPIKETORCH_CUDA_EMULATION)
 #define SPIKETORCH_DEVICE_QUERY_RUNTIME 1
 #include "spiketorch/backend/cuda/runtime.hpp"

@@ -13,6 +13,8 @@
 // afresh, so a map can never hand out a stale copy.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
 #error "spiketorch/backend/cuda/device_map.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif

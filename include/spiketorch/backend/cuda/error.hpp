@@ -6,6 +6,8 @@
 // or the host emulation (SPIKETORCH_CUDA_EMULATION).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #include "spiketorch/backend/cuda/runtime.hpp"
 
 #include <string>

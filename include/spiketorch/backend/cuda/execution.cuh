@@ -9,6 +9,8 @@
 // list order (no atomics), so every sum happens in the CPU's order.
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
 #error "spiketorch/backend/cuda/execution.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif
@@ -17,7 +19,6 @@
 #include <cstdint>
 
 #include "spiketorch/backend/cuda/runtime.hpp"
-#include "spiketorch/config.hpp"
 
 // Device code: the host pass of nvcc sees empty bodies (these functions are only called from the
 // kernel), the emulation sees the device code.

@@ -22,6 +22,8 @@
 // than the trace_state's table of powers (very slow traces only).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if !defined(__CUDACC__) && !defined(SPIKETORCH_CUDA_EMULATION)
 #error "spiketorch/backend/cuda/runner.cuh contains device code: compile it with nvcc (or define SPIKETORCH_CUDA_EMULATION)"
 #endif

@@ -3,6 +3,8 @@
 // cuda_emulation.hpp, on the tests' include path; it is not installed with the headers).
 #pragma once
 
+#include "spiketorch/config.hpp"
+
 #if defined(SPIKETORCH_CUDA_EMULATION)
 #include <cuda_emulation.hpp>
 #elif defined(__CUDACC__)
