@@ -49,7 +49,8 @@ def _images(images: Any, n_input: int, name: str = "images") -> np.ndarray:
     shapes = f"{square}[n, {n_input}] or [{n_input}]"
     if a.dtype != np.uint8 and np.issubdtype(a.dtype, np.floating):
         raise TypeError(f"{name} must be pixel intensities 0..255 as integers (uint8), got dtype "
-                        f"{a.dtype} (scaled to [0, 1]? then pass (x * 255).round().astype(np.uint8))")
+                        f"{a.dtype} (scaled to [0, 1]? then pass "
+                        f"(x * 255).round().astype(np.uint8))")
     if a.ndim == 1 and a.shape[0] == n_input:
         a = a.reshape(1, n_input)
     elif a.ndim == 2 and a.shape[1] == n_input:

@@ -231,7 +231,8 @@ def test_bad_parameters():
 def test_bad_arguments(train_set, tmp_path):
     images, labels = train_set
     m = DiehlCook2015(n_neurons=10, seed=0)
-    with pytest.raises(ValueError, match=r"images must have the shape \[n, 28, 28\].*\(3, 27, 28\)"):
+    with pytest.raises(ValueError,
+                       match=r"images must have the shape \[n, 28, 28\].*\(3, 27, 28\)"):
         m.train(np.zeros((3, 27, 28), np.uint8))
     with pytest.raises(ValueError, match="images must have the shape"):
         m.respond(np.zeros((28, 28), np.uint8))
