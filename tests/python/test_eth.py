@@ -1,0 +1,204 @@
+"""`python -m spiketorch.eth` (python/spiketorch/eth.py), run as a subprocess of the installed
+package: its command line, and its results against the C++ program spiketorch_mnist with the
+same options (same accuracies, same checkpoint, and each one's checkpoint read by the other)."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# A run of a few seconds: 20 neurons, 200 training and 200 test digits, 4 accuracy windows.
+SMALL = ["--n_neurons", "20", "--n_train", "200", "--n_test", "200", "--update_interval", "50",
+         "--seed", "3", "--threads", "2", "--quiet"]
+CHECKPOINT_FILES = ("weights.npy", "theta.npy", "assignments.npy", "proportions.npy")
+
+
+def eth(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "spiketorch.eth", *map(str, args)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def cpp(program, *args):
+    return subprocess.run([str(program), *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def ok(r):
+    assert r.returncode == 0, f"exit {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
+    return r
+
+
+def accuracy_line(stdout):
+    m = re.search(r"^test accuracy: .*$", stdout, re.M)
+    assert m, stdout
+    return m.group(0)
+
+
+def report(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def assert_same_checkpoint(a, b):
+    for name in CHECKPOINT_FILES:
+        x, y = np.load(os.path.join(a, name)), np.load(os.path.join(b, name))
+        assert x.dtype == y.dtype and x.shape == y.shape, name
+        assert np.array_equal(x, y), f"{name} differs between {a} and {b}"
+
+
+@pytest.fixture(scope="module")
+def cpp_run(mnist_dir, mnist_program, tmp_path_factory):
+    """The C++ program's small run: its --json report, stdout and checkpoint."""
+    d = tmp_path_factory.mktemp("cpp")
+    r = ok(cpp(mnist_program, *SMALL, "--data", mnist_dir, "--save", d / "ck", "--json",
+               d / "report.json"))
+    return {"report": report(d / "report.json"), "stdout": r.stdout, "checkpoint": d / "ck"}
+
+
+# -- command line ----------------------------------------------------------------------------
+def test_help_lists_the_options():
+    r = ok(eth("--help"))
+    for option in ("--n_neurons", "--mode", "--plot", "--plot_dir", "--n_train", "--n_test",
+                   "--n_label", "--no-label-pass", "--epochs", "--seed", "--update_interval",
+                   "--data", "--save", "--load", "--threads", "--dt", "--time", "--rest",
+                   "--intensity", "--json", "--synapse_decay", "--quiet", "--help"):
+        assert option in r.stdout, option
+    assert r.stderr == ""
+
+
+def test_example_script_runs_the_module():
+    script = os.path.join(REPO, "examples", "python", "eth.py")
+    r = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "--n_neurons" in r.stdout
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--n_neurons", "-1"], "--n_neurons"),
+    (["--n_train", "ten"], "--n_train"),
+    (["--dt", "nan"], "--dt"),
+    (["--mode", "validate"], "--mode"),
+    (["--threads", "0"], "--threads"),
+    (["--n_test", "10001"], "--n_test"),
+    (["--n_train", "0"], "--n_train"),
+    (["--update_interval", "0"], "--update_interval"),
+    (["--mode", "test"], "--load"),
+    (["--mode", "test", "--load", "ck", "--seed", "1"], "--seed"),
+    (["--load", "ck"], "--load"),
+    (["--save", ""], "--save"),
+    (["--no-such-option"], "--no-such-option"),
+    # Checked by the model's own parameter validation, reported under the option's name.
+    (["--dt", "20"], "--dt"),
+    (["--time", "0.3"], "--time"),
+    (["--intensity", "100"], "--intensity"),
+    (["--n_neurons", "1"], "--n_neurons"),
+    (["--epochs", "1000000"], "--epochs"),
+])
+def test_bad_options_exit_2_naming_the_option(args, option, tmp_path):
+    # No data anywhere near: a bad command line is refused before the data are looked for.
+    r = eth(*args, cwd=tmp_path)
+    assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
+    error = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and option in error[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_data_dir_is_a_clear_error(tmp_path):
+    missing = tmp_path / "no_mnist_here"
+    r = eth("--n_neurons", "20", "--n_train", "10", "--data", missing)
+    assert r.returncode == 1, r.stderr
+    assert f"--data {missing} is not a directory" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = eth("--n_neurons", "20", "--n_train", "10", cwd=tmp_path)  # nothing to fall back to
+    assert r.returncode == 1 and "no MNIST data found" in r.stderr, r.stderr
+
+
+def test_unusable_save_target_fails_before_training(mnist_dir, tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("not a checkpoint")
+    r = eth(*SMALL, "--data", mnist_dir, "--save", tmp_path / "notes")
+    assert r.returncode == 1 and "not a checkpoint" in r.stderr, r.stderr
+    assert "training:" not in r.stdout
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "not a checkpoint"
+
+
+# -- results against the C++ program ----------------------------------------------------------
+def test_same_accuracies_and_checkpoint_as_the_cpp_program(cpp_run, mnist_dir, tmp_path):
+    r = ok(eth(*SMALL, "--data", mnist_dir, "--save", tmp_path / "ck", "--json",
+               tmp_path / "report.json"))
+    ours, theirs = report(tmp_path / "report.json"), cpp_run["report"]
+    for key in ("accuracy_all_activity", "accuracy_proportion", "confusion_all_activity"):
+        assert ours["test"][key] == theirs["test"][key], key
+    assert accuracy_line(r.stdout) == accuracy_line(cpp_run["stdout"])
+    assert ours["label"]["unassigned_neurons"] == theirs["label"]["unassigned_neurons"]
+    assert ours["params"] == theirs["params"]
+    assert_same_checkpoint(tmp_path / "ck", cpp_run["checkpoint"])
+    # Three windows scored (the first has no labels yet), all in [0, 1].
+    windows = ours["train"]["window_accuracy"]
+    assert [w[0] for w in windows] == [100, 150, 200]
+    assert all(0 <= a <= 1 and 0 <= p <= 1 for _, a, p in windows)
+
+
+def test_epochs_partial_window_and_no_label_pass_as_the_cpp_program(mnist_program, mnist_dir,
+                                                                    tmp_path):
+    # 2 x 70 examples in windows of 30: four full windows and a partial one (trained, unscored);
+    # the labels come from the last full window.
+    args = ["--n_neurons", "12", "--n_train", "70", "--epochs", "2", "--update_interval", "30",
+            "--no-label-pass", "--n_test", "100", "--seed", "5", "--threads", "1", "--quiet",
+            "--data", mnist_dir]
+    c = ok(cpp(mnist_program, *args, "--save", tmp_path / "cpp"))
+    r = ok(eth(*args, "--save", tmp_path / "py"))
+    assert accuracy_line(r.stdout) == accuracy_line(c.stdout)
+    assert_same_checkpoint(tmp_path / "py", tmp_path / "cpp")
+
+
+def test_mode_test_on_the_cpp_checkpoint(cpp_run, mnist_dir, tmp_path):
+    r = ok(eth("--mode", "test", "--load", cpp_run["checkpoint"], "--n_test", "200", "--data",
+               mnist_dir, "--threads", "3", "--json", tmp_path / "report.json"))
+    ours, theirs = report(tmp_path / "report.json"), cpp_run["report"]
+    # The test pass starts from the rested state with its own example ids: a loaded checkpoint
+    # classifies exactly as the network that was just trained.
+    for key in ("accuracy_all_activity", "accuracy_proportion", "confusion_all_activity"):
+        assert ours["test"][key] == theirs["test"][key], key
+    assert accuracy_line(r.stdout) == accuracy_line(cpp_run["stdout"])
+    assert "training:" not in r.stdout
+
+
+def test_mode_test_relabel_as_the_cpp_program(cpp_run, mnist_program, mnist_dir):
+    args = ["--mode", "test", "--load", cpp_run["checkpoint"], "--n_label", "100", "--n_test",
+            "150", "--data", mnist_dir, "--threads", "2", "--quiet"]
+    c, r = ok(cpp(mnist_program, *args)), ok(eth(*args))
+    assert accuracy_line(r.stdout) == accuracy_line(c.stdout)
+    assert "labelling: 100 training examples" in r.stdout
+
+
+# -- figures -----------------------------------------------------------------------------------
+FIGURES = ("weights", "theta", "assignments", "accuracy", "input", "counts", "confusion")
+
+
+@pytest.mark.parametrize("plot_args, directory", [(["--plot"], "plots"),
+                                                  (["--plot_dir", "figs"], "figs")])
+def test_plot_without_a_display_saves_the_figures(plot_args, directory, mnist_dir, tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env.pop("DISPLAY", None)
+    r = eth("--n_neurons", "16", "--n_train", "100", "--update_interval", "50", "--n_test", "50",
+            "--seed", "1", "--data", mnist_dir, "--save", "ck", *plot_args, cwd=tmp_path,
+            env=env)
+    ok(r)
+    out = tmp_path / directory
+    for name in FIGURES:
+        with open(out / f"{name}.png", "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
+    if plot_args == ["--plot"]:
+        assert "Agg" in r.stderr and "plots" in r.stderr, r.stderr
+    # The data behind the figures: the last window ends with training, so its weights are the
+    # checkpoint's, shown as one 28x28 tile per neuron.
+    assert np.array_equal(np.load(out / "weights.npy"), np.load(tmp_path / "ck" / "weights.npy"))
+    assert np.load(out / "accuracy.npy").shape == (1, 3)  # windows 2 of 2 scored
+    assert np.load(out / "confusion.npy").sum() == 50
