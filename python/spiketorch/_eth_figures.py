@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 
-def _display_available() -> bool:
+def display_available() -> bool:
     """Whether windows can be shown: a display, and no MPLBACKEND asking for files (Agg)."""
     from matplotlib import rcsetup
 
@@ -46,32 +46,26 @@ def weight_grid(weights: np.ndarray, rows: int = 28, cols: int = 28) -> np.ndarr
 
 
 class Figures:
-    """The figures of one run. `live`: show windows (falls back to saving only when there is no
-    display); `directory`: where PNG and .npy files go (None: nowhere)."""
+    """The figures of one run. `live`: show windows (see display_available; where matplotlib
+    finds no GUI after all, the figures go to `directory`, else `fallback_directory`);
+    `directory`: where PNG and .npy files go (None: nowhere)."""
 
-    def __init__(self, live: bool, directory: Optional[str], default_directory: str = "plots",
+    def __init__(self, live: bool, directory: Optional[str], fallback_directory: str = "plots",
                  log=print):
         import matplotlib
 
-        self.live = live and _display_available()
+        self.live = live
         self.directory = directory
-        if live and not self.live:
-            if self.directory is None:
-                self.directory = default_directory
-            log(f"--plot: no display (no $DISPLAY, or MPLBACKEND=Agg): using matplotlib's Agg "
-                f"backend, figures are saved to {self.directory} instead of shown")
-        if not self.live:
+        if not live:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        if self.live:
+        if live:
             from matplotlib import rcsetup
 
-            interactive = {b.lower() for b in rcsetup.interactive_bk}
-            if matplotlib.get_backend().lower() not in interactive:
+            if matplotlib.get_backend().lower() not in {b.lower() for b in rcsetup.interactive_bk}:
                 self.live = False
-                if self.directory is None:
-                    self.directory = default_directory
+                self.directory = directory or fallback_directory
                 log(f"--plot: matplotlib's backend {matplotlib.get_backend()} cannot show "
                     f"windows: figures are saved to {self.directory} instead")
             else:

@@ -26,6 +26,8 @@ from ._eth_options import CommandLineError, PROG, option_names, parse_options
 #: Example ids of the frozen passes (they address the input spikes), as program.hpp's.
 LABEL_PASS_IDS = 0
 TEST_PASS_IDS = 1 << 23
+#: Where --plot saves its figures when there is no display to show them and no DIR was given.
+DEFAULT_PLOT_DIR = "plots"
 
 
 class RunError(Exception):
@@ -248,6 +250,15 @@ def run(o) -> int:
     t_setup = time.perf_counter()
     live = o.plot is not None
     plot_dir = o.plot_dir if o.plot_dir is not None else (o.plot or None)
+    if live:
+        from ._eth_figures import display_available
+
+        if not display_available():
+            live = False
+            plot_dir = plot_dir or DEFAULT_PLOT_DIR
+            print("--plot: no display (no $DISPLAY, or MPLBACKEND=Agg): using matplotlib's Agg "
+                  f"backend, figures are saved to {plot_dir} instead of shown", file=sys.stderr,
+                  flush=True)
     need_train = o.mode == "train"
     relabel = o.mode == "test" and o.n_label > 0
     if need_train:
@@ -277,7 +288,8 @@ def run(o) -> int:
     if live or plot_dir is not None:
         from ._eth_figures import Figures
 
-        figures = Figures(live, plot_dir, log=lambda m: print(m, file=sys.stderr, flush=True))
+        figures = Figures(live, plot_dir, DEFAULT_PLOT_DIR,
+                          log=lambda m: print(m, file=sys.stderr, flush=True))
     if relabel:
         _label_pass(model, o, train_images, train_labels, report)
     if o.mode == "test" and figures is not None:

@@ -182,23 +182,30 @@ def test_mode_test_relabel_as_the_cpp_program(cpp_run, mnist_program, mnist_dir)
 FIGURES = ("weights", "theta", "assignments", "accuracy", "input", "counts", "confusion")
 
 
-@pytest.mark.parametrize("plot_args, directory", [(["--plot"], "plots"),
-                                                  (["--plot_dir", "figs"], "figs")])
-def test_plot_without_a_display_saves_the_figures(plot_args, directory, mnist_dir, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg")
-    env.pop("DISPLAY", None)
-    r = eth("--n_neurons", "16", "--n_train", "100", "--update_interval", "50", "--n_test", "50",
-            "--seed", "1", "--data", mnist_dir, "--save", "ck", *plot_args, cwd=tmp_path,
-            env=env)
-    ok(r)
+@pytest.mark.parametrize("plot_args, env_change, directory, message", [
+    (["--plot"], {"MPLBACKEND": "Agg", "DISPLAY": None}, "plots", "Agg backend"),
+    (["--plot_dir", "figs"], {"MPLBACKEND": "Agg"}, "figs", None),
+    # A display that matplotlib cannot open: it falls back to Agg itself, and so do we.
+    (["--plot"], {"MPLBACKEND": None, "DISPLAY": ":4999"}, "plots", "cannot show windows"),
+])
+def test_plot_without_a_display_saves_the_figures(plot_args, env_change, directory, message,
+                                                  mnist_dir, tmp_path):
+    env = dict(os.environ)
+    for key, value in env_change.items():
+        env.pop(key, None)
+        if value is not None:
+            env[key] = value
+    r = ok(eth("--n_neurons", "16", "--n_train", "100", "--update_interval", "50", "--n_test",
+               "50", "--seed", "1", "--data", mnist_dir, "--save", "ck", *plot_args,
+               cwd=tmp_path, env=env))
     out = tmp_path / directory
     for name in FIGURES:
         with open(out / f"{name}.png", "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
-    if plot_args == ["--plot"]:
-        assert "Agg" in r.stderr and "plots" in r.stderr, r.stderr
+    if message is not None:
+        assert message in r.stderr and directory in r.stderr, r.stderr
     # The data behind the figures: the last window ends with training, so its weights are the
-    # checkpoint's, shown as one 28x28 tile per neuron.
+    # checkpoint's.
     assert np.array_equal(np.load(out / "weights.npy"), np.load(tmp_path / "ck" / "weights.npy"))
-    assert np.load(out / "accuracy.npy").shape == (1, 3)  # windows 2 of 2 scored
+    assert np.load(out / "accuracy.npy").shape == (1, 3)  # the second of two windows scored
     assert np.load(out / "confusion.npy").sum() == 50
