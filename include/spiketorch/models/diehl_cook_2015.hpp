@@ -261,13 +261,17 @@ void check_respond_all(const Model& model, const Images& images, std::size_t fir
 /// `id_base + e`, so the result depends on the seed and the ids, not on `threads` (contiguous
 /// chunks, each run by its own copy of the model). `progress(done)` is called about four times a
 /// second from a reporter thread (and once at the end), so it must only print.
+/// `stop`, when given and set (from another thread: the Python module's Ctrl-C), ends every chunk
+/// after its current example; the counts of the examples not reached are then zero. It changes
+/// nothing else.
 /// The CUDA backend's overload (models/diehl_cook_2015_cuda.cuh) gives the same result.
 template <class Model, class Images, class Progress>
 xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& images,
                                           std::size_t first, std::size_t count,
                                           std::size_t threads, std::uint64_t id_base,
                                           Progress&& progress, std::uint64_t* input_spikes = nullptr,
-                                          std::uint64_t* presentations = nullptr) {
+                                          std::uint64_t* presentations = nullptr,
+                                          const std::atomic<bool>* stop = nullptr) {
   detail::check_respond_all(model, images, first, count, id_base);
   const std::size_t n = model.params().n_neurons, pixels = model.params().n_input;
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
@@ -282,7 +286,9 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
     try {
       Model copy = model;
       const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
-      for (std::size_t e = lo; e < hi && !failed.load(std::memory_order_relaxed); ++e) {
+      for (std::size_t e = lo; e < hi && !failed.load(std::memory_order_relaxed) &&
+                               !(stop && stop->load(std::memory_order_relaxed));
+           ++e) {
         const std::uint8_t* img = images.data() + (first + e) * pixels;
         const auto r = copy.respond({img, pixels}, id_base + first + e);
         std::copy(r.counts.begin(), r.counts.end(), counts.data() + e * n);
