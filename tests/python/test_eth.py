@@ -14,7 +14,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # A run of a few seconds: 20 neurons, 200 training and 200 test digits, 4 accuracy windows.
 SMALL = ["--n_neurons", "20", "--n_train", "200", "--n_test", "200", "--update_interval", "50",
-         "--seed", "3", "--threads", "2", "--quiet"]
+         "--seed", "3", "--threads", "2"]
 CHECKPOINT_FILES = ("weights.npy", "theta.npy", "assignments.npy", "proportions.npy")
 
 
@@ -39,6 +39,14 @@ def accuracy_line(stdout):
     return m.group(0)
 
 
+def last_window_line(stderr):
+    """The accuracy of the last training window under the labels of the one before, as both
+    programs print it on stderr."""
+    found = re.findall(r"last \d+: [0-9.]+% all-activity, [0-9.]+% proportion", stderr)
+    assert found, stderr
+    return found[-1]
+
+
 def report(path):
     with open(path) as f:
         return json.load(f)
@@ -57,7 +65,8 @@ def cpp_run(mnist_dir, mnist_program, tmp_path_factory):
     d = tmp_path_factory.mktemp("cpp")
     r = ok(cpp(mnist_program, *SMALL, "--data", mnist_dir, "--save", d / "ck", "--json",
                d / "report.json"))
-    return {"report": report(d / "report.json"), "stdout": r.stdout, "checkpoint": d / "ck"}
+    return {"report": report(d / "report.json"), "stdout": r.stdout, "stderr": r.stderr,
+            "checkpoint": d / "ck"}
 
 
 # -- command line ----------------------------------------------------------------------------
@@ -139,10 +148,12 @@ def test_same_accuracies_and_checkpoint_as_the_cpp_program(cpp_run, mnist_dir, t
     assert ours["label"]["unassigned_neurons"] == theirs["label"]["unassigned_neurons"]
     assert ours["params"] == theirs["params"]
     assert_same_checkpoint(tmp_path / "ck", cpp_run["checkpoint"])
-    # Three windows scored (the first has no labels yet), all in [0, 1].
+    # Three windows scored (the first has no labels yet); the last one as the C++ program's.
+    assert last_window_line(r.stderr) == last_window_line(cpp_run["stderr"])
     windows = ours["train"]["window_accuracy"]
     assert [w[0] for w in windows] == [100, 150, 200]
-    assert all(0 <= a <= 1 and 0 <= p <= 1 for _, a, p in windows)
+    assert last_window_line(r.stderr) == (f"last 50: {100 * windows[-1][1]:.1f}% all-activity, "
+                                          f"{100 * windows[-1][2]:.1f}% proportion")
 
 
 def test_epochs_partial_window_and_no_label_pass_as_the_cpp_program(mnist_program, mnist_dir,
@@ -186,7 +197,7 @@ FIGURES = ("weights", "theta", "assignments", "accuracy", "input", "counts", "co
     (["--plot"], {"MPLBACKEND": "Agg", "DISPLAY": None}, "plots", "Agg backend"),
     (["--plot_dir", "figs"], {"MPLBACKEND": "Agg"}, "figs", None),
     # A display that matplotlib cannot open: it falls back to Agg itself, and so do we.
-    (["--plot"], {"MPLBACKEND": None, "DISPLAY": ":4999"}, "plots", "cannot show windows"),
+    (["--plot", "figs"], {"MPLBACKEND": None, "DISPLAY": ":4999"}, "figs", "cannot show windows"),
 ])
 def test_plot_without_a_display_saves_the_figures(plot_args, env_change, directory, message,
                                                   mnist_dir, tmp_path):
