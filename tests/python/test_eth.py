@@ -4,6 +4,7 @@ same options (same accuracies, same checkpoint, and each one's checkpoint read b
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -220,3 +221,22 @@ def test_plot_without_a_display_saves_the_figures(plot_args, env_change, directo
     assert np.array_equal(np.load(out / "weights.npy"), np.load(tmp_path / "ck" / "weights.npy"))
     assert np.load(out / "accuracy.npy").shape == (1, 3)  # the second of two windows scored
     assert np.load(out / "confusion.npy").sum() == 50
+
+
+def test_ctrl_c_stops_training_cleanly(mnist_dir):
+    # SIGINT as the terminal sends it (a shell's background job would ignore it).
+    p = subprocess.Popen([sys.executable, "-m", "spiketorch.eth", "--n_neurons", "20", "--n_train",
+                          "20000", "--update_interval", "100", "--data", str(mnist_dir)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        for line in p.stderr:  # training is under way once the first window is reported
+            if line.startswith("training: 100 / 20000"):
+                break
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    finally:
+        p.kill()
+    assert p.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert "test accuracy" not in out
