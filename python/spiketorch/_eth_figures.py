@@ -22,13 +22,23 @@ from typing import Optional
 import numpy as np
 
 
-def display_available() -> bool:
-    """Whether windows can be shown: a display, and no MPLBACKEND asking for files (Agg)."""
+def _can_show(backend: str) -> bool:
+    """Whether a matplotlib backend shows figures: a GUI toolkit's, or a third-party one named
+    "module://..." (terminal image protocols, notebooks), which draws wherever it draws."""
     from matplotlib import rcsetup
 
+    return (backend.lower().startswith("module://")
+            or backend.lower() in {b.lower() for b in rcsetup.interactive_bk})
+
+
+def display_available() -> bool:
+    """Whether windows can be shown: no MPLBACKEND asking for files only (Agg), and a display
+    for a GUI toolkit."""
     backend = os.environ.get("MPLBACKEND", "")
-    if backend and backend.lower() not in {b.lower() for b in rcsetup.interactive_bk}:
+    if backend and not _can_show(backend):
         return False
+    if backend.lower().startswith("module://"):
+        return True
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     return True
@@ -61,15 +71,11 @@ class Figures:
         import matplotlib.pyplot as plt
 
         if live:
-            from matplotlib import rcsetup
-
-            if matplotlib.get_backend().lower() not in {b.lower() for b in rcsetup.interactive_bk}:
+            if not _can_show(matplotlib.get_backend()):
                 self.live = False
                 self.directory = directory or fallback_directory
                 log(f"--plot: matplotlib's backend {matplotlib.get_backend()} cannot show "
                     f"windows: figures are saved to {self.directory} instead")
-            else:
-                plt.ion()
         self.plt = plt
         if self.directory is not None:
             os.makedirs(self.directory, exist_ok=True)
@@ -96,8 +102,12 @@ class Figures:
             fig.canvas.draw_idle()
 
     def _refresh(self) -> None:
+        # Not pyplot's interactive mode, which redraws on every change of every artist: each
+        # figure is drawn once per update (draw_idle in _publish), shown, and the GUI's event
+        # loop runs briefly so that the windows paint and respond between training windows.
         if self.live:
-            self.plt.pause(0.001)  # lets the GUI draw between training windows
+            self.plt.show(block=False)
+            self.plt.pause(0.001)
 
     def network_state(self, model, when: str) -> None:
         """Weights, thresholds and labels of the network as it is now."""
@@ -186,3 +196,14 @@ class Figures:
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         self._publish("confusion", fig, confusion)
         self._refresh()
+
+    def keep_open(self, log=print) -> None:
+        """At the end of an interactive run, the windows stay until the user closes them (a
+        script with no terminal on stdin ends at once, as without --plot)."""
+        if not self.live or not sys.stdin.isatty():
+            return
+        log("--plot: close the figure windows (or press Ctrl-C) to exit")
+        try:
+            self.plt.show()
+        except KeyboardInterrupt:
+            pass

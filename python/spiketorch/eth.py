@@ -345,8 +345,10 @@ def run(o) -> int:
             f.write("\n")
         os.replace(tmp, o.json)
         print(f"results written to {o.json}")
-    if figures is not None and figures.directory is not None:
-        print(f"figures written to {figures.directory}")
+    if figures is not None:
+        if figures.directory is not None:
+            print(f"figures written to {figures.directory}", flush=True)
+        figures.keep_open(log=lambda m: print(m, file=sys.stderr, flush=True))
     return 0
 
 

@@ -240,3 +240,23 @@ def test_ctrl_c_stops_training_cleanly(mnist_dir):
     assert p.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert "test accuracy" not in out
+
+
+def test_plot_live_draws_every_figure(mnist_dir, tmp_path):
+    # A stand-in GUI backend (eth_live_backend.py) logs what is shown and redrawn.
+    log = tmp_path / "backend.log"
+    env = dict(os.environ, MPLBACKEND="module://eth_live_backend", ETH_LIVE_BACKEND_LOG=str(log),
+               PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    r = ok(subprocess.run([sys.executable, "-m", "spiketorch.eth", "--n_neurons", "16",
+                           "--n_train", "100", "--update_interval", "50", "--n_test", "50",
+                           "--data", str(mnist_dir), "--plot", "--quiet"], cwd=tmp_path, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300))
+    events = log.read_text().splitlines()
+    for name in FIGURES:
+        # Once per update: two training windows (the first one unscored), or the test.
+        drawn = events.count(f"draw {name}")
+        assert drawn == {"accuracy": 1, "confusion": 1}.get(name, 2), (name, events)
+        assert f"show {name}" in events, name
+    assert "mainloop" not in events  # no terminal on stdin: the run ends without waiting
+    assert list(tmp_path.iterdir()) == [log], "live figures alone write no files"
+    assert "figures written" not in r.stdout
