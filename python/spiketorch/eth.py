@@ -12,6 +12,7 @@ all-activity and proportion weighting and the confusion matrix; the checkpoint a
 report. `python -m spiketorch.eth --help` lists the options."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -243,27 +244,38 @@ def _train(model, o, images, labels, figures, report):
     return last_counts, last_labels
 
 
+def _plot_settings(o):
+    """(live, directory) of the figures: --plot shows them, where there is a display, and saves
+    them with DIR; --plot_dir saves them. Without a display --plot saves them only."""
+    live = o.plot is not None
+    directory = o.plot_dir if o.plot_dir is not None else (o.plot or None)
+    if not live and directory is None:
+        return False, None
+    if importlib.util.find_spec("matplotlib") is None:
+        raise RunError("--plot needs matplotlib, which is not installed (Debian: "
+                       "python3-matplotlib; else pip install matplotlib)")
+    from ._eth_figures import display_available
+
+    if live and not display_available():
+        live = False
+        directory = directory or DEFAULT_PLOT_DIR
+        print("--plot: no display (no $DISPLAY, or MPLBACKEND=Agg): using matplotlib's Agg "
+              f"backend, figures are saved to {directory} instead of shown", file=sys.stderr,
+              flush=True)
+    return live, directory
+
+
 def run(o) -> int:
     """The whole program once the options are parsed: returns the exit status."""
     import spiketorch as st
 
     t_setup = time.perf_counter()
-    live = o.plot is not None
-    plot_dir = o.plot_dir if o.plot_dir is not None else (o.plot or None)
-    if live:
-        from ._eth_figures import display_available
-
-        if not display_available():
-            live = False
-            plot_dir = plot_dir or DEFAULT_PLOT_DIR
-            print("--plot: no display (no $DISPLAY, or MPLBACKEND=Agg): using matplotlib's Agg "
-                  f"backend, figures are saved to {plot_dir} instead of shown", file=sys.stderr,
-                  flush=True)
     need_train = o.mode == "train"
     relabel = o.mode == "test" and o.n_label > 0
     if need_train:
         model = _new_model(st, o)
         check_training(o, model.params)
+    live, plot_dir = _plot_settings(o)
     if o.save is not None:
         check_checkpoint_target(o.save)
     check_output_paths(o, plot_dir)

@@ -129,13 +129,24 @@ def test_missing_data_dir_is_a_clear_error(tmp_path):
     assert r.returncode == 1 and "no MNIST data found" in r.stderr, r.stderr
 
 
-def test_unusable_save_target_fails_before_training(mnist_dir, tmp_path):
+@pytest.mark.parametrize("args, message", [
+    (["--save", "notes"], "--save: refusing to replace 'notes': it is a non-empty directory "
+                          "without manifest.json"),
+    (["--plot_dir", "notes/keep.txt"], "--plot notes/keep.txt exists and is not a directory"),
+    (["--plot", "notes/keep.txt"], "--plot notes/keep.txt exists and is not a directory"),
+    (["--json", "notes"], "--json notes is a directory"),
+    (["--json", "missing/report.json"], "missing does not exist"),
+    (["--save", "ck", "--plot_dir", "ck/figures"], "lies in the --save directory ck"),
+])
+def test_unusable_output_paths_fail_before_training(args, message, mnist_dir, tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "keep.txt").write_text("not a checkpoint")
-    r = eth(*SMALL, "--data", mnist_dir, "--save", tmp_path / "notes")
-    assert r.returncode == 1 and "not a checkpoint" in r.stderr, r.stderr
-    assert "training:" not in r.stdout
+    r = eth(*SMALL, "--data", mnist_dir, *args, cwd=tmp_path,
+            env=dict(os.environ, MPLBACKEND="Agg"))
+    assert r.returncode == 1 and message in r.stderr, r.stderr
+    assert "training:" not in r.stdout + r.stderr
     assert (tmp_path / "notes" / "keep.txt").read_text() == "not a checkpoint"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
 
 
 # -- results against the C++ program ----------------------------------------------------------
