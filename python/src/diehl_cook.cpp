@@ -22,6 +22,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <xtensor/xadapt.hpp>
@@ -136,8 +137,8 @@ class exclusive {
  public:
   exclusive(diehl_cook& m, const char* what) : m_(m) {
     if (m_.busy.exchange(true))
-      throw py::value_error(std::string("DiehlCook2015.") + what +
-                            ": the model is busy with another call (from another thread)");
+      throw std::runtime_error(std::string("DiehlCook2015.") + what +
+                               ": the model is busy with another call (from another thread)");
   }
   ~exclusive() { m_.busy = false; }
   exclusive(const exclusive&) = delete;

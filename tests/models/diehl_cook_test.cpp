@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <thread>
 #include <numeric>
 #include <set>
 #include <unistd.h>
@@ -137,6 +139,51 @@ TEST_CASE("evaluation responses depend on the example and its id, not on order o
   CHECK(r1.input_spikes == in0);
   CHECK(m.respond(img, 6).input_spikes != in0);
   CHECK_THROWS_AS(m.respond(img, models::diehl_cook_2015<>::max_example_id), invalid_argument);
+}
+
+TEST_CASE("a stop flag ends respond_all between examples and changes no response") {
+  auto& t = trained_model();
+  const auto& d = train_set();
+  auto counts = [&](std::size_t count, std::size_t threads, const std::atomic<bool>* stop,
+                    std::function<void()> meanwhile = {}) {
+    std::jthread other;
+    if (meanwhile) other = std::jthread(meanwhile);
+    return models::respond_all(t.model, d.images, 100, count, threads, held_out_ids,
+                               [](std::uint64_t) {}, nullptr, nullptr, stop);
+  };
+  const auto all = counts(1400, 2, nullptr);
+  std::atomic<bool> stop{false};
+  const bool unchanged = counts(1400, 2, &stop) == all;
+  CHECK(unchanged);
+  stop = true;
+  const std::uint64_t after_stop = xt::sum(counts(1400, 2, &stop))();
+  CHECK(after_stop == 0);
+  // Stopped while running (after 20 ms of several hundred): each chunk (0..699, 700..1399) did a
+  // prefix of its examples, each exactly as without the flag, and left the rest zero.
+  stop = false;
+  const auto part = counts(1400, 2, &stop, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stop = true;
+  });
+  std::size_t done = 0;
+  for (std::size_t chunk : {0, 700}) {
+    bool reached_end = false;
+    for (std::size_t e = chunk; e < chunk + 700; ++e) {
+      const auto row = xt::view(part, e, xt::all());
+      const bool zero = xt::amax(row)() == 0;
+      const bool zero_in_all = xt::amax(xt::view(all, e, xt::all()))() == 0;
+      if (zero && !zero_in_all) reached_end = true;
+      if (!reached_end) {
+        const bool same = row == xt::view(all, e, xt::all());
+        CHECK(same);
+        ++done;
+      } else {
+        CHECK(zero);
+      }
+    }
+  }
+  INFO("examples done before the stop: " << done);
+  CHECK(done < 1400);
 }
 
 TEST_CASE("fewer than 5 spikes: the rate is raised by one step per retry") {

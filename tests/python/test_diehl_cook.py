@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import weakref
 
@@ -258,6 +259,30 @@ def test_bad_arguments(train_set, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(OSError, match="not a checkpoint"):
         DiehlCook2015.load(tmp_path / "empty")
+
+
+def test_long_calls_release_the_gil(train_set):
+    """Another Python thread runs while the model trains; a second call on the same model is
+    refused meanwhile rather than racing it."""
+    images, _ = train_set
+    m = DiehlCook2015(n_neurons=100, seed=0)
+    work = np.tile(images, (4, 1, 1))  # 1200 examples: ~1 s
+    done = threading.Event()
+    trainer = threading.Thread(target=lambda: (m.train(work, progress=False), done.set()))
+    ticks, busy = 0, None
+    trainer.start()
+    while not done.is_set() and ticks < 10_000:
+        time.sleep(0.005)  # wakes up only if the training thread lets go of the GIL
+        ticks += 1
+        if busy is None:
+            try:
+                m.respond(images[:1], progress=False)
+            except RuntimeError as e:
+                busy = str(e)
+    trainer.join()
+    assert m.examples_trained == len(work)
+    assert ticks >= 20, ticks
+    assert busy is not None and "busy" in busy
 
 
 CHILD = textwrap.dedent("""
