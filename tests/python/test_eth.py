@@ -271,3 +271,22 @@ def test_plot_live_draws_every_figure(mnist_dir, tmp_path):
     assert "mainloop" not in events  # no terminal on stdin: the run ends without waiting
     assert list(tmp_path.iterdir()) == [log], "live figures alone write no files"
     assert "figures written" not in r.stdout
+
+
+def test_plot_live_keeps_the_windows_open_on_a_terminal(mnist_dir, tmp_path):
+    log = tmp_path / "backend.log"
+    env = dict(os.environ, MPLBACKEND="module://eth_live_backend", ETH_LIVE_BACKEND_LOG=str(log),
+               PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    leader, terminal = os.openpty()  # stdin a terminal: an interactive run
+    try:
+        r = ok(subprocess.run([sys.executable, "-m", "spiketorch.eth", "--n_neurons", "8",
+                               "--n_train", "20", "--update_interval", "20", "--n_test", "0",
+                               "--data", str(mnist_dir), "--plot", "--quiet"], cwd=tmp_path,
+                              env=env, stdin=terminal, capture_output=True, text=True,
+                              timeout=300))
+    finally:
+        os.close(leader)
+        os.close(terminal)
+    # The stand-in's event loop returns at once, as a GUI's does when its windows are closed.
+    assert log.read_text().splitlines()[-1] == "mainloop"
+    assert "close the figure windows" in r.stderr
