@@ -30,7 +30,7 @@ compiles = 0
 # What the last load_module did: "memory", "disk" or "compiled", and how long it took.
 last_load = {"how": "", "seconds": 0.0}
 
-_loaded: Dict[str, ModuleType] = {}
+_loaded: Dict[str, ModuleType] = {}  # by the module file's path
 _headers_digest: Optional[str] = None
 
 
@@ -99,12 +99,12 @@ def load_module(name: str, source: str, summary: str) -> ModuleType:
     """The compiled module `name` (from this process, the cache, or compiled from `source`)."""
     global compiles
     t0 = time.perf_counter()
-    if name in _loaded:
-        last_load.update(how="memory", seconds=time.perf_counter() - t0)
-        return _loaded[name]
     d = cache_dir()
-    d.mkdir(parents=True, exist_ok=True)
     so = d / (name + _build_config.ext_suffix)
+    if str(so) in _loaded:
+        last_load.update(how="memory", seconds=time.perf_counter() - t0)
+        return _loaded[str(so)]
+    d.mkdir(parents=True, exist_ok=True)
     how = "disk"
     if not so.exists():
         with open(d / (name + ".lock"), "w") as lock:
@@ -132,6 +132,6 @@ def load_module(name: str, source: str, summary: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     sys.modules[name] = module
-    _loaded[name] = module
+    _loaded[str(so)] = module
     last_load.update(how=how, seconds=time.perf_counter() - t0)
     return module
