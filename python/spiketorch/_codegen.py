@@ -11,8 +11,8 @@ from typing import Dict, List
 from . import _policies as pol
 
 
-def _params_type(policy: pol.Policy, kind: str) -> str:
-    # Encoders are classes whose params are a nested struct like the others.
+def _params_type(policy: pol.Policy) -> str:
+    # Every kind of policy, encoders included, nests its parameters as `params`.
     return f"{policy.cpp}::params"
 
 
@@ -33,7 +33,7 @@ def _field_lists(used: List[pol.Policy]) -> str:
     seen: Dict[str, bool] = {}
     enums: Dict[str, pol.Field] = {}
     for policy in used:
-        t = _params_type(policy, "")
+        t = _params_type(policy)
         if t in seen:
             continue
         seen[t] = True

@@ -118,16 +118,18 @@ def load_module(name: str, source: str, summary: str) -> ModuleType:
                 tmp_so = d / f"{name}.{os.getpid()}.so.tmp"
                 cmd = compile_command(cpp, tmp_so)
                 compiles += 1
-                r = subprocess.run(cmd, capture_output=True, text=True)
-                log = " ".join(cmd) + "\n" + r.stdout + r.stderr
-                (d / (name + ".log")).write_text(log)
-                if r.returncode != 0:
+                try:
+                    r = subprocess.run(cmd, capture_output=True, text=True)
+                    log = " ".join(cmd) + "\n" + r.stdout + r.stderr
+                    (d / (name + ".log")).write_text(log)
+                    if r.returncode != 0:
+                        raise CompileError(
+                            f"compiling the network failed (exit {r.returncode}); the network:\n"
+                            f"{summary}\nfirst errors:\n{_first_errors(r.stdout + r.stderr)}\n"
+                            f"(source {cpp}, full log {d / (name + '.log')})")
+                    os.replace(tmp_so, so)
+                finally:  # also on Ctrl-C: no partial file left behind
                     tmp_so.unlink(missing_ok=True)
-                    raise CompileError(
-                        f"compiling the network failed (exit {r.returncode}); the network:\n"
-                        f"{summary}\nfirst errors:\n{_first_errors(r.stdout + r.stderr)}\n"
-                        f"(source {cpp}, full log {d / (name + '.log')})")
-                os.replace(tmp_so, so)
     spec = importlib.util.spec_from_file_location(name, so)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

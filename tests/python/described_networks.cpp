@@ -56,11 +56,15 @@ void quickstart() {
                   projection<"exc", "exc", topology::all_but_self, learning::none, delays::none,
                              receptor::inhibitory>>>;
   net_t net({.dt_ms = 0.5, .seed = 42}, {100, 20});
-  net.set_params<"exc">({.tau_m_ms = 20, .v_rest_mv = -65, .v_reset_mv = -65, .v_thresh_mv = -55,
-                         .refractory_ms = 2, .v_init_mv = -65});
+  net.set_params<"exc">({.tau_m_ms = 20,
+                         .v_rest_mv = -65,
+                         .v_reset_mv = -65,
+                         .v_thresh_mv = -55,
+                         .refractory_ms = 2,
+                         .v_init_mv = -65});
   net.connect<"in", "exc">({.weights = {0.5, 2.5},
-                           .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
-                           .delays = {.min_ms = 0, .max_ms = 5}});
+                            .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
+                            .delays = {.min_ms = 0, .max_ms = 5}});
   net.connect<"exc", "exc">({.weights = {2.0, 2.0}});
   std::vector<float> rates(100);
   for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);
@@ -106,16 +110,17 @@ void recurrent() {
   net.connect<"X", "E">({.weights = {0.3, 1.0},
                          .rule = {.nu_pre = 1e-3, .nu_post = 5e-3, .w_max = 1.0},
                          .delays = {.min_ms = 0, .max_ms = 8}});
-  net.connect<"Y", "E">({.topology = {.probability = 0.3},
-                         .weights = {0.1, 0.4},
-                         .delays = {.delay_ms = 2}});
+  net.connect<"Y", "E">(
+      {.topology = {.probability = 0.3}, .weights = {0.1, 0.4}, .delays = {.delay_ms = 2}});
   net.connect<"E", "I">({.weights = {10.4, 10.4}, .delays = {.delay_ms = 1}});
   net.connect<"I", "E">({.weights = {3.0, 3.0}});
-  net.connect<"E", "E">(
-      {.topology = {.probability = 0.2, .allow_self = false},
-       .weights = {0.0, 0.2},
-       .rule = {.nu_pre = 1e-3, .nu_post = 1e-2, .w_max = 0.5, .mode = learning::trace_mode::additive},
-       .delays = {.min_ms = 1, .max_ms = 6}});
+  net.connect<"E", "E">({.topology = {.probability = 0.2, .allow_self = false},
+                         .weights = {0.0, 0.2},
+                         .rule = {.nu_pre = 1e-3,
+                                  .nu_post = 1e-2,
+                                  .w_max = 0.5,
+                                  .mode = learning::trace_mode::additive},
+                         .delays = {.min_ms = 1, .max_ms = 6}});
   net.record_spikes<"E">(300);
   net.record_state<"E">("v", {0, 3, 5}, 2, 50);
 

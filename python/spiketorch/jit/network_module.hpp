@@ -177,7 +177,8 @@ py::object dispatch(std::size_t i, const char* what, F&& f) {
   py::object out = py::none();
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((i == I ? (void)(out = f(std::integral_constant<std::size_t, I>{})) : void()), ...);
-  }(std::make_index_sequence<N>{});
+  }
+  (std::make_index_sequence<N>{});
   return out;
 }
 
@@ -211,11 +212,14 @@ void bind_network(py::module_& m) {
   });
 
   auto with_layer = [](std::size_t i, auto&& f) { return dispatch<Net::n_layers>(i, "layer", f); };
-  auto with_projection = [](std::size_t j, auto&& f) { return dispatch<Net::n_projections>(j, "projection", f); };
+  auto with_projection = [](std::size_t j, auto&& f) {
+    return dispatch<Net::n_projections>(j, "projection", f);
+  };
 
   py::class_<bound>(m, "CompiledNetwork", py::module_local())
       .def(py::init([](double dt_ms, std::uint64_t seed, std::vector<std::size_t> sizes) {
-             require(sizes.size() == Net::n_layers, "expected ", Net::n_layers, " layer sizes, got ", sizes.size());
+             require(sizes.size() == Net::n_layers, "expected ", Net::n_layers,
+                     " layer sizes, got ", sizes.size());
              std::array<std::size_t, Net::n_layers> s{};
              std::copy(sizes.begin(), sizes.end(), s.begin());
              return new bound(dt_ms, seed, s);
@@ -293,9 +297,8 @@ void bind_network(py::module_& m) {
            })
       .def("connected",
            [=](bound& b, std::size_t j) {
-             return with_projection(j, [&](auto J) {
-               return py::bool_(b.net.template projection_at<J>().connected);
-             });
+             return with_projection(
+                 j, [&](auto J) { return py::bool_(b.net.template projection_at<J>().connected); });
            })
 
       // ---- running
@@ -306,8 +309,8 @@ void bind_network(py::module_& m) {
                if constexpr (!L::is_input)
                  throw invalid_argument("set_input: not an input layer");
                else
-                 b.net.template set_input<L::name>(
-                     std::span<const float>(values.data(), static_cast<std::size_t>(values.size())));
+                 b.net.template set_input<L::name>(std::span<const float>(
+                     values.data(), static_cast<std::size_t>(values.size())));
                return py::none();
              });
            })
@@ -329,7 +332,8 @@ void bind_network(py::module_& m) {
       .def("spike_counts",
            [=](bound& b, std::size_t i) {
              return with_layer(i, [&](auto I) -> py::object {
-               const auto c = b.net.template spike_counts<std::tuple_element_t<I, layer_tuple>::name>();
+               const auto c =
+                   b.net.template spike_counts<std::tuple_element_t<I, layer_tuple>::name>();
                py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(c.size()));
                std::copy(c.begin(), c.end(), out.mutable_data());
                return out;
@@ -345,7 +349,8 @@ void bind_network(py::module_& m) {
       .def("last_spikes",
            [=](bound& b, std::size_t i) {
              return with_layer(i, [&](auto I) -> py::object {
-               const auto s = b.net.template last_spikes<std::tuple_element_t<I, layer_tuple>::name>();
+               const auto s =
+                   b.net.template last_spikes<std::tuple_element_t<I, layer_tuple>::name>();
                py::array_t<std::uint32_t> out(static_cast<py::ssize_t>(s.size()));
                std::copy(s.begin(), s.end(), out.mutable_data());
                return out;
@@ -447,16 +452,17 @@ void bind_network(py::module_& m) {
                return py::none();
              });
            })
-      .def("spike_raster",
-           [=](bound& b, std::size_t i) {
-             return with_layer(i, [&](auto I) -> py::object {
-               const auto& ring = b.net.template layer_at<I>().spikes.recorder.frames();
-               py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{
-                   static_cast<py::ssize_t>(ring.frames()), static_cast<py::ssize_t>(ring.width())});
-               ring.copy_frames(out.mutable_data());
-               return out;
-             });
-           })
+      .def(
+          "spike_raster",
+          [=](bound& b, std::size_t i) {
+            return with_layer(i, [&](auto I) -> py::object {
+              const auto& ring = b.net.template layer_at<I>().spikes.recorder.frames();
+              py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{
+                  static_cast<py::ssize_t>(ring.frames()), static_cast<py::ssize_t>(ring.width())});
+              ring.copy_frames(out.mutable_data());
+              return out;
+            });
+          })
       .def("record_state",
            [=](bound& b, std::size_t i, std::string field, std::vector<index_t> neurons,
                std::size_t interval, std::size_t window) {
@@ -477,9 +483,9 @@ void bind_network(py::module_& m) {
                  throw invalid_argument("state_trace: an input layer has no state variables");
                } else {
                  const auto& ring = b.net.template layer_at<I>().state_rec.frames();
-                 py::array_t<real> out(std::vector<py::ssize_t>{
-                     static_cast<py::ssize_t>(ring.frames()),
-                     static_cast<py::ssize_t>(ring.width())});
+                 py::array_t<real> out(
+                     std::vector<py::ssize_t>{static_cast<py::ssize_t>(ring.frames()),
+                                              static_cast<py::ssize_t>(ring.width())});
                  ring.copy_frames(out.mutable_data());
                  return out;
                }
