@@ -61,7 +61,8 @@ SYNAPSES: Dict[str, Policy] = {
     "exp_conductance": Policy(
         "spiketorch::synapses::exp_conductance", "spiketorch/synapses/exp_conductance.hpp",
         _floats("tau_exc_ms", "tau_inh_ms", "e_exc_mv", "e_inh_mv") +
-        (Field("scheme", "enum", ("exact", "forward_euler"), "spiketorch::synapses::decay_scheme"),)),
+        (Field("scheme", "enum", ("exact", "forward_euler"),
+               "spiketorch::synapses::decay_scheme"),)),
 }
 
 TOPOLOGIES: Dict[str, Policy] = {

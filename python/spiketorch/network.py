@@ -256,8 +256,9 @@ class Network:
 
     def _layer(self, name: str, kind: Optional[str] = None, what: str = "") -> int:
         if name not in self._layer_index:
-            raise ValueError(f"{what}: no layer named {name!r}{_suggest(str(name), self._layer_index)}"
-                             f"; layers: {', '.join(self._layer_index)}")
+            raise ValueError(f"{what}: no layer named {name!r}"
+                             f"{_suggest(str(name), self._layer_index)}; layers: "
+                             f"{', '.join(self._layer_index)}")
         i = self._layer_index[name]
         layer = self._layers[i]
         if kind == "input" and not isinstance(layer, Input):

@@ -8,7 +8,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from spiketorch import _build_config, _compile_cache
 HERE = pathlib.Path(__file__).resolve().parent
 
 
-# ---- fixtures -------------------------------------------------------------------------------------
+# ---- fixtures -----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory):
@@ -88,7 +87,7 @@ def quickstart_net(shared_cache):
     return quickstart()
 
 
-# ---- equal to the same network in C++ -------------------------------------------------------------
+# ---- equal to the same network in C++ -----------------------------------------------------------
 
 def test_quickstart_equals_cpp(shared_cache, reference_program, tmp_path):
     net = quickstart()
@@ -160,7 +159,7 @@ def test_recurrent_network_with_delays_equals_cpp(shared_cache, reference_progra
     assert len(src) == len(net.weights("E", "E")) > 0 and not np.any(src == dst)
 
 
-# ---- views and calls ------------------------------------------------------------------------------
+# ---- views and calls ----------------------------------------------------------------------------
 
 def test_views_share_the_network_memory(quickstart_net):
     net = quickstart_net
@@ -204,14 +203,15 @@ def test_set_weights_and_params_roundtrip(quickstart_net):
     assert net.params("in") == {"sampler": "geometric_skip"}
 
 
-# ---- bad descriptions and calls -------------------------------------------------------------------
+# ---- bad descriptions and calls -----------------------------------------------------------------
 
 def test_bad_descriptions_fail_before_compiling(cache_dir):
     compiles = _compile_cache.compiles
     pop = Population("E", 10, "lif")
 
     with pytest.raises(ValueError, match=r"unknown neuron model 'lfi' \(did you mean 'lif'\?\).*"
-                                         r"known: adaptive_lif, integrate_and_fire, izhikevich, lif"):
+                                         r"known: adaptive_lif, integrate_and_fire, izhikevich, "
+                                         r"lif"):
         Network([Input("X", 5), Population("E", 10, "lfi")])
     with pytest.raises(ValueError, match="unknown synapse kernel 'exp_curent'.*'exp_current'"):
         Network([Population("E", 10, "lif", "exp_curent")])
@@ -274,7 +274,8 @@ def test_bad_calls_raise_clear_errors(quickstart_net):
         net.set_params("in", tau_m_ms=10)
     with pytest.raises(ValueError, match=r"no layer named 'ecx' \(did you mean 'exc'\?\)"):
         net.spike_counts("ecx")
-    with pytest.raises(ValueError, match=r"set_input\('in'\): expected shape \(100,\), got \(99,\)"):
+    with pytest.raises(ValueError,
+                       match=r"set_input\('in'\): expected shape \(100,\), got \(99,\)"):
         net.set_input("in", np.zeros(99, np.float32))
     with pytest.raises(TypeError, match=r"set_input\('in'\): expected real numbers.*complex"):
         net.set_input("in", np.zeros(100, np.complex64))
@@ -330,7 +331,7 @@ def test_compile_error_names_the_network(cache_dir, monkeypatch):
     assert not list(cache_dir.glob("*.so")) and not list(cache_dir.glob("*.tmp"))
 
 
-# ---- the compile cache ----------------------------------------------------------------------------
+# ---- the compile cache --------------------------------------------------------------------------
 
 LOAD_SCRIPT = """
 import json, time
