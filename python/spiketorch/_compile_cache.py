@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import pathlib
+import platform
 import subprocess
 import sys
 import sysconfig
@@ -63,6 +64,21 @@ def _headers() -> str:
     return _headers_digest
 
 
+def _cpu() -> str:
+    """The CPU's model and instruction-set flags when the flags say -march=native, so that a cache
+    directory shared by machines of different CPUs (a network home) never hands one a module
+    built for another's instructions."""
+    if "-march=native" not in _build_config.cpp_args:
+        return ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            info = f.read()
+    except OSError:
+        return platform.processor() or platform.machine()
+    keep = [l for l in info.splitlines() if l.startswith(("model name", "flags", "Features"))]
+    return "\n".join(dict.fromkeys(keep))  # the first core's lines, once
+
+
 def compile_command(source: pathlib.Path, output: pathlib.Path) -> List[str]:
     """The compiler, the extension's recorded flags (-O2: faster to compile than -O3 for the same
     loops), the package's headers, pybind11's and Python's."""
@@ -80,11 +96,11 @@ def compile_command(source: pathlib.Path, output: pathlib.Path) -> List[str]:
 
 def module_name(type_key: str) -> str:
     """The module's name: a hash of the description's types, the library version, the compiler,
-    its flags and the headers."""
+    its flags, the CPU (for -march=native) and the headers."""
     h = hashlib.sha256()
     for part in (type_key, _build_config.version, _build_config.compiler_id,
                  repr(compile_command(pathlib.Path("src.cpp"), pathlib.Path("out"))),
-                 _build_config.ext_suffix, _headers()):
+                 _build_config.ext_suffix, _cpu(), _headers()):
         h.update(part.encode())
         h.update(b"\0")
     return "_stnet_" + h.hexdigest()[:24]
