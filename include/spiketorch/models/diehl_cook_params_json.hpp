@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/member_count.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
 
 namespace spiketorch::models {
@@ -121,20 +122,9 @@ inline constexpr std::array<std::string_view, 2> names(encoding::poisson::method
   return {"geometric_skip", "per_step_bernoulli"};
 }
 
-// The number of members of an aggregate (the largest N for which T{x1, ..., xN} compiles), so
-// that a field added to a parameter struct but not to its list above fails to compile here
-// instead of silently going missing from checkpoints.
-struct any_value {
-  template <class T>
-  operator T() const;
-};
-template <class T, class... A>
-constexpr std::size_t member_count() {
-  if constexpr (requires { T{std::declval<A>()..., any_value{}}; })
-    return member_count<T, A..., any_value>();
-  else
-    return sizeof...(A);
-}
+// A field added to a parameter struct but not to its list above fails to compile here instead of
+// silently going missing from checkpoints.
+using spiketorch::detail::member_count;
 template <class T>
 constexpr std::size_t listed_count() {
   std::size_t n = 0;

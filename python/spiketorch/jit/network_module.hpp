@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/member_count.hpp"
 #include "spiketorch/network/network.hpp"
 
 namespace spiketorch::python_jit {
@@ -42,19 +43,8 @@ struct param_fields;
 template <class E>
 struct enum_names;
 
-// The number of members of an aggregate (the largest N for which T{x1, ..., xN} compiles): the
-// generated module checks that its field list names every member.
-struct any_value {
-  template <class T>
-  operator T() const;
-};
-template <class T, class... A>
-constexpr std::size_t member_count() {
-  if constexpr (requires { T{std::declval<A>()..., any_value{}}; })
-    return member_count<T, A..., any_value>();
-  else
-    return sizeof...(A);
-}
+// The generated module checks that its field list names every member.
+using spiketorch::detail::member_count;
 template <class T>
 constexpr std::size_t listed_count() {
   std::size_t n = 0;
