@@ -8,6 +8,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -184,6 +185,33 @@ def test_views_share_the_network_memory(quickstart_net):
     del other
     gc.collect()
     assert np.array_equal(view, expected)
+
+
+def test_a_running_network_refuses_calls_from_other_threads(shared_cache):
+    # run releases the GIL; a call from another thread meanwhile (here the main thread) must not
+    # touch the network (replacing a recorder under the running step used to crash).
+    net = quickstart()
+    net.set_input("in", np.full(100, 50.0, np.float32))
+    errors, refused = [], 0
+    runner = threading.Thread(target=lambda: errors.extend(_run_catching(net, 20000.0)))
+    runner.start()
+    while runner.is_alive():
+        try:
+            net.record_spikes("exc", 10)
+        except RuntimeError as e:
+            assert "running in another thread" in str(e)
+            refused += 1
+    runner.join()
+    assert not errors and refused > 0
+    net.run(1.0)  # idle again
+
+
+def _run_catching(net, ms):
+    try:
+        net.run(ms)
+    except Exception as e:  # reported to the main thread
+        return [e]
+    return []
 
 
 def test_set_weights_and_params_roundtrip(quickstart_net):

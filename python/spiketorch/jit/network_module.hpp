@@ -15,9 +15,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -150,15 +152,26 @@ struct encoder_params_of<network<layers<L...>, projections<P...>, B>> {
 };
 
 /// The network and what it does not keep itself: the encoders' parameters (readable back) and
-/// the connection options used.
+/// whether a run is in progress.
 template <class Net>
 struct bound_network {
   Net net;
   typename encoder_params_of<Net>::type encoder_params{};
+  // run releases the GIL: without this, another Python thread could change or read the network
+  // while it runs (replacing a recorder under the running step crashes the interpreter).
+  std::atomic<bool> running{false};
 
   bound_network(double dt_ms, std::uint64_t seed, std::array<std::size_t, Net::n_layers> sizes)
       : net(network_config{dt_ms, seed}, sizes) {}
 };
+
+/// Refuses any call on a network that another thread is running.
+template <class B>
+void require_idle(const B& b, const char* what) {
+  if (b.running.load())
+    throw std::runtime_error(std::string("Network.") + what +
+                             ": the network is running in another thread (one call at a time)");
+}
 
 /// Calls f(std::integral_constant<std::size_t, I>{}) for I == i.
 template <std::size_t N, class F>
@@ -220,14 +233,21 @@ void bind_network(py::module_& m) {
       .def_property_readonly("steps_done", [](const bound& b) { return b.net.steps_done(); })
       .def_property(
           "presentation_index", [](const bound& b) { return b.net.presentation_index(); },
-          [](bound& b, std::uint64_t i) { b.net.set_presentation_index(i); })
+          [](bound& b, std::uint64_t i) {
+            require_idle(b, "presentation_index");
+            b.net.set_presentation_index(i);
+          })
       .def_property(
           "learning", [](const bound& b) { return b.net.learning(); },
-          [](bound& b, bool on) { b.net.set_learning(on); })
+          [](bound& b, bool on) {
+            require_idle(b, "learning");
+            b.net.set_learning(on);
+          })
 
       // ---- parameters
       .def("set_params",
            [=](bound& b, std::size_t i, py::dict neuron, py::dict synapse) {
+             require_idle(b, "set_params");
              with_layer(i, [&](auto I) {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (L::is_input) {
@@ -245,6 +265,7 @@ void bind_network(py::module_& m) {
            })
       .def("params",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "params");
              return with_layer(i, [&](auto I) -> py::object {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (L::is_input) {
@@ -257,6 +278,7 @@ void bind_network(py::module_& m) {
            })
       .def("set_encoder_params",
            [=](bound& b, std::size_t i, py::dict values) {
+             require_idle(b, "set_encoder_params");
              with_layer(i, [&](auto I) {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (!L::is_input) {
@@ -273,6 +295,7 @@ void bind_network(py::module_& m) {
       .def("connect",
            [=](bound& b, std::size_t j, py::dict topology, double low, double high, py::dict rule,
                py::dict delays) {
+             require_idle(b, "connect");
              with_projection(j, [&](auto J) {
                using P = std::tuple_element_t<J, projection_tuple>;
                const auto what = detail::concat(P::pre.view(), " -> ", P::post.view());
@@ -287,6 +310,7 @@ void bind_network(py::module_& m) {
            })
       .def("connected",
            [=](bound& b, std::size_t j) {
+             require_idle(b, "connected");
              return with_projection(
                  j, [&](auto J) { return py::bool_(b.net.template projection_at<J>().connected); });
            })
@@ -294,6 +318,7 @@ void bind_network(py::module_& m) {
       // ---- running
       .def("set_input",
            [=](bound& b, std::size_t i, farray values) {
+             require_idle(b, "set_input");
              with_layer(i, [&](auto I) {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (!L::is_input)
@@ -307,13 +332,24 @@ void bind_network(py::module_& m) {
       .def(
           "run",
           [](bound& b, double duration_ms) {
+            require_idle(b, "run");
+            b.running = true;
+            struct finished {
+              std::atomic<bool>& running;
+              ~finished() { running = false; }
+            } guard{b.running};
             py::gil_scoped_release release;
             b.net.run(duration_ms);
           },
           py::arg("duration_ms"))
-      .def("reset_counts", [](bound& b) { b.net.reset_counts(); })
+      .def("reset_counts",
+           [](bound& b) {
+             require_idle(b, "reset_counts");
+             b.net.reset_counts();
+           })
       .def("reset_state",
            [](bound& b, std::vector<std::string> keep) {
+             require_idle(b, "reset_state");
              std::vector<std::string_view> names(keep.begin(), keep.end());
              b.net.reset_state(names);
            })
@@ -321,6 +357,7 @@ void bind_network(py::module_& m) {
       // ---- reading
       .def("spike_counts",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "spike_counts");
              return with_layer(i, [&](auto I) -> py::object {
                const auto c =
                    b.net.template spike_counts<std::tuple_element_t<I, layer_tuple>::name>();
@@ -331,6 +368,7 @@ void bind_network(py::module_& m) {
            })
       .def("total_spikes",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "total_spikes");
              return with_layer(i, [&](auto I) -> py::object {
                return py::int_(
                    b.net.template total_spikes<std::tuple_element_t<I, layer_tuple>::name>());
@@ -338,6 +376,7 @@ void bind_network(py::module_& m) {
            })
       .def("last_spikes",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "last_spikes");
              return with_layer(i, [&](auto I) -> py::object {
                const auto s =
                    b.net.template last_spikes<std::tuple_element_t<I, layer_tuple>::name>();
@@ -349,6 +388,7 @@ void bind_network(py::module_& m) {
       .def("state",
            [=](py::object self, std::size_t i, std::string field) {
              auto& b = self.cast<bound&>();
+             require_idle(b, "state");
              return with_layer(i, [&](auto I) -> py::object {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (L::is_input) {
@@ -361,6 +401,7 @@ void bind_network(py::module_& m) {
            })
       .def("state_fields",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "state_fields");
              return with_layer(i, [&](auto I) -> py::object {
                using L = std::tuple_element_t<I, layer_tuple>;
                py::list out;
@@ -374,6 +415,7 @@ void bind_network(py::module_& m) {
       .def("weights",
            [=](py::object self, std::size_t j) {
              auto& b = self.cast<bound&>();
+             require_idle(b, "weights");
              return with_projection(j, [&](auto J) -> py::object {
                auto& proj = b.net.template projection_at<J>();
                require(proj.connected, "weights: connect the projection first");
@@ -390,6 +432,7 @@ void bind_network(py::module_& m) {
            })
       .def("synapses",
            [=](bound& b, std::size_t j) {
+             require_idle(b, "synapses");
              return with_projection(j, [&](auto J) -> py::object {
                auto& proj = b.net.template projection_at<J>();
                require(proj.connected, "synapses: connect the projection first");
@@ -406,6 +449,7 @@ void bind_network(py::module_& m) {
            })
       .def("set_weights",
            [=](bound& b, std::size_t j, farray values) {
+             require_idle(b, "set_weights");
              with_projection(j, [&](auto J) {
                using P = std::tuple_element_t<J, projection_tuple>;
                b.net.template set_weights<P::pre, P::post>(
@@ -415,6 +459,7 @@ void bind_network(py::module_& m) {
            })
       .def("delays",
            [=](bound& b, std::size_t j) {
+             require_idle(b, "delays");
              return with_projection(j, [&](auto J) -> py::object {
                const auto& d = b.net.template projection_at<J>().delay_steps;
                py::array_t<std::uint8_t> out(static_cast<py::ssize_t>(d.size()));
@@ -424,6 +469,7 @@ void bind_network(py::module_& m) {
            })
       .def("normalize",
            [=](bound& b, std::size_t j, double target_sum) {
+             require_idle(b, "normalize");
              with_projection(j, [&](auto J) {
                using P = std::tuple_element_t<J, projection_tuple>;
                require(b.net.template projection_at<J>().connected,
@@ -436,6 +482,7 @@ void bind_network(py::module_& m) {
       // ---- recorders
       .def("record_spikes",
            [=](bound& b, std::size_t i, std::size_t window_steps) {
+             require_idle(b, "record_spikes");
              with_layer(i, [&](auto I) {
                b.net.template record_spikes<std::tuple_element_t<I, layer_tuple>::name>(
                    window_steps);
@@ -445,6 +492,7 @@ void bind_network(py::module_& m) {
       .def(
           "spike_raster",
           [=](bound& b, std::size_t i) {
+            require_idle(b, "spike_raster");
             return with_layer(i, [&](auto I) -> py::object {
               const auto& ring = b.net.template layer_at<I>().spikes.recorder.frames();
               py::array_t<std::uint8_t> out(std::vector<py::ssize_t>{
@@ -456,6 +504,7 @@ void bind_network(py::module_& m) {
       .def("record_state",
            [=](bound& b, std::size_t i, std::string field, std::vector<index_t> neurons,
                std::size_t interval, std::size_t window) {
+             require_idle(b, "record_state");
              with_layer(i, [&](auto I) {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (L::is_input)
@@ -467,6 +516,7 @@ void bind_network(py::module_& m) {
            })
       .def("state_trace",
            [=](bound& b, std::size_t i) {
+             require_idle(b, "state_trace");
              return with_layer(i, [&](auto I) -> py::object {
                using L = std::tuple_element_t<I, layer_tuple>;
                if constexpr (L::is_input) {
@@ -482,6 +532,7 @@ void bind_network(py::module_& m) {
              });
            })
       .def("clear_recordings", [=](bound& b, std::size_t i) {
+        require_idle(b, "clear_recordings");
         with_layer(i, [&](auto I) {
           b.net.template clear_recordings<std::tuple_element_t<I, layer_tuple>::name>();
           return py::none();
