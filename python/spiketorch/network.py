@@ -34,6 +34,7 @@ from ._compile_cache import CompileError
 __all__ = ["Network", "Input", "Population", "Projection", "CompileError", "policies"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_.:\-]+$")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,16 @@ def _check_size(size, name: str) -> None:
         raise ValueError(f"layer {name!r}: size must be a positive integer, got {size!r}")
     if size >= 2 ** 32:
         raise ValueError(f"layer {name!r}: size {size} is too large (at most 2**32 - 1)")
+
+
+def _whole(value, what: str, low: int = 0, high: int = 2 ** 64 - 1) -> int:
+    """An integer argument in low..high (numpy integers too), with an error that names it (the
+    module's own conversion would raise pybind11's "incompatible function arguments")."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{what} must be in {low}..{high}, got {value}")
+    return int(value)
 
 
 def _check_value(f: pol.Field, value, where: str):
@@ -333,8 +344,10 @@ class Network:
             low, high = (float(w) for w in weights)
         except (TypeError, ValueError):
             raise TypeError(f"{what}: weights must be a number or (low, high), got {weights!r}")
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise ValueError(f"{what}: weights must be finite with low <= high, got {weights!r}")
+        # Weights are float32: a larger bound would become infinite weights.
+        if not all(abs(w) <= _FLOAT32_MAX for w in (low, high)) or low > high:
+            raise ValueError(f"{what}: weights must be finite float32 values with low <= high, "
+                             f"got {weights!r}")
         args = []
         for kind, policy_name, values in (("topology", p.topology, topology),
                                           ("learning rule", p.rule, rule),
@@ -377,6 +390,8 @@ class Network:
 
     def set_learning(self, on: bool) -> None:
         """Plasticity and adaptive thresholds on or frozen (traces restart when turned on)."""
+        if not isinstance(on, (bool, np.bool_)):  # "no" would turn learning on
+            raise TypeError(f"learning must be True or False, got {on!r}")
         self._net.learning = bool(on)
 
     @property
@@ -392,7 +407,11 @@ class Network:
         values; neuron state fields named in `keep` (e.g. "theta") keep their values."""
         if isinstance(keep, str):
             keep = [keep]
-        self._net.reset_state(list(keep))
+        keep = list(keep)
+        for name in keep:
+            if not isinstance(name, str):
+                raise TypeError(f"reset_state: keep must name state fields (str), got {name!r}")
+        self._net.reset_state(keep)
 
     @property
     def steps_done(self) -> int:
@@ -405,7 +424,7 @@ class Network:
 
     @presentation_index.setter
     def presentation_index(self, index: int) -> None:
-        self._net.presentation_index = int(index)
+        self._net.presentation_index = _whole(index, "presentation_index")
 
     # ---- reading
 
@@ -420,15 +439,19 @@ class Network:
         """Neurons of a layer that spiked in the last step."""
         return self._net.last_spikes(self._layer(layer, None, "last_spikes"))
 
+    def _state_field(self, layer: str, field: str, what: str) -> int:
+        """The index of population `layer`, which must have the state variable `field`."""
+        i = self._layer(layer, "population", what)
+        fields = self._net.state_fields(i)
+        if not isinstance(field, str) or field not in fields:
+            raise ValueError(f"{what}: layer {layer!r} has no state field {field!r}"
+                             f"{_suggest(str(field), fields)}; its fields: {', '.join(fields)}")
+        return i
+
     def state(self, layer: str, field: str) -> np.ndarray:
         """A state variable of a population ("v", "theta", "i_exc", ...): a float32 view of the
         network's own array (writes change the network)."""
-        i = self._layer(layer, "population", "state")
-        fields = self._net.state_fields(i)
-        if field not in fields:
-            raise ValueError(f"state: layer {layer!r} has no state field {field!r}"
-                             f"{_suggest(field, fields)}; its fields: {', '.join(fields)}")
-        return self._net.state(i, field)
+        return self._net.state(self._state_field(layer, field, "state"), field)
 
     def state_fields(self, layer: str) -> List[str]:
         return self._net.state_fields(self._layer(layer, "population", "state_fields"))
@@ -479,7 +502,8 @@ class Network:
 
     def record_spikes(self, layer: str, window_steps: int) -> None:
         """Keeps a raster of the last `window_steps` steps of a layer's spikes."""
-        self._net.record_spikes(self._layer(layer, None, "record_spikes"), int(window_steps))
+        self._net.record_spikes(self._layer(layer, None, "record_spikes"),
+                                _whole(window_steps, "record_spikes: window_steps", low=1))
 
     def spike_raster(self, layer: str) -> np.ndarray:
         """[step, neuron] uint8 (1 = spike), oldest step first."""
@@ -489,14 +513,13 @@ class Network:
                      window: int = 1000) -> None:
         """Records `field` of the given neurons (default all) every `interval` steps, keeping the
         last `window` frames."""
-        i = self._layer(layer, "population", "record_state")
-        fields = self._net.state_fields(i)
-        if field not in fields:
-            raise ValueError(f"record_state: layer {layer!r} has no state field {field!r}"
-                             f"{_suggest(field, fields)}; its fields: {', '.join(fields)}")
-        if neurons is None:
-            neurons = range(self._layers[i].size)
-        self._net.record_state(i, field, [int(n) for n in neurons], int(interval), int(window))
+        i = self._state_field(layer, field, "record_state")
+        size = self._layers[i].size
+        neurons = range(size) if neurons is None else np.asarray(neurons).reshape(-1).tolist()
+        neurons = [_whole(n, f"record_state: neurons of layer {layer!r}", high=size - 1)
+                   for n in neurons]
+        self._net.record_state(i, field, neurons, _whole(interval, "record_state: interval", 1),
+                               _whole(window, "record_state: window", 1))
 
     def state_trace(self, layer: str) -> np.ndarray:
         """[frame, selected neuron] float32, oldest first."""

@@ -327,6 +327,21 @@ def test_bad_calls_raise_clear_errors(quickstart_net):
         net.run(1.0, rates=np.full(100, -1.0, np.float32))
     with pytest.raises(ValueError, match="duration_ms must be a finite number"):
         net.run(float("nan"))
+    # Integers out of range: named, not pybind11's "incompatible function arguments".
+    with pytest.raises(ValueError, match=r"record_spikes: window_steps must be in 1\.\."):
+        net.record_spikes("exc", -1)
+    with pytest.raises(ValueError, match=r"neurons of layer 'exc' must be in 0\.\.19, got -1"):
+        net.record_state("exc", "v", [-1])
+    with pytest.raises(TypeError, match=r"record_state: window must be an integer, got 1\.5"):
+        net.record_state("exc", "v", window=1.5)
+    with pytest.raises(ValueError, match="presentation_index must be in 0"):
+        net.presentation_index = -1
+    with pytest.raises(TypeError, match="keep must name state fields"):
+        net.reset_state([5])
+    with pytest.raises(ValueError, match="has no state field 5"):
+        net.state("exc", 5)
+    with pytest.raises(TypeError, match="learning must be True or False, got 'no'"):
+        net.run(0.0, learning="no")
 
 
 def test_connect_checks_fields_and_run_needs_connections(shared_cache):
@@ -342,6 +357,8 @@ def test_connect_checks_fields_and_run_needs_connections(shared_cache):
         net.connect("in", "exc", topology=dict(probability=0.5))
     with pytest.raises(ValueError, match="low <= high"):
         net.connect("in", "exc", weights=(2.0, 1.0))
+    with pytest.raises(ValueError, match="finite float32"):  # would be infinite weights
+        net.connect("in", "exc", weights=1e300)
     net.connect("in", "exc")
     with pytest.raises(ValueError, match="exc -> exc was never connected"):
         net.run(1.0, rates=np.ones(100, np.float32))
