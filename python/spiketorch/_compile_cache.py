@@ -3,7 +3,10 @@ library version, compiler, flags and headers, and kept under the user's cache di
 
 Concurrent first uses (several processes building the same network) are safe: the compile runs
 under a lock file per module, writes a temporary file and renames it into place, so a reader
-never sees a half-written module, and whoever takes the lock second finds it done.
+never sees a half-written module, and whoever takes the lock second finds it done. A module is
+loaded only if its file has the SHA-256 recorded beside it when it was compiled (NAME.sha256):
+a file truncated or damaged after the fact (a full disk, a copy cut short) is compiled again
+rather than handed to dlopen, which crashes the interpreter (SIGBUS) on a truncated library.
 """
 from __future__ import annotations
 
@@ -111,41 +114,71 @@ def _first_errors(log: str, n: int = 12) -> str:
     return "\n".join((lines or log.splitlines())[:n])
 
 
+def _digest(path: pathlib.Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _digest_file(so: pathlib.Path) -> pathlib.Path:
+    return so.parent / (so.name[:-len(_build_config.ext_suffix)] + ".sha256")
+
+
+def _intact(so: pathlib.Path) -> bool:
+    """Whether the module file is the one compiled (its digest is the one recorded)."""
+    try:
+        return _digest_file(so).read_text().strip() == _digest(so)
+    except OSError:  # no module, or no record: a cache from before records, or a partial copy
+        return False
+
+
+def _compile(d: pathlib.Path, name: str, source: str, summary: str, so: pathlib.Path) -> None:
+    """Compiles `source` into the module file `so` (under the module's lock)."""
+    global compiles
+    cpp = d / (name + ".cpp")
+    tmp_cpp = d / f"{name}.{os.getpid()}.cpp.tmp"
+    tmp_cpp.write_text(source)
+    os.replace(tmp_cpp, cpp)
+    tmp_so = d / f"{name}.{os.getpid()}.so.tmp"
+    tmp_digest = d / f"{name}.{os.getpid()}.sha256.tmp"
+    cmd = compile_command(cpp, tmp_so)
+    compiles += 1
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        log = " ".join(cmd) + "\n" + r.stdout + r.stderr
+        (d / (name + ".log")).write_text(log)
+        if r.returncode != 0:
+            raise CompileError(
+                f"compiling the network failed (exit {r.returncode}); the network:\n"
+                f"{summary}\nfirst errors:\n{_first_errors(r.stdout + r.stderr)}\n"
+                f"(source {cpp}, full log {d / (name + '.log')})")
+        tmp_digest.write_text(_digest(tmp_so) + "\n")
+        os.replace(tmp_digest, _digest_file(so))
+        os.replace(tmp_so, so)
+    finally:  # also on Ctrl-C: no partial file left behind
+        tmp_so.unlink(missing_ok=True)
+        tmp_digest.unlink(missing_ok=True)
+
+
 def load_module(name: str, source: str, summary: str) -> ModuleType:
     """The compiled module `name` (from this process, the cache, or compiled from `source`)."""
-    global compiles
     t0 = time.perf_counter()
     d = cache_dir()
     so = d / (name + _build_config.ext_suffix)
     if str(so) in _loaded:
         last_load.update(how="memory", seconds=time.perf_counter() - t0)
         return _loaded[str(so)]
-    d.mkdir(parents=True, exist_ok=True)
     how = "disk"
-    if not so.exists():
-        with open(d / (name + ".lock"), "w") as lock:
+    if not _intact(so):
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            lock = open(d / (name + ".lock"), "w")
+        except OSError as e:
+            raise type(e)(e.errno, f"the compile cache {d} is not writable ({e.strerror}); set "
+                                   f"SPIKETORCH_CACHE_DIR to a writable directory") from e
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if not so.exists():  # another process may have finished it while we waited
+            if not _intact(so):  # another process may have finished it while we waited
                 how = "compiled"
-                cpp = d / (name + ".cpp")
-                tmp_cpp = d / f"{name}.{os.getpid()}.cpp.tmp"
-                tmp_cpp.write_text(source)
-                os.replace(tmp_cpp, cpp)
-                tmp_so = d / f"{name}.{os.getpid()}.so.tmp"
-                cmd = compile_command(cpp, tmp_so)
-                compiles += 1
-                try:
-                    r = subprocess.run(cmd, capture_output=True, text=True)
-                    log = " ".join(cmd) + "\n" + r.stdout + r.stderr
-                    (d / (name + ".log")).write_text(log)
-                    if r.returncode != 0:
-                        raise CompileError(
-                            f"compiling the network failed (exit {r.returncode}); the network:\n"
-                            f"{summary}\nfirst errors:\n{_first_errors(r.stdout + r.stderr)}\n"
-                            f"(source {cpp}, full log {d / (name + '.log')})")
-                    os.replace(tmp_so, so)
-                finally:  # also on Ctrl-C: no partial file left behind
-                    tmp_so.unlink(missing_ok=True)
+                _compile(d, name, source, summary, so)
     spec = importlib.util.spec_from_file_location(name, so)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

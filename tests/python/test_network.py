@@ -438,6 +438,35 @@ def test_compile_cache_is_reused(cache_dir):
     assert len(list(cache_dir.glob("*" + _build_config.ext_suffix))) == 2
 
 
+def test_a_damaged_cached_module_is_compiled_again(quickstart_net, cache_dir, monkeypatch):
+    # dlopen of a truncated library crashes the interpreter (SIGBUS): a module whose file is not
+    # the one compiled is compiled again. The "compiler" here copies the good module (no compile).
+    good = pathlib.Path(quickstart_net.module.__file__)
+    cache_dir.mkdir()
+    damaged = cache_dir / good.name
+    damaged.write_bytes(good.read_bytes()[:len(good.read_bytes()) // 2])
+    for digest in good.parent.glob("*.sha256"):
+        (cache_dir / digest.name).write_bytes(digest.read_bytes())
+    real_command = _compile_cache.compile_command
+    monkeypatch.setattr(_compile_cache, "compile_command", lambda source, output: (
+        real_command(source, output) if source.name == "src.cpp" else
+        ["cp", str(good), str(output)]))
+    compiles = _compile_cache.compiles
+    quickstart()
+    assert _compile_cache.compiles == compiles + 1
+    assert _compile_cache.last_load["how"] == "compiled"
+    assert damaged.read_bytes() == good.read_bytes()
+
+
+def test_an_unusable_cache_directory_is_named(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("SPIKETORCH_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    with pytest.raises(OSError, match=r"compile cache .*file/cache is not writable .*"
+                                      r"SPIKETORCH_CACHE_DIR"):
+        Network([Input("X", 4), Population("E", 3, "lif", "exp_current")],
+                [Projection("X", "E", rule="stdp_pair")])
+
+
 def test_every_policy_compiles_and_runs(shared_cache):
     """Every policy of the table at least once: the compiler checks each params field list
     against its struct (names and count)."""
