@@ -71,6 +71,9 @@ nlohmann::json json_of(py::handle v, const std::string& path) {
     }
     return j;
   }
+  // A 0-d array is its element: numpy's __index__, tried below, refuses a float one.
+  if (py::isinstance<py::array>(v) && v.attr("ndim").cast<int>() == 0)
+    return json_of(v.attr("item")(), path);
   // Integers first (numpy integers too, through __index__).
   if (PyIndex_Check(v.ptr())) {
     const auto i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
@@ -251,6 +254,8 @@ py::array_t<std::int32_t> labels_array(const diehl_cook& m) {
 
 py::array_t<std::int32_t> assign_labels(diehl_cook& m, const u32_array& counts,
                                         const u8_array& labels) {
+  // save reads the assignment without the GIL.
+  exclusive lock(m, "assign_labels");
   const std::size_t n_neurons = m.params().n_neurons;
   if (counts.ndim() != 2 || static_cast<std::size_t>(counts.shape(1)) != n_neurons)
     throw py::value_error("DiehlCook2015.assign_labels: counts must be [n, " +

@@ -226,6 +226,9 @@ def test_bad_parameters():
     m = DiehlCook2015(n_neurons=np.int64(4), norm=np.float32(70.0),
                       exc_synapses={"scheme": "forward_euler"})
     assert m.params["norm"] == 70.0 and m.params["exc_synapses"]["scheme"] == "forward_euler"
+    # 0-d arrays as their element (numpy's __index__ refuses a float one).
+    m = DiehlCook2015(n_neurons=np.array(4), time_ms=np.array(300.0))
+    assert m.n_neurons == 4 and m.params["time_ms"] == 300.0
 
 
 def test_bad_arguments(train_set, tmp_path):
@@ -270,7 +273,7 @@ def test_long_calls_release_the_gil(train_set):
     work = np.tile(images, (4, 1, 1))  # 1200 examples: ~1 s
     done = threading.Event()
     trainer = threading.Thread(target=lambda: (m.train(work, progress=False), done.set()))
-    ticks, busy = 0, None
+    ticks, busy, busy_labelling = 0, None, None
     trainer.start()
     while not done.is_set() and ticks < 10_000:
         time.sleep(0.005)  # wakes up only if the training thread lets go of the GIL
@@ -280,10 +283,16 @@ def test_long_calls_release_the_gil(train_set):
                 m.respond(images[:1], progress=False)
             except RuntimeError as e:
                 busy = str(e)
+        if busy_labelling is None:  # (save reads the labels without the GIL)
+            try:
+                m.assign_labels(np.zeros((1, 100), np.uint32), [0])
+            except RuntimeError as e:
+                busy_labelling = str(e)
     trainer.join()
     assert m.examples_trained == len(work)
     assert ticks >= 20, ticks
     assert busy is not None and "busy" in busy
+    assert busy_labelling is not None and "busy" in busy_labelling
 
 
 CHILD = textwrap.dedent("""
