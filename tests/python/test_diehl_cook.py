@@ -263,6 +263,18 @@ def test_bad_arguments(train_set, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(OSError, match="not a checkpoint"):
         DiehlCook2015.load(tmp_path / "empty")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OSError, match="'.*file' is not a directory"):
+        DiehlCook2015.load(tmp_path / "file")
+    # What load would refuse is not saved (values written through the views).
+    m.theta[3] = np.nan
+    with pytest.raises(ValueError, match="theta nan of neuron 3 is not a finite value >= 0"):
+        m.save(tmp_path / "nan")
+    m.theta[3] = 0.0
+    m.weights[5, 2] = -1.0
+    with pytest.raises(ValueError, match="weight -1 of input 5 to neuron 2"):
+        m.save(tmp_path / "nan")
+    assert not (tmp_path / "nan").exists()
 
 
 def test_long_calls_release_the_gil(train_set):

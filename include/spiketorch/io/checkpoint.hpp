@@ -634,7 +634,9 @@ class checkpoint_reader {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::is_directory(dir_, ec))
-      throw io_error(detail::concat("checkpoint directory '", dir_.string(), "' does not exist"));
+      throw io_error(
+          detail::concat("checkpoint directory '", dir_.string(), "' ",
+                         fs::exists(dir_, ec) ? "is not a directory" : "does not exist"));
     const fs::path manifest_path = dir_ / "manifest.json";
     if (!fs::is_regular_file(manifest_path, ec))
       throw io_error(

@@ -30,14 +30,23 @@ void save_diehl_cook(const std::filesystem::path& dir, Model& model,
   const auto& p = model.params();
   require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
           " assignments for ", p.n_neurons, " neurons");
+  // What load_diehl_cook refuses is refused here too, before anything is written: values written
+  // through the Python views could otherwise make a checkpoint that cannot be read back.
+  const auto weights = model.input_weights();
+  for (std::size_t k = 0; k < weights.size(); ++k)
+    require(std::isfinite(weights[k]) && weights[k] >= 0, "save_diehl_cook: weight ", weights[k],
+            " of input ", k / p.n_neurons, " to neuron ", k % p.n_neurons,
+            " is not a finite value >= 0");
+  const auto theta = model.theta();
+  for (std::size_t j = 0; j < theta.size(); ++j)
+    require(std::isfinite(theta[j]) && theta[j] >= 0, "save_diehl_cook: theta ", theta[j],
+            " of neuron ", j, " is not a finite value >= 0");
   checkpoint_writer w(dir);
   w.set("model", std::string("diehl_cook_2015"));
   w.set("params", p);
   w.set("examples_trained", examples_trained);
-  const auto weights = model.input_weights();
   w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
                                    std::vector<std::size_t>{p.n_input, p.n_neurons}));
-  const auto theta = model.theta();
   w.add_array("theta", xt::adapt(theta.data(), theta.size(), xt::no_ownership(),
                                  std::vector<std::size_t>{p.n_neurons}));
   xt::xtensor<std::int32_t, 1> labels = xt::zeros<std::int32_t>({p.n_neurons});
