@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "bindings.hpp"
@@ -20,14 +21,19 @@ py::tuple load_mnist(const std::filesystem::path& directory, const std::string& 
                      const py::object& n) {
   std::size_t limit = 0;  // the library's "all of them"
   if (!n.is_none()) {
-    if (!py::isinstance<py::int_>(n) || py::isinstance<py::bool_>(n))
+    // Any integer, numpy's too (through __index__); one beyond the split's size means all.
+    if (!PyIndex_Check(n.ptr()) || py::isinstance<py::bool_>(n))
       throw py::type_error("load_mnist: n must be an int or None, got " +
                            std::string(py::str(py::type::of(n).attr("__name__"))));
-    const auto count = n.cast<long long>();
-    if (count < 1)
+    const auto index = py::reinterpret_steal<py::int_>(PyNumber_Index(n.ptr()));
+    if (!index) throw py::error_already_set();
+    int overflow = 0;
+    const long long count = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+    if (overflow < 0 || (overflow == 0 && count < 1))
       throw py::value_error("load_mnist: n must be a positive number of examples or None, got " +
-                            std::to_string(count));
-    limit = static_cast<std::size_t>(count);
+                            std::string(py::str(index.ptr())));
+    limit =
+        overflow > 0 ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(count);
   }
   spiketorch::mnist_split s;
   try {

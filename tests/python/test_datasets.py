@@ -40,6 +40,9 @@ def test_load_mnist_whole_test_split(mnist_dir):
     images, labels = spiketorch.load_mnist(str(mnist_dir), split="test")
     assert images.shape == (10000, 28, 28) and labels.shape == (10000,)
     assert set(np.unique(labels)) == set(range(10))
+    # n: numpy integers too; beyond the split's size (even beyond 64 bits), all of it.
+    assert spiketorch.load_mnist(mnist_dir, "test", n=np.int64(3))[1].shape == (3,)
+    np.testing.assert_array_equal(spiketorch.load_mnist(mnist_dir, "test", n=2**70)[1], labels)
 
 
 def test_load_mnist_errors(mnist_dir, tmp_path):
@@ -47,6 +50,8 @@ def test_load_mnist_errors(mnist_dir, tmp_path):
         spiketorch.load_mnist(mnist_dir, "validation")
     with pytest.raises(ValueError, match="n must be"):
         spiketorch.load_mnist(mnist_dir, "train", n=0)
+    with pytest.raises(ValueError, match="n must be .*, got -18446744073709551616"):
+        spiketorch.load_mnist(mnist_dir, "train", n=-2**64)
     with pytest.raises(TypeError, match="n must be"):
         spiketorch.load_mnist(mnist_dir, "train", n=2.5)
     missing = tmp_path / "nowhere"
