@@ -12,22 +12,12 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._arrays import as_numpy as _as_numpy
 from ._spiketorch import DiehlCook2015Core
 
 __all__ = ["DiehlCook2015"]
 
 PathLike = Union[str, "os.PathLike[str]"]
-
-
-def _as_numpy(x: Any) -> np.ndarray:
-    """x as a numpy array; torch tensors (and the like) through .numpy() on the CPU."""
-    if not isinstance(x, np.ndarray) and hasattr(x, "numpy"):
-        if hasattr(x, "detach"):
-            x = x.detach()
-        if hasattr(x, "cpu"):
-            x = x.cpu()
-        x = x.numpy()
-    return np.asarray(x)
 
 
 def _integers(a: np.ndarray, name: str, high: int, dtype: type, expected: str) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from . import _codegen
 from . import _compile_cache
 from . import _policies as pol
+from ._arrays import as_numpy
 from ._compile_cache import CompileError
 
 __all__ = ["Network", "Input", "Population", "Projection", "CompileError", "policies"]
@@ -148,9 +149,7 @@ def _check_params(policy: pol.Policy, values: dict, where: str) -> dict:
 def _as_float32(values, expected: Tuple[int, ...], what: str, accept_flat: bool = False):
     """`values` as a C-contiguous float32 array of shape `expected` (numpy or anything array-like,
     e.g. a CPU torch.Tensor); TypeError for non-numeric data, ValueError for a wrong shape."""
-    if hasattr(values, "detach") and hasattr(values, "cpu"):  # torch.Tensor without importing torch
-        values = values.detach().cpu().numpy()
-    a = np.asarray(values)
+    a = as_numpy(values)
     if a.dtype.kind not in "fiu" or a.dtype == np.bool_:
         raise TypeError(f"{what}: expected real numbers, got an array of dtype {a.dtype}")
     size = int(np.prod(expected))
@@ -473,11 +472,11 @@ class Network:
         if w.ndim == 2:
             return w.copy()
         src, dst = self._net.synapses(j)
-        out = np.zeros((self._sizes(p.pre), self._sizes(p.post)), dtype=np.float32)
+        out = np.zeros((self._size(p.pre), self._size(p.post)), dtype=np.float32)
         out[src, dst] = w
         return out
 
-    def _sizes(self, name: str) -> int:
+    def _size(self, name: str) -> int:
         return int(self._layers[self._layer_index[name]].size)
 
     def set_weights(self, pre: str, post: str, values) -> None:

@@ -220,6 +220,19 @@ def test_set_weights_and_params_roundtrip(quickstart_net):
     net.set_weights("in", "exc", new)
     assert np.array_equal(net.weights("in", "exc"), new.astype(np.float32))
     net.set_weights("in", "exc", new.reshape(-1))  # flat is accepted too
+
+    class FakeTensor:  # what a CPU torch.Tensor offers, without torch
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return self
+
+        def numpy(self):
+            return new[::-1].copy()
+
+    net.set_weights("in", "exc", FakeTensor())
+    assert np.array_equal(net.weights("in", "exc"), new[::-1].astype(np.float32))
     p = net.params("exc")
     assert p["tau_m_ms"] == 20 and p["tau_exc_ms"] == 5.0 and set(p) == {
         "tau_m_ms", "v_rest_mv", "v_reset_mv", "v_thresh_mv", "refractory_ms", "v_init_mv",

@@ -436,7 +436,8 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto& topo = projection<Pre, Post>().topo;
     return detail::array_adaptor<Tag>::matrix(topo.weights().data(), topo.n_pre(), topo.n_post());
   }
-  /// Replaces all weights (size and rule bounds checked).
+  /// Replaces all weights (their number and finiteness checked; the rule's bounds apply from the
+  /// next update on).
   template <fixed_string Pre, fixed_string Post>
   void set_weights(std::span<const real> values) {
     auto& proj = projection<Pre, Post>();
