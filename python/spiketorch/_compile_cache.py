@@ -16,12 +16,13 @@ import importlib.util
 import os
 import pathlib
 import platform
+import signal
 import subprocess
 import sys
 import sysconfig
 import time
 from types import ModuleType
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from . import _build_config
 
@@ -130,6 +131,21 @@ def _intact(so: pathlib.Path) -> bool:
         return False
 
 
+def _run_compiler(cmd: List[str]) -> Tuple[str, str, int]:
+    """Runs the compiler in a process group of its own, which is killed whole when this is
+    interrupted: killing only the driver (what subprocess.run does on KeyboardInterrupt) leaves
+    its cc1plus compiling on, when the interrupt reached only Python (Jupyter's, a kill -INT)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        stdout, stderr = p.communicate()
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        raise
+    return stdout, stderr, p.returncode
+
+
 def _compile(d: pathlib.Path, name: str, source: str, summary: str, so: pathlib.Path) -> None:
     """Compiles `source` into the module file `so` (under the module's lock)."""
     global compiles
@@ -142,13 +158,13 @@ def _compile(d: pathlib.Path, name: str, source: str, summary: str, so: pathlib.
     cmd = compile_command(cpp, tmp_so)
     compiles += 1
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        log = " ".join(cmd) + "\n" + r.stdout + r.stderr
+        stdout, stderr, returncode = _run_compiler(cmd)
+        log = " ".join(cmd) + "\n" + stdout + stderr
         (d / (name + ".log")).write_text(log)
-        if r.returncode != 0:
+        if returncode != 0:
             raise CompileError(
-                f"compiling the network failed (exit {r.returncode}); the network:\n"
-                f"{summary}\nfirst errors:\n{_first_errors(r.stdout + r.stderr)}\n"
+                f"compiling the network failed (exit {returncode}); the network:\n"
+                f"{summary}\nfirst errors:\n{_first_errors(stdout + stderr)}\n"
                 f"(source {cpp}, full log {d / (name + '.log')})")
         tmp_digest.write_text(_digest(tmp_so) + "\n")
         os.replace(tmp_digest, _digest_file(so))

@@ -6,9 +6,11 @@ import json
 import math
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -469,6 +471,43 @@ def test_a_damaged_cached_module_is_compiled_again(quickstart_net, cache_dir, mo
     assert _compile_cache.compiles == compiles + 1
     assert _compile_cache.last_load["how"] == "compiled"
     assert damaged.read_bytes() == good.read_bytes()
+
+
+def test_an_interrupted_compile_stops_the_whole_compiler(cache_dir, monkeypatch, tmp_path):
+    # g++ runs cc1plus as a child: Ctrl-C that reaches only Python (Jupyter's interrupt) must not
+    # leave it compiling. The "compiler" here is a shell whose child sleeps.
+    pid_file = tmp_path / "child.pid"
+    real_command = _compile_cache.compile_command
+    monkeypatch.setattr(_compile_cache, "compile_command", lambda source, output: (
+        real_command(source, output) if source.name == "src.cpp" else
+        ["sh", "-c", f"sleep 60 & echo $! > {pid_file}; wait"]))
+    main = threading.get_ident()
+
+    def interrupt():
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            time.sleep(0.01)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        Network([Input("X", 4), Population("E", 3, "lif", "exp_current")])
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    alive = _alive(child)
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive, "the compiler's child still runs"
+    assert not list(cache_dir.glob("*.tmp"))
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
 
 
 def test_an_unusable_cache_directory_is_named(tmp_path, monkeypatch):
