@@ -311,6 +311,11 @@ std::unique_ptr<diehl_cook> load(const std::filesystem::path& directory) {
       p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::exact;
     });
     return std::make_unique<diehl_cook>(std::move(model), std::move(info));
+  } catch (const st::invalid_argument& e) {
+    // The library's checks of the arrays against the manifest: the checkpoint is what is wrong
+    // (OSError, as for a damaged manifest), not an argument of the call.
+    PyErr_SetString(PyExc_OSError, e.what());
+    throw py::error_already_set();
   } catch (...) {
     rethrow_for_path(directory);
   }

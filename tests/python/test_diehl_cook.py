@@ -266,6 +266,13 @@ def test_bad_arguments(train_set, tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(OSError, match="'.*file' is not a directory"):
         DiehlCook2015.load(tmp_path / "file")
+    # Arrays that do not match the manifest: OSError naming the file, as for a damaged manifest.
+    m.save(tmp_path / "ten")
+    text = (tmp_path / "ten" / "manifest.json").read_text()
+    (tmp_path / "ten" / "manifest.json").write_text(
+        text.replace('"n_neurons": 10', '"n_neurons": 12'))
+    with pytest.raises(OSError, match=r"weights.npy: shape \(784, 10\), expected \(784, 12\)"):
+        DiehlCook2015.load(tmp_path / "ten")
     # What load would refuse is not saved (values written through the views).
     m.theta[3] = np.nan
     with pytest.raises(ValueError, match="theta nan of neuron 3 is not a finite value >= 0"):
