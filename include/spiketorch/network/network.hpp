@@ -206,7 +206,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   void connect(const connection_options<projection_type<Pre, Post>>& options = {}) {
     auto& proj = projection<Pre, Post>();
     const auto stream = projection_stream<Pre, Post>();
-    proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream);
+    proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
+                 synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>);
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -445,8 +446,14 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto w = proj.topo.weights();
     require(values.size() == w.size(), "set_weights<", Pre.view(), ", ", Post.view(),
             ">: expected ", w.size(), " weights, got ", values.size());
-    for (std::size_t k = 0; k < values.size(); ++k)
+    constexpr bool signed_ok =
+        synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>;
+    for (std::size_t k = 0; k < values.size(); ++k) {
       require(std::isfinite(values[k]), "set_weights: weight ", k, " is not finite");
+      require(signed_ok || values[k] >= 0, "set_weights<", Pre.view(), ", ", Post.view(),
+              ">: weight ", k, " is ", values[k],
+              "; this synapse kernel (conductances) takes weights >= 0 only");
+    }
     std::copy(values.begin(), values.end(), w.begin());
   }
   template <fixed_string Pre, fixed_string Post>

@@ -22,6 +22,8 @@ namespace spiketorch::synapses {
 struct exp_current {
   enum field : std::size_t { i_exc, i_inh, n_fields };
   static constexpr std::array<std::string_view, n_fields> field_names{"i_exc", "i_inh"};
+  // Currents add linearly: a negative weight on either channel is a current of the other sign.
+  static constexpr bool signed_weights = true;
   static constexpr std::size_t channel_field(receptor r) {
     return r == receptor::excitatory ? i_exc : i_inh;
   }
