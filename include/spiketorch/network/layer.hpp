@@ -46,6 +46,7 @@ struct layer_spikes {
   std::vector<std::uint32_t> counts;    // spikes per neuron since reset_counts()
   std::uint64_t total = 0;              // all spikes since reset_counts()
   spike_recorder recorder;
+  event_recorder events;
 
   void resize(std::size_t n) { counts.assign(n, 0); }
   void reset_counts() {
@@ -89,7 +90,8 @@ struct layer_state<L> {
             size,
             m.state(spikes.counts),
             m.state(spikes.total),
-            recorders ? spikes.recorder.view(m) : spike_recorder_view{}};
+            recorders ? spikes.recorder.view(m) : spike_recorder_view{},
+            recorders ? spikes.events.view(m) : event_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {
@@ -149,7 +151,8 @@ struct layer_state<L> {
             m.state(spikes.counts),
             m.state(spikes.total),
             recorders ? spikes.recorder.view(m) : spike_recorder_view{},
-            recorders ? state_rec.view(m) : state_recorder_view{}};
+            recorders ? state_rec.view(m) : state_recorder_view{},
+            recorders ? spikes.events.view(m) : event_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {

@@ -481,6 +481,16 @@ class network<layers<L...>, projections<P...>, Backend> {
   auto spike_raster() const {
     return detail::array_adaptor<Tag>::frames(layer<Name>().spikes.recorder.frames());
   }
+  /// Records a layer's spikes as (neuron, step) events, keeping the first `capacity` of them
+  /// (network/monitors.hpp: event_recorder; io/events.hpp writes them as .npy).
+  template <fixed_string Name>
+  void record_events(std::size_t capacity) {
+    layer<Name>().spikes.events = event_recorder(capacity);
+  }
+  template <fixed_string Name>
+  const event_recorder& events() const {
+    return layer<Name>().spikes.events;
+  }
   /// Records a state field of the given neurons every `interval` steps, keeping `window` frames.
   template <fixed_string Name>
   void record_state(std::string_view field, std::vector<index_t> neurons, std::size_t interval,
@@ -511,6 +521,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   void clear_recordings() {
     auto& l = layer<Name>();
     l.spikes.recorder.clear();
+    l.spikes.events.clear();
     if constexpr (requires { l.state_rec; }) l.state_rec.clear();
   }
 
