@@ -129,7 +129,7 @@ struct layer_state<L> {
   }
   void derive(double dt_ms) {
     neuron_derived = Neuron::derive(neuron_params, dt_ms);
-    synapse_derived = Synapse::derive(synapse_params, dt_ms);
+    synapse_derived = synapses::derive_for<Synapse, Neuron>(synapse_params, neuron_params, dt_ms);
   }
   std::span<const index_t> emitted() const { return {current.data(), n_current}; }
   void reset_state() {

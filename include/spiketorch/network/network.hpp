@@ -188,7 +188,9 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto& pop = layer<Name>();
     // Derived first: deriving validates.
     auto nd = layer_type<Name>::neuron_type::derive(neuron, config_.dt_ms);
-    auto sd = layer_type<Name>::synapse_type::derive(synapse, config_.dt_ms);
+    auto sd = synapses::derive_for<typename layer_type<Name>::synapse_type,
+                                   typename layer_type<Name>::neuron_type>(synapse, neuron,
+                                                                           config_.dt_ms);
     pop.neuron_params = neuron;
     pop.synapse_params = synapse;
     pop.neuron_derived = nd;

@@ -7,7 +7,9 @@
 //   V <- V_rest + (V - V_rest)·a + b·(drive - conductance·V)·limit + jump,
 //   a = exp(-dt/tau_m), b = 1 - a, limit = min(1, 1 / (b·conductance)).
 // For current-based synapses (conductance = 0) this is the exact solution for a drive held over
-// the step. For conductances it is the explicit (Euler-like) step of Brian 1, which the
+// the step; exp_current's `exact` scheme hands over the drive that, held, gives the same step as
+// its current decaying within the step (synapses/exp_current.hpp), so V is then exact for
+// exponential currents too. For conductances it is the explicit (Euler-like) step of Brian 1, which the
 // Diehl & Cook results depend on (e.g. one excitatory spike, g = 10.4, makes an inhibitory
 // neuron fire in the very next step); `limit` only acts when b·conductance > 1, where the plain
 // explicit step would jump past the reversal potential and diverge (many inhibitory spikes in the
@@ -74,6 +76,9 @@ struct lif {
             static_cast<real>(p.v_reset_mv), static_cast<real>(p.v_thresh_mv),
             detail::refractory_steps(p.refractory_ms, dt_ms)};
   }
+
+  /// A leaky linear membrane (neurons/concepts.hpp): current kernels may integrate exactly.
+  static membrane_info membrane(const params& p) { return {p.tau_m_ms}; }
 
   static void init(element s, const params& p) {
     s[v] = static_cast<real>(p.v_init_mv);

@@ -38,6 +38,17 @@ concept SynapseKernel = requires(element e, const typename K::params& p,
   { p.validate() };
 };
 
+/// The derived constants of kernel K feeding neuron model N: kernels whose integration depends
+/// on the membrane (exp_current's exact scheme) take it as a third argument.
+template <class K, class N>
+typename K::derived derive_for(const typename K::params& sp, const typename N::params& np,
+                               double dt_ms) {
+  if constexpr (requires { K::derive(sp, dt_ms, neurons::membrane_of<N>(np)); })
+    return K::derive(sp, dt_ms, neurons::membrane_of<N>(np));
+  else
+    return K::derive(sp, dt_ms);
+}
+
 /// Whether a kernel takes negative weights: current-based kernels add currents linearly, so a
 /// negative weight is inhibition (`static constexpr bool signed_weights = true`); conductances
 /// cannot be negative. Kernels that do not say are taken to refuse them.
