@@ -124,6 +124,16 @@ struct projection_state {
               ": normal weights need a finite mean and a finite sd >= 0, got mean ", wi.mean,
               ", sd ", wi.sd);
     }
+    // Where normal draws are clipped (checked before anything changes).
+    double lo = signed_weights ? -HUGE_VAL : 0.0, hi = HUGE_VAL;
+    if constexpr (requires { o.rule.w_min + o.rule.w_max; }) {
+      if (wi.distribution == weight_distribution::normal) {
+        lo = o.rule.w_min;
+        hi = o.rule.w_max;
+        require(signed_weights || lo >= 0, "connect ", P::pre.view(), " -> ", P::post.view(),
+                ": the rule's w_min (", lo, ") must be >= 0 for this synapse kernel");
+      }
+    }
     topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream);
     auto w = topo.weights();
     if (wi.distribution == weight_distribution::uniform) {
@@ -131,13 +141,6 @@ struct projection_state {
       const double span = wi.high - wi.low;
       for (auto& x : w) x = static_cast<real>(wi.low + (span > 0 ? span * u.next() : 0.0));
     } else {
-      double lo = signed_weights ? -HUGE_VAL : 0.0, hi = HUGE_VAL;
-      if constexpr (requires { o.rule.w_min + o.rule.w_max; }) {
-        lo = o.rule.w_min;
-        hi = o.rule.w_max;
-        require(signed_weights || lo >= 0, "connect ", P::pre.view(), " -> ", P::post.view(),
-                ": the rule's w_min (", lo, ") must be >= 0 for this synapse kernel");
-      }
       // Box-Muller from coordinates (0, 1): uniform weights keep their own draws (0, 0).
       sequential_uniforms u(stream, 0, 1);
       for (auto& x : w) {
