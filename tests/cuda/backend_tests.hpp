@@ -120,6 +120,9 @@ struct observation {
   std::vector<real> trace;
   std::vector<real> state;  // every neuron and synapse field at the end
   std::vector<index_t> last;
+  std::vector<index_t> event_neurons;  // the event recorder (full before the end: drops)
+  std::vector<std::int64_t> event_steps;
+  std::uint64_t dropped = 0;
 };
 
 template <class Net>
@@ -135,6 +138,10 @@ observation observe(Net& net) {
   o.state.insert(o.state.end(), pop.synapse_state.data(),
                  pop.synapse_state.data() + pop.synapse_state.fields() * pop.size);
   o.last = to_vector(net.template last_spikes<"E">());
+  const auto& ev = net.template events<"E">();
+  o.event_neurons = to_vector(ev.neurons());
+  o.event_steps = to_vector(ev.steps());
+  o.dropped = ev.dropped();
   return o;
 }
 
@@ -145,6 +152,9 @@ inline void require_same(const observation& a, const observation& b, const std::
   require_same(a.trace, b.trace, what + ": recorded state");
   require_same(a.state, b.state, what + ": final state");
   require_same(a.last, b.last, what + ": spikes of the last step");
+  require_same(a.event_neurons, b.event_neurons, what + ": recorded event neurons");
+  require_same(a.event_steps, b.event_steps, what + ": recorded event steps");
+  CHECK(a.dropped == b.dropped);
 }
 
 /// A population driven by Poisson excitation and inhibition for three presentations (state
@@ -158,6 +168,7 @@ observation drive(const typename Neuron::params& np, const typename Synapse::par
   net.template connect<"Y", "E">({.weights = {0.0, w_inh}});
   net.template record_spikes<"E">(400);
   net.template record_state<"E">("v", {0, 5, 36}, 1, 400);
+  net.template record_events<"E">(150);
   std::vector<float> x(40, rate_hz), y(20, rate_hz / 2);
   net.template set_input<"X">(x);
   net.template set_input<"Y">(y);
@@ -195,6 +206,11 @@ TEST_CASE("cuda backend: neuron models give the CPU's spikes and state", "[cuda]
     compare_drive<neurons::integrate_and_fire, synapses::delta_current>("integrate_and_fire", p, {},
                                                                        2.0, 1.0, 150.f);
   }
+  SECTION("lif, Brian's refractory rule") {
+    neurons::lif::params p;
+    p.refractory = neurons::refractory_rule::since_spike;
+    compare_drive<neurons::lif, synapses::exp_current>("lif since_spike", p, {}, 8.0, 4.0, 200.f);
+  }
   SECTION("izhikevich") {
     compare_drive<neurons::izhikevich, synapses::exp_current>("izhikevich", {}, {}, 10.0, 5.0,
                                                              200.f);
@@ -212,6 +228,13 @@ TEST_CASE("cuda backend: synapse kernels give the CPU's conductances and current
     synapses::exp_current::params p;
     p.tau_exc_ms = 3.0;
     compare_drive<neurons::lif, synapses::exp_current>("exp_current", lif, p, 6.0, 3.0, 150.f);
+  }
+  SECTION("exp_current, exact scheme") {
+    synapses::exp_current::params p;
+    p.tau_exc_ms = 3.0;
+    p.scheme = synapses::current_scheme::exact;
+    compare_drive<neurons::lif, synapses::exp_current>("exp_current exact", lif, p, 6.0, 3.0,
+                                                       150.f);
   }
   SECTION("exp_conductance, exact decay") {
     compare_drive<neurons::lif, synapses::exp_conductance>("exp_conductance", lif, {}, 0.6, 0.6,

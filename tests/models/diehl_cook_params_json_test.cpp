@@ -53,7 +53,8 @@ diehl_cook_params changed() {
            .v_reset_mv = -44,
            .v_thresh_mv = -39,
            .refractory_ms = 1,
-           .v_init_mv = -99};
+           .v_init_mv = -99,
+           .refractory = spiketorch::neurons::refractory_rule::since_spike};
   p.exc_synapses = {.tau_exc_ms = 1.5,
                     .tau_inh_ms = 2.5,
                     .e_exc_mv = 1,
@@ -86,6 +87,7 @@ TEST_CASE("diehl_cook_params: every field round trips", "[params_json]") {
   const nlohmann::json j = changed();
   CHECK(j.at("exc").at("tau_theta_ms") == 1e6);
   CHECK(j.at("exc_synapses").at("scheme") == "forward_euler");
+  CHECK(j.at("inh").at("refractory") == "since_spike");
   CHECK(j.at("encoder").at("sampler") == "per_step_bernoulli");
   CHECK(j.at("seed") == 18446744073709551615ull);
   // Through text, and with ordered_json (the checkpoint's type) too.

@@ -1,4 +1,4 @@
-// delays::fixed and delays::uniform: milliseconds rounded to whole steps in 0..255.
+// delays::fixed, delays::uniform and delays::normal: milliseconds rounded to whole steps in 0..255.
 #include <spiketorch/core/random.hpp>
 #include <spiketorch/topology/delays.hpp>
 
@@ -50,4 +50,39 @@ TEST_CASE("delays: fixed rounds to the nearest step; more than 255 steps and bad
                   invalid_argument);
   CHECK_THROWS_AS(delays::uniform::draw(1, {.min_ms = std::nan(""), .max_ms = 2.0}, 0.5, random_stream()),
                   invalid_argument);
+}
+
+TEST_CASE("delays::normal: mean and sd of the drawn steps; clipped at 0; bad parameters throw",
+          "[topology][delays]") {
+  const std::size_t n = 200000;
+  // Far from 0: the rounded draws have the normal's mean and variance plus 1/12 step^2.
+  const auto d = delays::normal::draw(n, {.mean_ms = 20.0, .sd_ms = 3.0}, 0.5, random_stream(4, 1));
+  double mean = 0, var = 0;
+  for (auto x : d) mean += x;
+  mean /= n;
+  for (auto x : d) var += (x - mean) * (x - mean);
+  var /= n - 1;
+  CHECK(mean == Approx(40.0).margin(4 * 6.0 / std::sqrt(double(n))));
+  CHECK(std::sqrt(var) == Approx(std::sqrt(36.0 + 1.0 / 12)).epsilon(0.01));
+  // Mean 0: half the draws are clipped to 0 steps, those below -0.5 steps included (P(z < 0.25 /
+  // 2) with sd = 2 steps: rounding sends (-inf, 0.5) to 0), the rest positive.
+  const auto c = delays::normal::draw(n, {.mean_ms = 0.0, .sd_ms = 1.0}, 0.5, random_stream(4, 2));
+  std::size_t zeros = 0;
+  for (auto x : c) zeros += x == 0;
+  const double p0 = 0.5 * std::erfc(-0.25 / std::sqrt(2.0));  // P(N(0, 2 steps) < 0.5 step)
+  CHECK(std::abs(double(zeros) - n * p0) <= 4 * std::sqrt(n * p0 * (1 - p0)));
+  // Same stream, same delays; sd 0 is the constant mean.
+  CHECK(delays::normal::draw(100, {.mean_ms = 20.0, .sd_ms = 3.0}, 0.5, random_stream(4, 1)) ==
+        std::vector<delays::steps_t>(d.begin(), d.begin() + 100));
+  CHECK(delays::normal::draw(7, {.mean_ms = 2.0, .sd_ms = 0.0}, 0.5, random_stream(4, 1)) ==
+        std::vector<delays::steps_t>(7, 4));
+  const auto throws = [](delays::normal::params p, const char* what) {
+    CHECK_THROWS_WITH(delays::normal::draw(1000, p, 0.5, random_stream(1, 1)),
+                      Catch::Matchers::Contains(what));
+  };
+  throws({.mean_ms = -1.0, .sd_ms = 1.0}, "mean_ms must be finite and >= 0, got -1");
+  throws({.mean_ms = 1.0, .sd_ms = -1.0}, "sd_ms must be finite and >= 0, got -1");
+  throws({.mean_ms = std::nan(""), .sd_ms = 1.0}, "mean_ms must be finite");
+  throws({.mean_ms = 1.0, .sd_ms = std::nan("")}, "sd_ms must be finite");
+  throws({.mean_ms = 120.0, .sd_ms = 10.0}, "at most 255 steps");
 }

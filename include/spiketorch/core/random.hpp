@@ -100,4 +100,37 @@ class sequential_uniforms {
   int used_ = 4;
 };
 
+/// Uniform integers from a stream for host-side set-up code (connectors): 32-bit words in order
+/// from consecutive counters of one coordinate pair, four per Philox call. Integers come from
+/// whole words (or pairs of words), not from the 24-bit floats of `sequential_uniforms`, so that
+/// a range of millions of neurons is covered evenly.
+class sequential_integers {
+ public:
+  sequential_integers(random_stream stream, std::uint32_t a, std::uint32_t b)
+      : stream_(stream), a_(a), b_(b) {}
+  std::uint32_t next_word() {
+    if (used_ == 4) {
+      block_ = stream_.words(a_, b_, counter_++);
+      used_ = 0;
+    }
+    return block_.c[used_++];
+  }
+  /// Uniform in [0, n) for 0 < n < 2^32 (Lemire's multiply-shift: bias below n / 2^32).
+  std::uint32_t below(std::uint32_t n) {
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(next_word()) * n) >> 32);
+  }
+  /// Uniform in [0, n) for any n > 0 (64-bit draw reduced modulo n: bias below n / 2^64).
+  std::uint64_t below64(std::uint64_t n) {
+    const std::uint64_t hi = next_word();
+    const std::uint64_t u = (hi << 32) | next_word();
+    return u % n;
+  }
+
+ private:
+  random_stream stream_;
+  std::uint32_t a_, b_, counter_ = 0;
+  philox_counter block_{};
+  int used_ = 4;
+};
+
 }  // namespace spiketorch

@@ -58,6 +58,7 @@ template <class P, class F>
 requires std::same_as<std::remove_const_t<P>, neurons::lif::params>
 constexpr void fields(P& p, F&& f) {
   membrane_fields(p, f);
+  f("refractory", p.refractory);
 }
 
 template <class P, class F>
@@ -117,6 +118,9 @@ constexpr void fields(P& p, F&& f) {
 // Enum values by name, in the order of the enumerators.
 inline constexpr std::array<std::string_view, 2> names(synapses::decay_scheme) {
   return {"exact", "forward_euler"};
+}
+inline constexpr std::array<std::string_view, 2> names(neurons::refractory_rule) {
+  return {"clamp_steps_after_spike", "since_spike"};
 }
 inline constexpr std::array<std::string_view, 2> names(encoding::poisson::method) {
   return {"geometric_skip", "per_step_bernoulli"};

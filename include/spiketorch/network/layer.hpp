@@ -46,6 +46,7 @@ struct layer_spikes {
   std::vector<std::uint32_t> counts;    // spikes per neuron since reset_counts()
   std::uint64_t total = 0;              // all spikes since reset_counts()
   spike_recorder recorder;
+  event_recorder events;
 
   void resize(std::size_t n) { counts.assign(n, 0); }
   void reset_counts() {
@@ -89,7 +90,8 @@ struct layer_state<L> {
             size,
             m.state(spikes.counts),
             m.state(spikes.total),
-            recorders ? spikes.recorder.view(m) : spike_recorder_view{}};
+            recorders ? spikes.recorder.view(m) : spike_recorder_view{},
+            recorders ? spikes.events.view(m) : event_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {
@@ -127,7 +129,7 @@ struct layer_state<L> {
   }
   void derive(double dt_ms) {
     neuron_derived = Neuron::derive(neuron_params, dt_ms);
-    synapse_derived = Synapse::derive(synapse_params, dt_ms);
+    synapse_derived = synapses::derive_for<Synapse, Neuron>(synapse_params, neuron_params, dt_ms);
   }
   std::span<const index_t> emitted() const { return {current.data(), n_current}; }
   void reset_state() {
@@ -149,7 +151,8 @@ struct layer_state<L> {
             m.state(spikes.counts),
             m.state(spikes.total),
             recorders ? spikes.recorder.view(m) : spike_recorder_view{},
-            recorders ? state_rec.view(m) : state_recorder_view{}};
+            recorders ? state_rec.view(m) : state_recorder_view{},
+            recorders ? spikes.events.view(m) : event_recorder_view{}};
   }
   /// After a run of n steps through view().
   void ran(std::uint64_t n_steps) {

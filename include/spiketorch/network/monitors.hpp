@@ -81,6 +81,41 @@ class spike_recorder {
   frame_ring<std::uint8_t> ring_;
 };
 
+/// Spike events of a layer as (neuron, step) pairs, in the order they happened (by step, then
+/// by neuron), in a buffer of fixed capacity allocated when the recorder is attached: recording
+/// never allocates. Once full it keeps the first `capacity` events and counts the rest as
+/// dropped. Steps are the network's step counter (network::steps_done() at the spike).
+class event_recorder {
+ public:
+  event_recorder() = default;
+  explicit event_recorder(std::size_t capacity) : neurons_(capacity), steps_(capacity) {
+    require(capacity > 0, "event recorder: capacity must be >= 1 event");
+  }
+  bool enabled() const { return !neurons_.empty(); }
+  std::size_t capacity() const { return neurons_.size(); }
+  /// Events kept.
+  std::size_t size() const { return static_cast<std::size_t>(count_); }
+  /// Events that did not fit.
+  std::uint64_t dropped() const { return dropped_; }
+  std::span<const index_t> neurons() const { return {neurons_.data(), size()}; }
+  std::span<const std::int64_t> steps() const { return {steps_.data(), size()}; }
+  void clear() {
+    count_ = 0;
+    dropped_ = 0;
+  }
+
+  template <class Map>
+  event_recorder_view view(Map&& m) {
+    if (!enabled()) return {nullptr, nullptr, 0, nullptr, nullptr};
+    return {m.state(neurons_), m.state(steps_), capacity(), m.state(count_), m.state(dropped_)};
+  }
+
+ private:
+  std::vector<index_t> neurons_;
+  std::vector<std::int64_t> steps_;
+  std::uint64_t count_ = 0, dropped_ = 0;
+};
+
 /// One state variable of selected neurons, every `interval` steps.
 class state_recorder {
  public:

@@ -188,7 +188,9 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto& pop = layer<Name>();
     // Derived first: deriving validates.
     auto nd = layer_type<Name>::neuron_type::derive(neuron, config_.dt_ms);
-    auto sd = layer_type<Name>::synapse_type::derive(synapse, config_.dt_ms);
+    auto sd = synapses::derive_for<typename layer_type<Name>::synapse_type,
+                                   typename layer_type<Name>::neuron_type>(synapse, neuron,
+                                                                           config_.dt_ms);
     pop.neuron_params = neuron;
     pop.synapse_params = synapse;
     pop.neuron_derived = nd;
@@ -206,7 +208,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   void connect(const connection_options<projection_type<Pre, Post>>& options = {}) {
     auto& proj = projection<Pre, Post>();
     const auto stream = projection_stream<Pre, Post>();
-    proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream);
+    proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
+                 synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>);
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -446,8 +449,14 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto w = proj.topo.weights();
     require(values.size() == w.size(), "set_weights<", Pre.view(), ", ", Post.view(),
             ">: expected ", w.size(), " weights, got ", values.size());
-    for (std::size_t k = 0; k < values.size(); ++k)
+    constexpr bool signed_ok =
+        synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>;
+    for (std::size_t k = 0; k < values.size(); ++k) {
       require(std::isfinite(values[k]), "set_weights: weight ", k, " is not finite");
+      require(signed_ok || values[k] >= 0, "set_weights<", Pre.view(), ", ", Post.view(),
+              ">: weight ", k, " is ", values[k],
+              "; this synapse kernel (conductances) takes weights >= 0 only");
+    }
     std::copy(values.begin(), values.end(), w.begin());
   }
   template <fixed_string Pre, fixed_string Post>
@@ -474,6 +483,16 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <fixed_string Name, class Tag = detail::xtensor_tag>
   auto spike_raster() const {
     return detail::array_adaptor<Tag>::frames(layer<Name>().spikes.recorder.frames());
+  }
+  /// Records a layer's spikes as (neuron, step) events, keeping the first `capacity` of them
+  /// (network/monitors.hpp: event_recorder; io/events.hpp writes them as .npy).
+  template <fixed_string Name>
+  void record_events(std::size_t capacity) {
+    layer<Name>().spikes.events = event_recorder(capacity);
+  }
+  template <fixed_string Name>
+  const event_recorder& events() const {
+    return layer<Name>().spikes.events;
   }
   /// Records a state field of the given neurons every `interval` steps, keeping `window` frames.
   template <fixed_string Name>
@@ -505,6 +524,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   void clear_recordings() {
     auto& l = layer<Name>();
     l.spikes.recorder.clear();
+    l.spikes.events.clear();
     if constexpr (requires { l.state_rec; }) l.state_rec.clear();
   }
 

@@ -10,6 +10,8 @@
 
 #include "spiketorch/config.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <type_traits>
 #include <vector>
 
@@ -40,10 +42,21 @@ struct projection {
 template <class... P>
 struct projections {};
 
-/// Initial weights: uniform in [low, high), or the constant `low` when high == low.
+/// Initial weights.
+///   uniform  in [low, high), or the constant `low` when high == low;
+///   normal   mean + sd·N(0, 1), clipped to the rule's [w_min, w_max] when the rule has bounds,
+///            else at 0 from below when the target's synapse kernel refuses negative weights
+///            (conductances); `low` and `high` are not used.
+/// Negative weights are accepted where the target's kernel is current-based (delta_current,
+/// exp_current: a negative weight on an excitatory projection acts as inhibition, the currents
+/// add linearly) and refused with an error for conductance kernels.
+enum class weight_distribution { uniform, normal };
 struct weight_init {
   double low = 0.0;
   double high = 1.0;
+  weight_distribution distribution = weight_distribution::uniform;
+  double mean = 0.0;  // normal
+  double sd = 0.0;    // normal
 };
 
 /// Everything `network::connect` needs for one projection (designated initialisers welcome).
@@ -92,18 +105,50 @@ struct projection_state {
   detail::rule_storage<rule_type> rule;
   std::vector<double> scratch;               // normalisation sums, reused
 
+  /// `signed_weights`: whether the target's synapse kernel takes negative weights.
   void connect(std::size_t n_pre, std::size_t n_post, const connection_options<P>& o,
-               double dt_ms, random_stream stream) {
-    require(std::isfinite(o.weights.low) && std::isfinite(o.weights.high) &&
-                o.weights.low <= o.weights.high,
-            "connect ", P::pre.view(), " -> ", P::post.view(),
-            ": weight_init needs finite low <= high, got [", o.weights.low, ", ", o.weights.high,
-            ")");
+               double dt_ms, random_stream stream, bool signed_weights) {
+    const weight_init& wi = o.weights;
+    if (wi.distribution == weight_distribution::uniform) {
+      require(std::isfinite(wi.low) && std::isfinite(wi.high) && wi.low <= wi.high, "connect ",
+              P::pre.view(), " -> ", P::post.view(),
+              ": weight_init needs finite low <= high, got [", wi.low, ", ", wi.high, ")");
+      require(signed_weights || wi.low >= 0, "connect ", P::pre.view(), " -> ", P::post.view(),
+              ": weights must be >= 0 for this synapse kernel (conductances), got low = ", wi.low,
+              "; inhibition goes through a projection with receptor::inhibitory");
+    } else {
+      require(wi.distribution == weight_distribution::normal, "connect ", P::pre.view(), " -> ",
+              P::post.view(), ": unknown weight distribution");
+      require(std::isfinite(wi.mean) && std::isfinite(wi.sd) && wi.sd >= 0, "connect ",
+              P::pre.view(), " -> ", P::post.view(),
+              ": normal weights need a finite mean and a finite sd >= 0, got mean ", wi.mean,
+              ", sd ", wi.sd);
+    }
+    // Where normal draws are clipped (checked before anything changes).
+    double lo = signed_weights ? -HUGE_VAL : 0.0, hi = HUGE_VAL;
+    if constexpr (requires { o.rule.w_min + o.rule.w_max; }) {
+      if (wi.distribution == weight_distribution::normal) {
+        lo = o.rule.w_min;
+        hi = o.rule.w_max;
+        require(signed_weights || lo >= 0, "connect ", P::pre.view(), " -> ", P::post.view(),
+                ": the rule's w_min (", lo, ") must be >= 0 for this synapse kernel");
+      }
+    }
     topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream);
     auto w = topo.weights();
-    sequential_uniforms u(stream, 0, 0);
-    const double span = o.weights.high - o.weights.low;
-    for (auto& x : w) x = static_cast<real>(o.weights.low + (span > 0 ? span * u.next() : 0.0));
+    if (wi.distribution == weight_distribution::uniform) {
+      sequential_uniforms u(stream, 0, 0);
+      const double span = wi.high - wi.low;
+      for (auto& x : w) x = static_cast<real>(wi.low + (span > 0 ? span * u.next() : 0.0));
+    } else {
+      // Box-Muller from coordinates (0, 1): uniform weights keep their own draws (0, 0).
+      sequential_uniforms u(stream, 0, 1);
+      for (auto& x : w) {
+        const double u1 = 1.0 - double(u.next()), u2 = u.next();  // u1 in (0, 1]
+        const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        x = static_cast<real>(std::clamp(wi.mean + wi.sd * z, lo, hi));
+      }
+    }
     if constexpr (delay_type::has_delays) {
       delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream);
       std::size_t max_d = 0;

@@ -95,6 +95,9 @@ struct adaptive_lif {
             every};
   }
 
+  /// A leaky linear membrane (neurons/concepts.hpp): current kernels may integrate exactly.
+  static membrane_info membrane(const params& p) { return {p.tau_m_ms}; }
+
   static void init(element s, const params& p) {
     s[v] = static_cast<real>(p.v_init_mv);
     s[refractory_left] = 0;

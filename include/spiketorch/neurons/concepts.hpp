@@ -68,6 +68,24 @@ constexpr std::size_t field_index(std::string_view name) {
   return M::n_fields;
 }
 
+/// What a synapse kernel may need to know of the membrane it drives (synapses/exp_current.hpp's
+/// exact scheme): a model whose update over a step, for current-based input, is
+///   V <- V_rest + (V - V_rest)·exp(-dt/tau_m) + (1 - exp(-dt/tau_m))·drive + jump
+/// (lif, adaptive_lif) reports its tau_m through `static membrane_info membrane(const params&)`;
+/// 0 means no such membrane.
+struct membrane_info {
+  double tau_m_ms = 0;
+};
+
+/// The membrane of model M with parameters p (tau_m_ms = 0 if M does not report one).
+template <class M>
+membrane_info membrane_of(const typename M::params& p) {
+  if constexpr (requires { M::membrane(p); })
+    return M::membrane(p);
+  else
+    return {};
+}
+
 template <class M>
 concept HasPeriodicUpdate = requires(element e, const typename M::derived& d, step_context c) {
   { M::periodic_due(d, c) } -> std::same_as<bool>;

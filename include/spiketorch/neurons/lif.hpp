@@ -7,14 +7,23 @@
 //   V <- V_rest + (V - V_rest)·a + b·(drive - conductance·V)·limit + jump,
 //   a = exp(-dt/tau_m), b = 1 - a, limit = min(1, 1 / (b·conductance)).
 // For current-based synapses (conductance = 0) this is the exact solution for a drive held over
-// the step. For conductances it is the explicit (Euler-like) step of Brian 1, which the
+// the step; exp_current's `exact` scheme hands over the drive that, held, gives the same step as
+// its current decaying within the step (synapses/exp_current.hpp), so V is then exact for
+// exponential currents too. For conductances it is the explicit (Euler-like) step of Brian 1, which the
 // Diehl & Cook results depend on (e.g. one excitatory spike, g = 10.4, makes an inhibitory
 // neuron fire in the very next step); `limit` only acts when b·conductance > 1, where the plain
 // explicit step would jump past the reversal potential and diverge (many inhibitory spikes in the
 // same step): V then moves to the conductance-weighted reversal potential instead.
 //
-// Refractoriness: after a spike V is clamped at V_reset for round(t_ref / dt) steps; the neuron
-// integrates again in the step after that, so the shortest inter-spike interval is t_ref + dt.
+// Refractoriness, in whole steps R = round(t_ref / dt), for a spike in step s (`refractory`):
+//   clamp_steps_after_spike (default)  V is clamped at V_reset in steps s+1 .. s+R and integrates
+//                  again from step s + R + 1: the shortest inter-spike interval is t_ref + dt
+//                  (the Diehl & Cook results were produced with it);
+//   since_spike    Brian's rule, `t - lastspike >= t_ref`: clamped in steps s+1 .. s+R-1,
+//                  integrating again from step s + max(R, 1): the shortest interval is t_ref
+//                  (at least one step).
+// With a constant drive that takes k integration steps from V_reset to threshold, the period is
+// R + k steps in the first case and max(R, 1) - 1 + k in the second.
 // Input arriving while clamped is lost (conductances keep their own dynamics).
 //
 // | parameter       | unit | default | meaning                                  |
@@ -25,6 +34,7 @@
 // | v_thresh_mv     | mV   | -40     | firing threshold                         |
 // | refractory_ms   | ms   | 2       | absolute refractory period               |
 // | v_init_mv       | mV   | -100    | potential at t = 0                       |
+// | refractory      |      | clamp_steps_after_spike | or since_spike (Brian's rule)   |
 // Defaults are the inhibitory neurons of Diehl & Cook (2015).
 #pragma once
 
@@ -37,6 +47,11 @@
 
 namespace spiketorch::neurons {
 
+/// How a refractory period of R steps is counted after a spike in step s (neurons/lif.hpp):
+/// clamped in steps s+1 .. s+R (clamp_steps_after_spike), or until t - t_spike >= t_ref as Brian
+/// counts it, s+1 .. s+R-1 (since_spike).
+enum class refractory_rule { clamp_steps_after_spike, since_spike };
+
 struct lif {
   enum field : std::size_t { v, refractory_left, n_fields };
   static constexpr std::array<std::string_view, n_fields> field_names{"v", "refractory_left"};
@@ -48,6 +63,7 @@ struct lif {
     double v_thresh_mv = -40.0;
     double refractory_ms = 2.0;
     double v_init_mv = -100.0;
+    refractory_rule refractory = refractory_rule::clamp_steps_after_spike;
 
     void validate() const {
       require_positive(tau_m_ms, "lif: tau_m_ms");
@@ -58,6 +74,9 @@ struct lif {
       require_non_negative(refractory_ms, "lif: refractory_ms");
       require(v_reset_mv < v_thresh_mv, "lif: v_reset_mv (", v_reset_mv,
               ") must be below v_thresh_mv (", v_thresh_mv, ")");
+      require(refractory == refractory_rule::clamp_steps_after_spike ||
+                  refractory == refractory_rule::since_spike,
+              "lif: unknown refractory rule");
     }
   };
 
@@ -72,7 +91,17 @@ struct lif {
     require_positive(dt_ms, "dt_ms");
     return {static_cast<real>(std::exp(-dt_ms / p.tau_m_ms)), static_cast<real>(p.v_rest_mv),
             static_cast<real>(p.v_reset_mv), static_cast<real>(p.v_thresh_mv),
-            detail::refractory_steps(p.refractory_ms, dt_ms)};
+            clamped_steps(p, dt_ms)};
+  }
+
+  /// A leaky linear membrane (neurons/concepts.hpp): current kernels may integrate exactly.
+  static membrane_info membrane(const params& p) { return {p.tau_m_ms}; }
+
+  /// Steps clamped after the spike's own step.
+  static real clamped_steps(const params& p, double dt_ms) {
+    const real r = detail::refractory_steps(p.refractory_ms, dt_ms);
+    if (p.refractory == refractory_rule::clamp_steps_after_spike) return r;
+    return r > real(1) ? r - real(1) : real(0);
   }
 
   static void init(element s, const params& p) {

@@ -39,4 +39,15 @@ struct state_recorder_view {
   }
 };
 
+/// An event recorder as the step sees it (neurons is nullptr when nothing is recorded): the
+/// (neuron, step) pairs of the spikes so far, in [0, *count); spikes past `capacity` are only
+/// counted in *dropped.
+struct event_recorder_view {
+  index_t* neurons;
+  std::int64_t* steps;
+  std::uint64_t capacity;
+  std::uint64_t* count;
+  std::uint64_t* dropped;
+};
+
 }  // namespace spiketorch

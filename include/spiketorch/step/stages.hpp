@@ -242,10 +242,11 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
   pol.barrier();
 }
 
-/// Record: spike counts, the spike raster and the state recorder of a layer.
+/// Record: spike counts, the spike raster, the event recorder and the state recorder of a layer.
+/// `t` is the step of the run, `step` the network's step counter (what events are stamped with).
 SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class View>
-SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t) {
+SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std::uint64_t step) {
   const spike_list s = v.emitted(t);
   pol.for_each(s.size, [&](std::size_t q) { ++v.counts[s[q]]; });
   pol.single([&] { *v.total += s.size; });
@@ -254,6 +255,25 @@ SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t) {
     pol.for_each(v.size, [&](std::size_t i) { frame[i] = 0; });
     pol.barrier();
     pol.for_each(s.size, [&](std::size_t q) { frame[s[q]] = 1; });
+  }
+  if (v.event_rec.neurons) {
+    // Every thread reads the count before anyone moves it on (the barrier); a full buffer keeps
+    // what it has and counts the rest as dropped.
+    const event_recorder_view e = v.event_rec;
+    const std::uint64_t base = *e.count;
+    const std::uint64_t room = e.capacity - base;
+    pol.for_each(s.size, [&](std::size_t q) {
+      if (q < room) {
+        e.neurons[base + q] = s[q];
+        e.steps[base + q] = static_cast<std::int64_t>(step);
+      }
+    });
+    pol.barrier();
+    pol.single([&] {
+      const std::uint64_t kept = s.size < room ? s.size : room;
+      *e.count = base + kept;
+      *e.dropped += s.size - kept;
+    });
   }
   if constexpr (!View::is_input) {
     if (v.rec.data) {

@@ -14,7 +14,8 @@
 //                a synapse with delay d), where they first act in step t + d + 1;
 //   4. learn     when learning is on, each plastic projection runs its rule for step t
 //                (learning/concepts.hpp gives the order inside a rule);
-//   5. record    spike counts, spike rasters and state recorders take step t.
+//   5. record    spike counts, spike rasters, event recorders and state recorders take step t
+//                (events are stamped with the network's step counter, steps_done() at the time).
 // So every connection has an effective latency of one step, as in Brian's update order
 // (state update, threshold, propagate) that the Diehl & Cook code ran on; input -> excitatory
 // -> inhibitory -> excitatory takes three steps plus delays.
@@ -73,7 +74,7 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
     // 5. record
     static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      stages::record(pol, tuple_at<I>(v.layers), t);
+      stages::record(pol, tuple_at<I>(v.layers), t, v.step0 + t);
     });
     pol.barrier();
   }

@@ -43,6 +43,7 @@ struct input_view {
   std::uint32_t* counts;  // spikes per neuron
   std::uint64_t* total;   // all spikes
   spike_recorder_view raster;
+  event_recorder_view event_rec;
   SPIKETORCH_HD spike_list emitted(std::uint64_t t) const {
     const std::uint32_t a = offsets[t];
     return {events + a, offsets[t + 1] - a};
@@ -68,6 +69,7 @@ struct population_view {
   std::uint64_t* total;
   spike_recorder_view raster;
   state_recorder_view rec;
+  event_recorder_view event_rec;
   SPIKETORCH_HD spike_list emitted(std::uint64_t) const { return {spikes, *n_spikes}; }
   /// Field f of the neuron model, then of the synapse kernel (state recorder numbering).
   SPIKETORCH_HD real* field(std::size_t f) const {

@@ -11,6 +11,8 @@ namespace spiketorch::synapses {
 struct delta_current {
   enum field : std::size_t { jump_exc, jump_inh, n_fields };
   static constexpr std::array<std::string_view, n_fields> field_names{"jump_exc", "jump_inh"};
+  // Currents add linearly: a negative weight on either channel is a current of the other sign.
+  static constexpr bool signed_weights = true;
   static constexpr std::size_t channel_field(receptor r) {
     return r == receptor::excitatory ? jump_exc : jump_inh;
   }

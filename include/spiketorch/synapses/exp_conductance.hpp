@@ -46,6 +46,8 @@ inline real decay_over_step(double dt_ms, double tau_ms, decay_scheme scheme, co
 struct exp_conductance {
   enum field : std::size_t { g_exc, g_inh, n_fields };
   static constexpr std::array<std::string_view, n_fields> field_names{"g_exc", "g_inh"};
+  // A conductance cannot be negative: inhibition is the inhibitory channel (E_inh).
+  static constexpr bool signed_weights = false;
   static constexpr std::size_t channel_field(receptor r) {
     return r == receptor::excitatory ? g_exc : g_inh;
   }

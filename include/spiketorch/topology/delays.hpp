@@ -8,6 +8,7 @@
 
 #include "spiketorch/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -68,6 +69,33 @@ struct uniform {
     for (auto& d : out) {
       unsigned k = static_cast<unsigned>(u.next() * span);
       d = static_cast<steps_t>(lo + (k < span ? k : span - 1));
+    }
+    return out;
+  }
+};
+
+/// Delays drawn independently per synapse from a normal distribution of mean `mean_ms` and
+/// standard deviation `sd_ms`, clipped at 0 and rounded to whole steps. A draw beyond the
+/// longest delay (255 steps) is an error rather than a silent clip: it means the mean or sd is
+/// far from what the ring holds.
+struct normal {
+  static constexpr bool has_delays = true;
+  struct params {
+    double mean_ms = 1.0;
+    double sd_ms = 0.0;
+  };
+  static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
+                                   random_stream stream) {
+    require(std::isfinite(p.mean_ms) && p.mean_ms >= 0,
+            "normal delay: mean_ms must be finite and >= 0, got ", p.mean_ms);
+    require(std::isfinite(p.sd_ms) && p.sd_ms >= 0,
+            "normal delay: sd_ms must be finite and >= 0, got ", p.sd_ms);
+    std::vector<steps_t> out(n_synapses);
+    sequential_uniforms u(stream, 2, 1);
+    for (auto& d : out) {
+      const double u1 = 1.0 - double(u.next()), u2 = u.next();  // Box-Muller; u1 in (0, 1]
+      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+      d = detail::to_steps(std::max(0.0, p.mean_ms + p.sd_ms * z), dt_ms, "normal delay");
     }
     return out;
   }

@@ -5,10 +5,13 @@
 #include "spiketorch/config.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "spiketorch/core/array_map.hpp"
+#include "spiketorch/core/errors.hpp"
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
@@ -16,10 +19,19 @@ namespace spiketorch::topology {
 
 class sparse : public visits_through_view<sparse> {
  public:
-  /// Random connectivity: each (i, j) exists independently with probability `probability`.
+  /// How the synapses are drawn (all from the projection's random stream, so a structure is a
+  /// function of the seed alone, whatever the number of threads):
+  ///   fixed_probability  each (i, j) exists independently with probability `probability`;
+  ///   fixed_in_degree    each target gets exactly `in_degree` distinct sources;
+  ///   fixed_total        exactly `total` distinct (i, j) pairs, uniformly among all possible.
+  /// `allow_self = false` excludes the pairs i == j (for a layer projecting onto itself).
+  enum class connector { fixed_probability, fixed_in_degree, fixed_total };
   struct params {
     double probability = 0.1;
     bool allow_self = true;  // only meaningful when a layer projects onto itself
+    connector rule = connector::fixed_probability;
+    std::size_t in_degree = 0;  // fixed_in_degree
+    std::size_t total = 0;      // fixed_total
   };
 
   /// CSR rows (targets of a source, increasing) and the transposed index (sources of a target).
@@ -58,16 +70,33 @@ class sparse : public visits_through_view<sparse> {
   };
 
   sparse() = default;
-  /// Draws a random structure from `stream` (coordinates (1, i) so it never overlaps weight draws).
+  /// Draws a random structure from `stream`. Coordinates (1, i) for fixed_probability,
+  /// (3, j) for fixed_in_degree and (4, 0) for fixed_total, so they never overlap the weight
+  /// draws (0, ·) and delay draws (2, ·) of the same projection.
   sparse(std::size_t n_pre, std::size_t n_post, const params& p, random_stream stream = {}) {
     require(n_pre > 0 && n_post > 0, "sparse topology: layer sizes must be > 0");
-    require(p.probability >= 0.0 && p.probability <= 1.0,
-            "sparse topology: probability must be in [0, 1], got ", p.probability);
+    require(n_pre <= 0xffffffffu && n_post <= 0xffffffffu,
+            "sparse topology: layer sizes must be below 2^32");
     std::vector<std::pair<index_t, index_t>> pairs;
-    for (index_t i = 0; i < n_pre; ++i) {
-      sequential_uniforms u(stream, 1, i);
-      for (index_t j = 0; j < n_post; ++j)
-        if (u.next() < p.probability && (p.allow_self || i != j)) pairs.emplace_back(i, j);
+    switch (p.rule) {
+      case connector::fixed_probability:
+        // NaN fails both comparisons.
+        require(p.probability >= 0.0 && p.probability <= 1.0,
+                "sparse topology: probability must be in [0, 1], got ", p.probability);
+        for (index_t i = 0; i < n_pre; ++i) {
+          sequential_uniforms u(stream, 1, i);
+          for (index_t j = 0; j < n_post; ++j)
+            if (u.next() < p.probability && (p.allow_self || i != j)) pairs.emplace_back(i, j);
+        }
+        break;
+      case connector::fixed_in_degree:
+        pairs = draw_in_degree(n_pre, n_post, p, stream);
+        break;
+      case connector::fixed_total:
+        pairs = draw_total(n_pre, n_post, p, stream);
+        break;
+      default:
+        throw invalid_argument("sparse topology: unknown connector");
     }
     build(n_pre, n_post, std::move(pairs));
   }
@@ -106,6 +135,80 @@ class sparse : public visits_through_view<sparse> {
   static constexpr bool contiguous_rows = false;
 
  private:
+  using pair_list = std::vector<std::pair<index_t, index_t>>;
+
+  // Target j draws its sources by Floyd's algorithm (K distinct values out of N with exactly K
+  // draws, whatever K / N). Without self-connections j's candidates are the other sources:
+  // candidate c stands for source c + (c >= j).
+  static pair_list draw_in_degree(std::size_t n_pre, std::size_t n_post, const params& p,
+                                  random_stream stream) {
+    const std::size_t k = p.in_degree;
+    const std::size_t limit = p.allow_self ? n_pre : n_pre - 1;
+    require(k <= limit, "sparse topology: in_degree ", k, " exceeds the ", limit,
+            " possible sources per target (", n_pre, " in the source layer",
+            p.allow_self ? "" : ", minus the target itself without self-connections", ")");
+    pair_list pairs;
+    pairs.reserve(k * n_post);
+    std::vector<std::uint8_t> taken(n_pre, 0);
+    std::vector<index_t> chosen;
+    chosen.reserve(k);
+    for (index_t j = 0; j < n_post; ++j) {
+      const bool skip_self = !p.allow_self && j < n_pre;
+      const std::size_t n = skip_self ? n_pre - 1 : n_pre;
+      sequential_integers draw(stream, 3, j);
+      chosen.clear();
+      for (std::size_t r = n - k; r < n; ++r) {
+        std::size_t c = draw.below(static_cast<std::uint32_t>(r + 1));
+        if (taken[c]) c = r;
+        taken[c] = 1;
+        chosen.push_back(static_cast<index_t>(c));
+      }
+      for (index_t c : chosen) {
+        taken[c] = 0;
+        pairs.emplace_back(skip_self && c >= j ? c + 1 : c, j);
+      }
+    }
+    return pairs;
+  }
+
+  // Floyd's algorithm over the possible pairs, numbered row by row. Without self-connections the
+  // first min(n_pre, n_post) rows have n_post - 1 pairs (the diagonal left out), the rest n_post.
+  static pair_list draw_total(std::size_t n_pre, std::size_t n_post, const params& p,
+                              random_stream stream) {
+    const std::uint64_t n_diag = std::min(n_pre, n_post);
+    const std::uint64_t possible =
+        std::uint64_t(n_pre) * n_post - (p.allow_self ? 0 : n_diag);
+    require(p.total <= possible, "sparse topology: total ", p.total, " exceeds the ", possible,
+            " possible (source, target) pairs (", n_pre, " x ", n_post,
+            p.allow_self ? "" : " without self-connections", ")");
+    const std::uint64_t m = p.total;
+    std::unordered_set<std::uint64_t> taken;
+    taken.reserve(m);
+    sequential_integers draw(stream, 4, 0);
+    for (std::uint64_t r = possible - m; r < possible; ++r) {
+      const std::uint64_t c = draw.below64(r + 1);
+      if (!taken.insert(c).second) taken.insert(r);
+    }
+    const std::uint64_t short_rows = p.allow_self ? 0 : n_diag;
+    const std::uint64_t short_len = n_post - 1;
+    pair_list pairs;
+    pairs.reserve(m);
+    for (std::uint64_t c : taken) {
+      std::uint64_t i, j;
+      if (c < short_rows * short_len) {
+        i = c / short_len;
+        j = c % short_len;
+        if (j >= i) ++j;
+      } else {
+        const std::uint64_t q = c - short_rows * short_len;
+        i = short_rows + q / n_post;
+        j = q % n_post;
+      }
+      pairs.emplace_back(static_cast<index_t>(i), static_cast<index_t>(j));
+    }
+    return pairs;  // build() sorts them, so the set's order does not matter
+  }
+
   void build(std::size_t n_pre, std::size_t n_post, std::vector<std::pair<index_t, index_t>> pairs) {
     n_pre_ = n_pre;
     n_post_ = n_post;
