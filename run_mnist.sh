@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install_deps.sh
-[ -d build ] || meson setup build --buildtype=release
+# The Python module is built by scripts/install_python.sh (pip), not here.
+[ -d build ] || meson setup build --buildtype=release -Dpython=disabled
 ninja -C build examples/mnist/spiketorch_mnist
 from=()
 [ -d ../shared/data/mnist ] && from=(--from ../shared/data/mnist)

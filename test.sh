@@ -90,7 +90,8 @@ have_libfuzzer() {
 if have_libfuzzer; then
   if [ ! -d build-fuzz ]; then
     CXX=clang++ meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=enabled -Dtests=disabled \
-      -Dexamples=false -Dbenchmarks=disabled -Dcuda=disabled -Dopenmp=disabled || exit 1
+      -Dexamples=false -Dbenchmarks=disabled -Dcuda=disabled -Dopenmp=disabled -Dpython=disabled \
+      || exit 1
   fi
   if ninja -C build-fuzz; then
     run_tests build-fuzz --suite fuzz

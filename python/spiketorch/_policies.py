@@ -15,8 +15,8 @@ from typing import Dict, Tuple
 
 @dataclass(frozen=True)
 class Field:
-    """One member of a params struct: kind is "float", "bool" or "enum" (then `choices` are the
-    enumerators' names in declaration order, `cpp_enum` the C++ enum type)."""
+    """One member of a params struct: kind is "float", "bool", "int" (a count) or "enum" (then
+    `choices` are the enumerators' names in declaration order, `cpp_enum` the C++ enum type)."""
     name: str
     kind: str = "float"
     choices: Tuple[str, ...] = ()
@@ -41,7 +41,10 @@ def _floats(*names: str) -> Tuple[Field, ...]:
 _MEMBRANE = ("tau_m_ms", "v_rest_mv", "v_reset_mv", "v_thresh_mv", "refractory_ms", "v_init_mv")
 
 NEURONS: Dict[str, Policy] = {
-    "lif": Policy("spiketorch::neurons::lif", "spiketorch/neurons/lif.hpp", _floats(*_MEMBRANE)),
+    "lif": Policy("spiketorch::neurons::lif", "spiketorch/neurons/lif.hpp",
+                  _floats(*_MEMBRANE) +
+                  (Field("refractory", "enum", ("clamp_steps_after_spike", "since_spike"),
+                         "spiketorch::neurons::refractory_rule"),)),
     "adaptive_lif": Policy(
         "spiketorch::neurons::adaptive_lif", "spiketorch/neurons/adaptive_lif.hpp",
         _floats(*_MEMBRANE, "theta_plus_mv", "tau_theta_ms", "theta_offset_mv", "theta_init_mv")),
@@ -57,7 +60,9 @@ SYNAPSES: Dict[str, Policy] = {
                             "spiketorch/synapses/delta_current.hpp"),
     "exp_current": Policy("spiketorch::synapses::exp_current",
                           "spiketorch/synapses/exp_current.hpp",
-                          _floats("tau_exc_ms", "tau_inh_ms")),
+                          _floats("tau_exc_ms", "tau_inh_ms") +
+                          (Field("scheme", "enum", ("held_over_step", "exact"),
+                                 "spiketorch::synapses::current_scheme"),)),
     "exp_conductance": Policy(
         "spiketorch::synapses::exp_conductance", "spiketorch/synapses/exp_conductance.hpp",
         _floats("tau_exc_ms", "tau_inh_ms", "e_exc_mv", "e_inh_mv") +
@@ -71,7 +76,10 @@ TOPOLOGIES: Dict[str, Policy] = {
                            "spiketorch/topology/all_but_self.hpp"),
     "one_to_one": Policy("spiketorch::topology::one_to_one", "spiketorch/topology/one_to_one.hpp"),
     "sparse": Policy("spiketorch::topology::sparse", "spiketorch/topology/sparse.hpp",
-                     (Field("probability"), Field("allow_self", "bool"))),
+                     (Field("probability"), Field("allow_self", "bool"),
+                      Field("rule", "enum", ("fixed_probability", "fixed_in_degree", "fixed_total"),
+                            "spiketorch::topology::sparse::connector"),
+                      Field("in_degree", "int"), Field("total", "int"))),
 }
 
 _TRACE_MODE = Field("mode", "enum", ("set_to_one", "additive"), "spiketorch::learning::trace_mode")
@@ -100,6 +108,8 @@ DELAYS: Dict[str, Policy] = {
                     _floats("delay_ms")),
     "uniform": Policy("spiketorch::delays::uniform", "spiketorch/topology/delays.hpp",
                       _floats("min_ms", "max_ms")),
+    "normal": Policy("spiketorch::delays::normal", "spiketorch/topology/delays.hpp",
+                     _floats("mean_ms", "sd_ms")),
 }
 
 ENCODERS: Dict[str, Policy] = {

@@ -117,7 +117,7 @@ def _whole(value, what: str, low: int = 0, high: int = 2 ** 64 - 1) -> int:
 
 
 def _check_value(f: pol.Field, value, where: str):
-    """A parameter value as the module expects it (float, bool or enumerator name)."""
+    """A parameter value as the module expects it (float, bool, int or enumerator name)."""
     if f.kind == "float":
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"{where}: {f.name} must be a number, got {value!r}")
@@ -129,6 +129,8 @@ def _check_value(f: pol.Field, value, where: str):
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{where}: {f.name} must be True or False, got {value!r}")
         return bool(value)
+    if f.kind == "int":
+        return _whole(value, f"{where}: {f.name}")
     if not isinstance(value, str) or value not in f.choices:
         raise ValueError(f"{where}: {f.name} must be one of {', '.join(f.choices)}, got {value!r}")
     return value

@@ -524,7 +524,7 @@ def test_every_policy_compiles_and_runs(shared_cache):
     against its struct (names and count)."""
     net = Network(
         layers=[Input("P", 6, "poisson"), Input("B", 6, "bernoulli"), Input("L", 6, "latency"),
-                Population("A", 6, "lif", "delta_current"),
+                Population("A", 6, "lif", "exp_current"),
                 Population("Z", 6, "izhikevich", "exp_current"),
                 Population("F", 6, "integrate_and_fire", "exp_conductance"),
                 Population("D", 6, "adaptive_lif", "delta_current")],
@@ -532,7 +532,8 @@ def test_every_policy_compiles_and_runs(shared_cache):
                      Projection("B", "Z", "one_to_one", rule="static", delays="fixed"),
                      Projection("L", "F", "sparse", rule="stdp_triplet", delays="uniform"),
                      Projection("A", "D", "all_but_self", rule="stdp_pair"),
-                     Projection("Z", "A", "dense", receptor="inhibitory")],
+                     Projection("Z", "A", "dense", receptor="inhibitory"),
+                     Projection("P", "Z", "sparse", delays="normal")],
         seed=5)
     for layer in "AZFD":
         p = net.params(layer)
@@ -544,6 +545,8 @@ def test_every_policy_compiles_and_runs(shared_cache):
         assert net.params(layer) == p
     net.set_params("F", scheme="forward_euler")
     assert net.params("F")["scheme"] == "forward_euler"
+    net.set_params("A", refractory="since_spike", scheme="exact")
+    assert (net.params("A")["refractory"], net.params("A")["scheme"]) == ("since_spike", "exact")
     net.set_encoder_params("L", window_ms=20.0, threshold=0.1)
     assert net.params("L") == {"window_ms": 20.0, "threshold": 0.1}
     net.connect("P", "A", weights=(5.0, 10.0), rule=dict(mu=0.5))
@@ -552,6 +555,11 @@ def test_every_policy_compiles_and_runs(shared_cache):
                 delays=dict(min_ms=0.5, max_ms=2.0))
     net.connect("A", "D", weights=(10.0, 20.0))
     net.connect("Z", "A", weights=1.0)
+    with pytest.raises(TypeError, match="in_degree must be an integer"):
+        net.connect("P", "Z", topology=dict(rule="fixed_in_degree", in_degree=2.5))
+    net.connect("P", "Z", weights=(1.0, 2.0), topology=dict(rule="fixed_in_degree", in_degree=3),
+                delays=dict(mean_ms=1.0, sd_ms=0.5))
+    assert np.array_equal(np.bincount(net.synapses("P", "Z")[1], minlength=6), np.full(6, 3))
     ones = np.ones(6, np.float32)
     net.run(50.0, rates={"P": 200 * ones, "B": 0.5 * ones, "L": np.linspace(0, 1, 6)})
     assert all(net.total_spikes(layer) > 0 for layer in "PBLAZ")

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -89,6 +90,19 @@ void read_value(M& member, py::handle value, const std::string& what) {
       throw invalid_argument(detail::concat(what, " must be True or False, got ",
                                             py::repr(value).cast<std::string>()));
     member = value.cast<bool>();
+  } else if constexpr (std::is_integral_v<M>) {
+    // Counts (a connector's in-degree or total): whole and within the member's range; network.py
+    // checks the same before the call.
+    if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value))
+      throw invalid_argument(detail::concat(what, " must be a whole number, got ",
+                                            py::repr(value).cast<std::string>()));
+    try {
+      member = value.cast<M>();
+    } catch (const py::cast_error&) {
+      throw invalid_argument(detail::concat(what, " must be in 0..",
+                                            std::numeric_limits<M>::max(), ", got ",
+                                            py::repr(value).cast<std::string>()));
+    }
   } else {
     static_assert(std::is_floating_point_v<M>, "a params member of an unsupported type");
     const double x = value.cast<double>();
