@@ -51,7 +51,7 @@ void BM_deliver(benchmark::State& state) {
   options.weights = {0.0, 0.3};
   if constexpr (std::is_same_v<Topo, topology::sparse>) options.topology.probability = 0.1;
   if constexpr (Delays::has_delays) options.delays = {.min_ms = 0.0, .max_ms = 10.0};
-  proj.connect(n_pre, n, options, bench::dt_ms, random_stream(2015, 1));
+  proj.connect(n_pre, n, options, bench::dt_ms, random_stream(2015, 1), /*signed_weights=*/false);
 
   // Fan-out of each source, to count events exactly (sparse rows differ).
   std::vector<std::uint64_t> fan_out(n_pre, 0);
@@ -90,7 +90,8 @@ void BM_deliver_dense_reference(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   using proj_t = projection<"X", "E", topology::dense>;
   projection_state<proj_t> proj;
-  proj.connect(bench::n_input, n, {.weights = {0.0, 0.3}}, bench::dt_ms, random_stream(2015, 1));
+  proj.connect(bench::n_input, n, {.weights = {0.0, 0.3}}, bench::dt_ms, random_stream(2015, 1),
+               /*signed_weights=*/false);
   const bench::spike_trains& trains = input_trains();
   const real* w = proj.topo.weights().data();
   std::vector<real> channel(n, real(0));

@@ -63,7 +63,8 @@ void BM_stdp(benchmark::State& state) {
   connection_options<proj_t> options;
   options.weights = {0.003, 0.303};
   if constexpr (Delays::has_delays) options.delays = {.min_ms = 0.0, .max_ms = 10.0};
-  proj.connect(bench::n_input, n, options, bench::dt_ms, random_stream(2015, 2));
+  proj.connect(bench::n_input, n, options, bench::dt_ms, random_stream(2015, 2),
+               /*signed_weights=*/false);
 
   const std::size_t steps = input_trains().n_steps();
   bench::spike_trains pre;

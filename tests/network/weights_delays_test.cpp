@@ -196,9 +196,11 @@ TEST_CASE(
       REQUIRE(spikes(t, 1) == (t == 26));
     }
     // A1: V = 0.25 from step 1 + d01 + 1 until it is reset in step 26 (d01 <= 15).
-    for (std::size_t t = 0; t < 26; ++t) REQUIRE(v(t, 1) == (t >= 2 + d[0] ? 0.25f : 0.0f));
+    for (std::size_t t = 0; t < 26; ++t)
+      REQUIRE(v(t, 1) == (t >= 2 + std::size_t(d[0]) ? 0.25f : 0.0f));
     // A0 (reset to 0 in step 1): V = 0.25 from step 26 + d10 + 1 on.
-    for (std::size_t t = 2; t < n_steps; ++t) REQUIRE(v(t, 0) == (t >= 27 + d[1] ? 0.25f : 0.0f));
+    for (std::size_t t = 2; t < n_steps; ++t)
+      REQUIRE(v(t, 0) == (t >= 27 + std::size_t(d[1]) ? 0.25f : 0.0f));
   }
   CHECK(saw_different);
 }
