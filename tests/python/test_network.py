@@ -238,7 +238,8 @@ def test_set_weights_and_params_roundtrip(quickstart_net):
     p = net.params("exc")
     assert p["tau_m_ms"] == 20 and p["tau_exc_ms"] == 5.0 and set(p) == {
         "tau_m_ms", "v_rest_mv", "v_reset_mv", "v_thresh_mv", "refractory_ms", "v_init_mv",
-        "tau_exc_ms", "tau_inh_ms"}
+        "refractory", "tau_exc_ms", "tau_inh_ms", "scheme"}
+    assert (p["refractory"], p["scheme"]) == ("clamp_steps_after_spike", "held_over_step")
     net.set_params("exc", tau_exc_ms=3.0)
     assert net.params("exc")["tau_exc_ms"] == 3.0 and net.params("exc")["tau_m_ms"] == 20
     net.set_params("exc", **p)
