@@ -324,13 +324,7 @@ std::unique_ptr<diehl_cook> load(const std::filesystem::path& directory) {
 /// A writable numpy view of `data` that keeps `owner` (the Python object of the model) alive.
 template <class T>
 py::array_t<T> view(std::span<T> data, std::vector<py::ssize_t> shape, py::handle owner) {
-  std::vector<py::ssize_t> strides(shape.size());
-  py::ssize_t stride = sizeof(T);
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    strides[d] = stride;
-    stride *= shape[d];
-  }
-  return py::array_t<T>(std::move(shape), std::move(strides), data.data(), owner);
+  return py::array_t<T>(std::move(shape), data.data(), owner);  // C-contiguous strides
 }
 
 }  // namespace

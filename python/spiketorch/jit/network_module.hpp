@@ -202,13 +202,7 @@ py::object dispatch(std::size_t i, const char* what, F&& f) {
 /// A read-write view of `n` values (or [rows, cols]) owned by the network object `owner`.
 template <class T>
 py::array view_of(T* data, std::vector<py::ssize_t> shape, py::handle owner) {
-  std::vector<py::ssize_t> strides(shape.size());
-  py::ssize_t s = sizeof(T);
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-  return py::array_t<T>(shape, strides, data, owner);
+  return py::array_t<T>(std::move(shape), data, owner);  // C-contiguous strides
 }
 
 template <class Net>
