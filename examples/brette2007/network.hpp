@@ -1,0 +1,130 @@
+// The network both benchmarks share, written as Brian writes it: one group P of N leaky
+// integrate-and-fire neurons whose first 4/5 (P_e) excite and last 1/5 (P_i) inhibit every
+// neuron of P with probability 80 / N (2% at N = 4,000). CUBA and COBA differ in the synapse
+// kernel and the parameters only (cuba.cpp, coba.cpp).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+
+#include "benchmark_run.hpp"
+#include "command_line.hpp"
+#include "spiketorch/core/random.hpp"
+#include "spiketorch/learning/static_rule.hpp"
+#include "spiketorch/network/network.hpp"
+#include "spiketorch/neurons/lif.hpp"
+#include "spiketorch/topology/delays.hpp"
+#include "spiketorch/topology/sparse.hpp"
+
+namespace brette2007 {
+
+using namespace spiketorch;
+
+template <class Synapse>
+using network_of = network<
+    layers<population<"Pe", neurons::lif, Synapse>, population<"Pi", neurons::lif, Synapse>>,
+    projections<
+        projection<"Pe", "Pe", topology::sparse, learning::none, delays::none, receptor::excitatory>,
+        projection<"Pe", "Pi", topology::sparse, learning::none, delays::none, receptor::excitatory>,
+        projection<"Pi", "Pe", topology::sparse, learning::none, delays::none, receptor::inhibitory>,
+        projection<"Pi", "Pi", topology::sparse, learning::none, delays::none,
+                   receptor::inhibitory>>>;
+
+struct network_sizes {
+  std::uint64_t n_exc, n_inh;
+  std::array<std::size_t, 2> layers() const { return {n_exc, n_inh}; }
+};
+inline network_sizes sizes_of(std::uint64_t n_neurons) {
+  const std::uint64_t n_exc = (4 * n_neurons + 2) / 5;
+  return {n_exc, n_neurons - n_exc};
+}
+
+template <class Net>
+void set_params(Net& net, const neurons::lif::params& neuron,
+                const typename Net::template layer_type<"Pe">::synapse_type::params& synapse) {
+  net.template set_params<"Pe">(neuron, synapse);
+  net.template set_params<"Pi">(neuron, synapse);
+}
+
+/// P_e -> P with weight w_exc on the excitatory receptor, P_i -> P with w_inh on the inhibitory
+/// one, each pair connected with probability 80 / N.
+template <class Net>
+void connect(Net& net, std::uint64_t n_neurons, double w_exc, double w_inh) {
+  const topology::sparse::params p{.probability = inputs_per_neuron / double(n_neurons)};
+  net.template connect<"Pe", "Pe">({.topology = p, .weights = {w_exc, w_exc}});
+  net.template connect<"Pe", "Pi">({.topology = p, .weights = {w_exc, w_exc}});
+  net.template connect<"Pi", "Pe">({.topology = p, .weights = {w_inh, w_inh}});
+  net.template connect<"Pi", "Pi">({.topology = p, .weights = {w_inh, w_inh}});
+}
+
+/// v uniform in [lo, hi), from the network's seed.
+template <class Net>
+void set_initial_v(Net& net, double lo, double hi) {
+  const random_stream stream(net.seed(), 0x5eed0001u);
+  std::size_t first = 0;
+  for (auto v : {net.template state<"Pe", "v">(), net.template state<"Pi", "v">()}) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      v[i] = real(lo + (hi - lo) * stream.uniform(0, std::uint32_t(first + i), 0));
+    first += v.size();
+  }
+}
+
+template <class Net>
+std::uint64_t n_synapses(const Net& net) {
+  return net.template projection<"Pe", "Pe">().topo.n_synapses() +
+         net.template projection<"Pe", "Pi">().topo.n_synapses() +
+         net.template projection<"Pi", "Pe">().topo.n_synapses() +
+         net.template projection<"Pi", "Pi">().topo.n_synapses();
+}
+
+/// Spikes delivered times their synapses, from the spike counts.
+template <fixed_string Pre, fixed_string Post, class Net>
+double delivered_by(const Net& net) {
+  const auto counts = net.template spike_counts<Pre>();
+  const auto rows = net.template projection<Pre, Post>().topo.row_offsets();
+  double events = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    events += double(counts[i]) * double(rows[i + 1] - rows[i]);
+  return events;
+}
+template <class Net>
+double delivered_events(const Net& net) {
+  return delivered_by<"Pe", "Pe">(net) + delivered_by<"Pe", "Pi">(net) +
+         delivered_by<"Pi", "Pe">(net) + delivered_by<"Pi", "Pi">(net);
+}
+
+/// Runs the built network and prints its summary.
+template <class Net>
+void run_and_report(Net& net, const options& o, const char* model, clock::time_point started) {
+  const network_facts facts{model,
+                            net.template size<"Pe">(),
+                            net.template size<"Pi">(),
+                            n_synapses(net),
+                            steps_of(net.template layer<"Pe">().neuron_params.refractory_ms,
+                                     net.dt_ms(), "refractory_ms"),
+                            seconds_since(started)};
+  report(run_benchmark<"Pe", "Pi">(net, o, facts, delivered_events<Net>), o);
+}
+
+/// main() of a benchmark program: options, then `run`; bad options exit with status 2, errors
+/// with 1, each with one line on stderr.
+template <class Run>
+int main_of(int argc, char** argv, const char* name, const char* description, Run run) {
+  try {
+    const auto o = parse_options(argc, argv, name, description);
+    if (!o) return 0;
+    run(*o);
+    return 0;
+  } catch (const command_line_error& e) {
+    std::fprintf(stderr, "%s: %s\n(run %s --help for the options)\n", name, e.what(), name);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    return 1;
+  }
+}
+
+}  // namespace brette2007
