@@ -19,7 +19,9 @@
 // | w_e       | 6 nS = 0.6 g_l          | weight of P_e -> P (excitatory receptor)        |
 // | w_i       | 67 nS = 6.7 g_l         | weight of P_i -> P (inhibitory receptor)        |
 // | p         | 0.02 (80 / N)           | topology::sparse, fixed_probability             |
-// | v(0)      | uniform in [V_r, V_t]   | drawn from the network's seed                   |
+// | v(0)      | normal: -65 mV, sd 5 mV | drawn from the network's seed                   |
+// | ge(0)     | normal: 4, sd 1.5       | (in g_l; Brette et al.'s script)                |
+// | gi(0)     | normal: 20, sd 12       |                                                 |
 // | dt        | 0.1 ms                  | exact leak and decay, explicit synaptic step    |
 #include "network.hpp"
 #include "spiketorch/synapses/exp_conductance.hpp"
@@ -43,7 +45,10 @@ void run(const brette2007::options& o) {
   brette2007::set_params(net, neuron,
                          {.tau_exc_ms = 5, .tau_inh_ms = 10, .e_exc_mv = 0, .e_inh_mv = -80});
   brette2007::connect(net, o.n_neurons, 6.0 / 10.0, 67.0 / 10.0);
-  brette2007::set_initial_v(net, neuron.v_reset_mv, neuron.v_thresh_mv);
+  // As Brette et al.'s script: v = E_l + (5·randn - 5) mV, ge = 1.5·randn + 4, gi = 12·randn + 20.
+  brette2007::set_initial_normal(net, "v", neuron.v_rest_mv - 5, 5);
+  brette2007::set_initial_normal(net, "g_exc", 4, 1.5);
+  brette2007::set_initial_normal(net, "g_inh", 20, 12);
   brette2007::run_and_report(net, o, "coba", started);
 }
 

@@ -43,7 +43,7 @@ void run(const brette2007::options& o) {
       net, neuron,
       {.tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact});
   brette2007::connect(net, o.n_neurons, 60 * 0.27 / 10, 20 * 4.5 / 10);
-  brette2007::set_initial_v(net, neuron.v_reset_mv, neuron.v_thresh_mv);
+  brette2007::set_initial_uniform(net, "v", neuron.v_reset_mv, neuron.v_thresh_mv);
   brette2007::run_and_report(net, o, "cuba", started);
 }
 

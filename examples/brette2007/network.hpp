@@ -5,10 +5,12 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include "benchmark_run.hpp"
 #include "command_line.hpp"
@@ -60,15 +62,28 @@ void connect(Net& net, std::uint64_t n_neurons, double w_exc, double w_inh) {
   net.template connect<"Pi", "Pi">({.topology = p, .weights = {w_inh, w_inh}});
 }
 
-/// v uniform in [lo, hi), from the network's seed.
+/// A state field of every neuron drawn from the network's seed: uniform in [lo, hi), or normal.
 template <class Net>
-void set_initial_v(Net& net, double lo, double hi) {
-  const random_stream stream(net.seed(), 0x5eed0001u);
+void set_initial_uniform(Net& net, std::string_view field, double lo, double hi) {
+  const random_stream stream(net.seed(), 0x5eed0001u + std::uint32_t(field.size()));
   std::size_t first = 0;
-  for (auto v : {net.template state<"Pe", "v">(), net.template state<"Pi", "v">()}) {
-    for (std::size_t i = 0; i < v.size(); ++i)
-      v[i] = real(lo + (hi - lo) * stream.uniform(0, std::uint32_t(first + i), 0));
-    first += v.size();
+  for (auto x : {net.template state<"Pe">(field), net.template state<"Pi">(field)}) {
+    for (std::size_t i = 0; i < x.size(); ++i)
+      x[i] = real(lo + (hi - lo) * stream.uniform(0, std::uint32_t(first + i), 0));
+    first += x.size();
+  }
+}
+template <class Net>
+void set_initial_normal(Net& net, std::string_view field, double mean, double sd) {
+  const random_stream stream(net.seed(), 0x5eed0101u + std::uint32_t(field.size()));
+  std::size_t first = 0;
+  for (auto x : {net.template state<"Pe">(field), net.template state<"Pi">(field)}) {
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const auto u = stream.uniform4(0, std::uint32_t(first + i), 0);
+      const double r = std::sqrt(-2.0 * std::log(1.0 - double(u[0])));
+      x[i] = real(mean + sd * r * std::cos(6.283185307179586 * double(u[1])));
+    }
+    first += x.size();
   }
 }
 

@@ -205,8 +205,7 @@ TEST_CASE("lif: a large population updates every neuron like a single one", "[ne
   const std::size_t n = 40000;
   single_population<neurons::lif> big(n, p, 0.5);
   for (std::size_t i = 0; i < n; ++i) big.set_drive(real(15.0 + 30.0 * double(i) / n), i);
-  // 60 steps: the strongest drives
-  // fire twice or more, the weakest not at all.
+  // 60 steps: the strongest drives fire twice or more, the weakest not at all.
   const std::uint64_t n_steps = 60;
   std::vector<std::vector<std::uint64_t>> spikes(n);
   bool ordered = true;
