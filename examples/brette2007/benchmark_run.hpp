@@ -49,7 +49,8 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   const std::uint64_t chunk_steps = 100;
   const std::uint64_t n_neurons = facts.n_exc + facts.n_inh;
   // A neuron spikes at most once per min_isi_steps, plus once at the start of a chunk.
-  const std::uint64_t per_neuron = chunk_steps / std::max<std::uint64_t>(facts.min_isi_steps, 1) + 1;
+  const std::uint64_t per_neuron =
+      chunk_steps / std::max<std::uint64_t>(facts.min_isi_steps, 1) + 1;
   (net.template record_events<Recorded>(net.template size<Recorded>() * per_neuron), ...);
 
   spike_statistics stats(n_neurons);
@@ -114,8 +115,8 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
     std::filesystem::path neurons_path = o.record, steps_path = o.record;
     neurons_path += "_neurons.npy";
     steps_path += "_steps.npy";
-    spiketorch::save_npy(neurons_path, xt::adapt(all_neurons.data(), all_neurons.size(),
-                                                 xt::no_ownership(), shape));
+    spiketorch::save_npy(
+        neurons_path, xt::adapt(all_neurons.data(), all_neurons.size(), xt::no_ownership(), shape));
     spiketorch::save_npy(steps_path,
                          xt::adapt(all_steps.data(), all_steps.size(), xt::no_ownership(), shape));
   }
@@ -125,22 +126,23 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
 /// The summary for people, and as JSON for scripts (benchmarks/peers/run_brette2007.py).
 inline void report(const nlohmann::ordered_json& j, const options& o) {
   const double sim_s = j["duration_ms"].get<double>() / 1000.0;
-  std::printf("%s: %llu neurons (%llu excitatory, %llu inhibitory), %llu synapses, %.0f ms "
-              "simulated at dt = %.2f ms, seed %llu, %zu thread%s\n",
-              j["model"].get<std::string>().c_str(), (unsigned long long)j["n_neurons"],
-              (unsigned long long)j["n_exc"], (unsigned long long)j["n_inh"],
-              (unsigned long long)j["n_synapses"], sim_s * 1000.0, j["dt_ms"].get<double>(),
-              (unsigned long long)j["seed"], j["threads"].get<std::size_t>(),
-              j["threads"].get<std::size_t>() == 1 ? "" : "s");
+  std::printf(
+      "%s: %llu neurons (%llu excitatory, %llu inhibitory), %llu synapses, %.0f ms "
+      "simulated at dt = %.2f ms, seed %llu, %zu thread%s\n",
+      j["model"].get<std::string>().c_str(), (unsigned long long)j["n_neurons"],
+      (unsigned long long)j["n_exc"], (unsigned long long)j["n_inh"],
+      (unsigned long long)j["n_synapses"], sim_s * 1000.0, j["dt_ms"].get<double>(),
+      (unsigned long long)j["seed"], j["threads"].get<std::size_t>(),
+      j["threads"].get<std::size_t>() == 1 ? "" : "s");
   std::printf("  mean rate %.3f Hz, CV of ISI %s, %llu spikes, %.4g synaptic events\n",
               j["mean_rate_hz"].get<double>(),
               j["cv_isi"].is_null() ? "n/a" : std::to_string(j["cv_isi"].get<double>()).c_str(),
               (unsigned long long)j["n_spikes"], j["synaptic_events"].get<double>());
-  std::printf("  wall %.4f s (%.4f s per simulated second; set-up %.3f s), %.4g synaptic "
-              "events/s, %.4g neuron updates/s\n",
-              j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(),
-              j["setup_s"].get<double>(), j["synaptic_events_per_s"].get<double>(),
-              j["neuron_updates_per_s"].get<double>());
+  std::printf(
+      "  wall %.4f s (%.4f s per simulated second; set-up %.3f s), %.4g synaptic "
+      "events/s, %.4g neuron updates/s\n",
+      j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(), j["setup_s"].get<double>(),
+      j["synaptic_events_per_s"].get<double>(), j["neuron_updates_per_s"].get<double>());
   if (!o.record.empty())
     std::printf("  spikes written to %s_neurons.npy and %s_steps.npy\n", o.record.c_str(),
                 o.record.c_str());

@@ -75,12 +75,12 @@ inline std::optional<options> parse_options(int argc, const char* const* argv, c
   check(o.duration_ms > 0, "--duration must be > 0 ms, got ", o.duration_ms);
   check(o.duration_ms <= 1e7, "--duration must be at most 1e7 ms (about 3 hours simulated), got ",
         o.duration_ms);
-  check(o.n_neurons >= 100, "--n_neurons must be at least 100 (80 inputs per neuron on average), got ",
-        o.n_neurons);
+  check(o.n_neurons >= 100,
+        "--n_neurons must be at least 100 (80 inputs per neuron on average), got ", o.n_neurons);
   check(o.n_neurons <= max_neurons, "--n_neurons must be at most ", max_neurons, ", got ",
         o.n_neurons);
-  check(o.threads >= 1 && o.threads <= max_threads, "--threads must be between 1 and ",
-        max_threads, ", got ", o.threads);
+  check(o.threads >= 1 && o.threads <= max_threads, "--threads must be between 1 and ", max_threads,
+        ", got ", o.threads);
   return o;
 }
 

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <array>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -28,12 +28,14 @@ using namespace spiketorch;
 template <class Synapse>
 using network_of = network<
     layers<population<"Pe", neurons::lif, Synapse>, population<"Pi", neurons::lif, Synapse>>,
-    projections<
-        projection<"Pe", "Pe", topology::sparse, learning::none, delays::none, receptor::excitatory>,
-        projection<"Pe", "Pi", topology::sparse, learning::none, delays::none, receptor::excitatory>,
-        projection<"Pi", "Pe", topology::sparse, learning::none, delays::none, receptor::inhibitory>,
-        projection<"Pi", "Pi", topology::sparse, learning::none, delays::none,
-                   receptor::inhibitory>>>;
+    projections<projection<"Pe", "Pe", topology::sparse, learning::none, delays::none,
+                           receptor::excitatory>,
+                projection<"Pe", "Pi", topology::sparse, learning::none, delays::none,
+                           receptor::excitatory>,
+                projection<"Pi", "Pe", topology::sparse, learning::none, delays::none,
+                           receptor::inhibitory>,
+                projection<"Pi", "Pi", topology::sparse, learning::none, delays::none,
+                           receptor::inhibitory>>>;
 
 struct network_sizes {
   std::uint64_t n_exc, n_inh;
@@ -124,20 +126,35 @@ void run_and_report(Net& net, const options& o, const char* model, clock::time_p
   report(run_benchmark<"Pe", "Pi">(net, o, facts, delivered_events<Net>), o);
 }
 
-/// main() of a benchmark program: options, then `run`; bad options exit with status 2, errors
-/// with 1, each with one line on stderr.
-template <class Run>
-int main_of(int argc, char** argv, const char* name, const char* description, Run run) {
+/// The step of both benchmarks.
+inline constexpr double dt_ms = 0.1;
+
+/// A network of `Model` (cuba.hpp, coba.hpp) ready to run.
+template <class Model>
+typename Model::network_type build(std::uint64_t n_neurons, std::uint64_t seed,
+                                   std::size_t threads) {
+  typename Model::network_type net({.dt_ms = dt_ms, .seed = seed, .threads = threads},
+                                   sizes_of(n_neurons).layers());
+  Model::set_up(net, n_neurons);
+  return net;
+}
+
+/// main() of a benchmark program: options, build, run, summary. Bad options exit with status
+/// 2, errors with 1, each with one line on stderr.
+template <class Model>
+int main_of(int argc, char** argv, const char* program, const char* description) {
   try {
-    const auto o = parse_options(argc, argv, name, description);
+    const auto o = parse_options(argc, argv, program, description);
     if (!o) return 0;
-    run(*o);
+    const auto started = clock::now();
+    auto net = build<Model>(o->n_neurons, o->seed, o->threads);
+    run_and_report(net, *o, Model::name, started);
     return 0;
   } catch (const command_line_error& e) {
-    std::fprintf(stderr, "%s: %s\n(run %s --help for the options)\n", name, e.what(), name);
+    std::fprintf(stderr, "%s: %s\n(run %s --help for the options)\n", program, e.what(), program);
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
     return 1;
   }
 }

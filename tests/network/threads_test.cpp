@@ -15,15 +15,16 @@ namespace {
 
 // Brette et al.'s CUBA network, small: 800 excitatory and 200 inhibitory neurons with 80 inputs
 // each on average; the excitatory connections have delays of 0 to 2 ms.
-using recurrent_net = network<
-    layers<population<"E", neurons::lif, synapses::exp_current>,
-           population<"I", neurons::lif, synapses::exp_current>>,
-    projections<
-        projection<"E", "E", topology::sparse, learning::none, delays::uniform, receptor::excitatory>,
-        projection<"E", "I", topology::sparse, learning::none, delays::uniform, receptor::excitatory>,
-        projection<"I", "E", topology::sparse, learning::none, delays::none, receptor::inhibitory>,
-        projection<"I", "I", topology::sparse, learning::none, delays::none,
-                   receptor::inhibitory>>>;
+using recurrent_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
+                                     population<"I", neurons::lif, synapses::exp_current>>,
+                              projections<projection<"E", "E", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"E", "I", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"I", "E", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>,
+                                          projection<"I", "I", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>>>;
 
 struct recurrent_run {
   std::vector<index_t> neurons;
@@ -33,11 +34,15 @@ struct recurrent_run {
 
 recurrent_run run_recurrent(std::size_t threads) {
   recurrent_net net({.dt_ms = 0.1, .seed = 3, .threads = threads}, {800, 200});
-  const neurons::lif::params p{.tau_m_ms = 20, .v_rest_mv = -49, .v_reset_mv = -60,
-                               .v_thresh_mv = -50, .refractory_ms = 5, .v_init_mv = -60,
+  const neurons::lif::params p{.tau_m_ms = 20,
+                               .v_rest_mv = -49,
+                               .v_reset_mv = -60,
+                               .v_thresh_mv = -50,
+                               .refractory_ms = 5,
+                               .v_init_mv = -60,
                                .refractory = neurons::refractory_rule::since_spike};
-  const synapses::exp_current::params s{.tau_exc_ms = 5, .tau_inh_ms = 10,
-                                        .scheme = synapses::current_scheme::exact};
+  const synapses::exp_current::params s{
+      .tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact};
   net.set_params<"E">(p, s);
   net.set_params<"I">(p, s);
   const topology::sparse::params sparse{.probability = 0.08};
@@ -48,8 +53,10 @@ recurrent_run run_recurrent(std::size_t threads) {
   const random_stream draw(3, 99);
   auto ve = net.state<"E", "v">();
   auto vi = net.state<"I", "v">();
-  for (std::size_t i = 0; i < ve.size(); ++i) ve[i] = real(-60 + 10 * draw.uniform(0, index_t(i), 0));
-  for (std::size_t i = 0; i < vi.size(); ++i) vi[i] = real(-60 + 10 * draw.uniform(1, index_t(i), 0));
+  for (std::size_t i = 0; i < ve.size(); ++i)
+    ve[i] = real(-60 + 10 * draw.uniform(0, index_t(i), 0));
+  for (std::size_t i = 0; i < vi.size(); ++i)
+    vi[i] = real(-60 + 10 * draw.uniform(1, index_t(i), 0));
   net.record_events<"E">(100000);
   net.record_events<"I">(100000);
   net.run(60.0);
@@ -74,8 +81,12 @@ using plastic_net = network<
 
 std::vector<real> run_plastic(std::size_t threads, std::uint64_t& spikes) {
   plastic_net net({.dt_ms = 0.5, .seed = 42, .threads = threads}, {100, 37});
-  net.set_params<"E">({.tau_m_ms = 20, .v_rest_mv = -65, .v_reset_mv = -65, .v_thresh_mv = -55,
-                       .refractory_ms = 2, .v_init_mv = -65});
+  net.set_params<"E">({.tau_m_ms = 20,
+                       .v_rest_mv = -65,
+                       .v_reset_mv = -65,
+                       .v_thresh_mv = -55,
+                       .refractory_ms = 2,
+                       .v_init_mv = -65});
   net.connect<"X", "E">({.weights = {0.5, 2.5},
                          .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
                          .delays = {.min_ms = 0, .max_ms = 5}});
@@ -93,8 +104,10 @@ std::vector<real> run_plastic(std::size_t threads, std::uint64_t& spikes) {
 
 #if defined(SPIKETORCH_USE_OPENMP)
 
-TEST_CASE("threads: a recurrent sparse network with delays gives the same spikes and potentials "
-          "on 1, 2 and 3 threads", "[network][threads]") {
+TEST_CASE(
+    "threads: a recurrent sparse network with delays gives the same spikes and potentials "
+    "on 1, 2 and 3 threads",
+    "[network][threads]") {
   const recurrent_run one = run_recurrent(1);
   // Enough activity that a wrong split of the targets or a missing barrier would show.
   REQUIRE(one.neurons.size() > 400);  // about 5 Hz
