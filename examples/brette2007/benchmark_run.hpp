@@ -3,18 +3,20 @@
 // statistics (and into --record's files); then the summary, printed and as JSON.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <xtensor/xadapt.hpp>
 
-#include "command_line.hpp"
+#include "options.hpp"
 #include "spike_statistics.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/time.hpp"

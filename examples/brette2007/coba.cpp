@@ -1,6 +1,7 @@
 // spiketorch_coba: the COBA benchmark network (coba.hpp) for --duration, with a summary of its
 // activity and speed (benchmark_run.hpp).
 #include "coba.hpp"
+#include "program.hpp"
 
 int main(int argc, char** argv) {
   return brette2007::main_of<brette2007::coba>(

@@ -5,15 +5,11 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <exception>
 #include <string_view>
 
-#include "benchmark_run.hpp"
-#include "command_line.hpp"
+#include "options.hpp"
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/learning/static_rule.hpp"
 #include "spiketorch/network/network.hpp"
@@ -36,6 +32,27 @@ using network_of = network<
                            receptor::inhibitory>,
                 projection<"Pi", "Pi", topology::sparse, learning::none, delays::none,
                            receptor::inhibitory>>>;
+
+/// The same populations without connections: what the neuron update alone costs
+/// (benchmarks/bench_brette2007.cpp).
+template <class Synapse>
+using unconnected_of = network<
+    layers<population<"Pe", neurons::lif, Synapse>, population<"Pi", neurons::lif, Synapse>>,
+    projections<>>;
+
+/// Parameters and state of every population of `from` into `to` (networks of the same layers).
+template <class From, class To>
+void copy_populations(From& from, To& to) {
+  auto copy = [&]<fixed_string Name>() {
+    const auto& a = from.template layer<Name>();
+    to.template set_params<Name>(a.neuron_params, a.synapse_params);
+    auto& b = to.template layer<Name>();
+    b.neuron_state = a.neuron_state;
+    b.synapse_state = a.synapse_state;
+  };
+  copy.template operator()<"Pe">();
+  copy.template operator()<"Pi">();
+}
 
 struct network_sizes {
   std::uint64_t n_exc, n_inh;
@@ -113,19 +130,6 @@ double delivered_events(const Net& net) {
          delivered_by<"Pi", "Pe">(net) + delivered_by<"Pi", "Pi">(net);
 }
 
-/// Runs the built network and prints its summary.
-template <class Net>
-void run_and_report(Net& net, const options& o, const char* model, clock::time_point started) {
-  const network_facts facts{model,
-                            net.template size<"Pe">(),
-                            net.template size<"Pi">(),
-                            n_synapses(net),
-                            steps_of(net.template layer<"Pe">().neuron_params.refractory_ms,
-                                     net.dt_ms(), "refractory_ms"),
-                            seconds_since(started)};
-  report(run_benchmark<"Pe", "Pi">(net, o, facts, delivered_events<Net>), o);
-}
-
 /// The step of both benchmarks.
 inline constexpr double dt_ms = 0.1;
 
@@ -137,26 +141,6 @@ typename Model::network_type build(std::uint64_t n_neurons, std::uint64_t seed,
                                    sizes_of(n_neurons).layers());
   Model::set_up(net, n_neurons);
   return net;
-}
-
-/// main() of a benchmark program: options, build, run, summary. Bad options exit with status
-/// 2, errors with 1, each with one line on stderr.
-template <class Model>
-int main_of(int argc, char** argv, const char* program, const char* description) {
-  try {
-    const auto o = parse_options(argc, argv, program, description);
-    if (!o) return 0;
-    const auto started = clock::now();
-    auto net = build<Model>(o->n_neurons, o->seed, o->threads);
-    run_and_report(net, *o, Model::name, started);
-    return 0;
-  } catch (const command_line_error& e) {
-    std::fprintf(stderr, "%s: %s\n(run %s --help for the options)\n", program, e.what(), program);
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
-    return 1;
-  }
 }
 
 }  // namespace brette2007

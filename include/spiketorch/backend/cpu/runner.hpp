@@ -6,6 +6,7 @@
 #include "spiketorch/config.hpp"
 
 #include <cstdint>
+#include <optional>
 
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
@@ -26,11 +27,15 @@ struct runner<cpu> {
 #if defined(SPIKETORCH_USE_OPENMP)
     if (net.threads() > 1) {
       std::uint32_t shared = 0;
+      std::optional<team_barrier> meeting;
 #pragma omp parallel num_threads(static_cast<int>(net.threads()))
       {
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
-        const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()),
-                                      static_cast<std::size_t>(omp_get_num_threads()), &shared};
+        const auto size = static_cast<std::size_t>(omp_get_num_threads());
+#pragma omp single
+        meeting.emplace(static_cast<std::uint32_t>(size));
+        const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()), size,
+                                      &shared, &*meeting};
         run_steps(team, view, n_steps);
       }
       return;
