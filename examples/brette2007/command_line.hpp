@@ -47,14 +47,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv, c
       ->type_name("PREFIX");
   app.add_option("--json", o.json, "write the summary as JSON to FILE")->type_name("FILE");
   app.add_flag("--quiet", o.quiet, "no progress bar");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return std::nullopt;
-  } catch (const CLI::ParseError& e) {
-    throw command_line_error(e.what());
-  }
+  if (!parse_or_help(app, argc, argv)) return std::nullopt;
   check(o.duration_ms > 0, "--duration must be > 0 ms, got ", o.duration_ms);
   check(o.duration_ms <= 1e7, "--duration must be at most 1e7 ms (about 3 hours simulated), got ",
         o.duration_ms);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,20 @@ inline CLI::Validator finite_number() {
         return {};
       },
       "", "finite number");
+}
+
+/// Parses the command line: false after printing --help (the program then stops with status
+/// 0); a parse error becomes a command_line_error.
+inline bool parse_or_help(CLI::App& app, int argc, const char* const* argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return false;
+  } catch (const CLI::ParseError& e) {
+    throw command_line_error(e.what());
+  }
+  return true;
 }
 
 }  // namespace spiketorch_examples

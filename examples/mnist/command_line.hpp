@@ -167,14 +167,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_flag("--quiet", o.quiet, "no progress bars");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::fputs(app.help().c_str(), stdout);
-    return std::nullopt;
-  } catch (const CLI::ParseError& e) {
-    throw command_line_error(e.what());
-  }
+  if (!spiketorch_examples::parse_or_help(app, argc, argv)) return std::nullopt;
 
   using detail::check;
   check(o.mode != "test" || !o.load.empty(),
