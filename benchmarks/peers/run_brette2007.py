@@ -100,6 +100,9 @@ def parse_args(argv=None):
     ap.add_argument('--timeout', type=float, default=3600.0, help='seconds per run')
     ap.add_argument('--nice', type=int, default=0, help='run the programs under nice -n N')
     ap.add_argument('--out', default=None, help='output directory (default: new one in /tmp)')
+    ap.add_argument('--report', metavar='DIR', default=None,
+                    help='run nothing: remake DIR/table.md from DIR/runs.jsonl (e.g. several '
+                         'runs appended into one file)')
     args = ap.parse_args(argv)
     problems = []
     if args.seeds < 1 or args.scaling_seeds < 1:
@@ -107,7 +110,7 @@ def parse_args(argv=None):
     if not args.duration > 0 or (args.scaling_duration is not None
                                  and not args.scaling_duration > 0):
         problems.append('durations must be > 0 ms')
-    if args.no_seeds and not args.scaling:
+    if args.no_seeds and not args.scaling and args.report is None:
         problems.append('--no_seeds without --scaling leaves nothing to run')
     if problems:
         ap.error('; '.join(problems))
@@ -195,9 +198,9 @@ def mean_sd(values, fmt):
 
 def seeds_table(records, models, programs):
     lines = ['| model | program | runs | rate Hz (mean ± sd) | E / I rate Hz | CV ISI | '
-             'wall s per sim s (mean ± sd) | fastest | synaptic events / s | build s | '
-             'Brian2 / SpikeTorch (mean wall) |',
-             '|---|---|---|---|---|---|---|---|---|---|---|']
+             'wall s per sim s (mean ± sd) | fastest | CPU s per sim s | synaptic events / s | '
+             'build s | Brian2 / SpikeTorch (mean wall) |',
+             '|---|---|---|---|---|---|---|---|---|---|---|---|']
     for model in models:
         ok = {p: [r for r in records if r['program'] == p and r.get('model') == model
                   and r['status'] == 'ok'] for p in programs}
@@ -214,6 +217,9 @@ def seeds_table(records, models, programs):
                 ei = (f"{statistics.mean(r['rate_exc_hz'] for r in rs):.2f} / "
                       f"{statistics.mean(r['rate_inh_hz'] for r in rs):.2f}")
             builds = [r['build_s'] for r in rs if r.get('build_s') is not None]
+            # process CPU time of the simulation (all threads), where the program reports it
+            cpu = [r['cpu_s'] / (r['duration_ms'] / 1000.0) for r in rs
+                   if r.get('cpu_s') is not None]
             ratio = '-'
             if p != 'spiketorch' and st_wall:
                 ratio = f'{wall / st_wall:.1f}x'
@@ -222,7 +228,7 @@ def seeds_table(records, models, programs):
                 f"{mean_sd([r['mean_rate_hz'] for r in rs], '.2f')} | {ei} | "
                 f"{mean_sd([r['cv_isi'] for r in rs], '.3f')} | "
                 f"{mean_sd([r['wall_per_sim_s'] for r in rs], '.4g')} | "
-                f"{min(r['wall_per_sim_s'] for r in rs):.4g} | "
+                f"{min(r['wall_per_sim_s'] for r in rs):.4g} | {mean_sd(cpu, '.4g')} | "
                 f"{mean_sd(ev, '.1f')} M | {mean_sd(builds, '.1f') if builds else '-'} | "
                 f"{ratio} |")
     return '\n'.join(lines)
@@ -230,8 +236,8 @@ def seeds_table(records, models, programs):
 
 def scaling_table(records, models):
     lines = ['| model | program | N | threads | runs | rate Hz | wall s per sim s | '
-             'synaptic events / s | 1 thread / this |',
-             '|---|---|---|---|---|---|---|---|---|']
+             'CPU s per sim s | synaptic events / s | 1 thread / this (wall) |',
+             '|---|---|---|---|---|---|---|---|---|---|']
     keys = sorted({(r.get('model'), r['program'], r.get('n_neurons'), r.get('threads'))
                    for r in records if r['status'] == 'ok'},
                   key=lambda k: (models.index(k[0]) if k[0] in models else 9, k[1], k[2], k[3]))
@@ -244,16 +250,17 @@ def scaling_table(records, models):
                and r.get('threads') == 1]
         speedup = f'{statistics.mean(one) / wall:.2f}' if one and t != 1 else '-'
         ev = [r['synaptic_events'] / r['wall_s'] / 1e6 for r in rs if r['wall_s'] > 0]
+        cpu = [r['cpu_s'] / (r['duration_ms'] / 1000.0) for r in rs if r.get('cpu_s') is not None]
         lines.append(f"| {model.upper()} | {LABELS[p]} | {n} | {t} | {len(rs)} | "
                      f"{mean_sd([r['mean_rate_hz'] for r in rs], '.2f')} | "
                      f"{mean_sd([r['wall_per_sim_s'] for r in rs], '.4g')} | "
-                     f"{mean_sd(ev, '.1f')} M | {speedup} |")
+                     f"{mean_sd(cpu, '.4g')} | {mean_sd(ev, '.1f')} M | {speedup} |")
     return '\n'.join(lines)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    out = args.out or tempfile.mkdtemp(prefix='brette2007_',
+    out = args.report or args.out or tempfile.mkdtemp(prefix='brette2007_',
                                        dir=None if os.path.isdir('/tmp') else '.')
     os.makedirs(os.path.join(out, 'json'), exist_ok=True)
     os.makedirs(os.path.join(out, 'logs'), exist_ok=True)
@@ -265,6 +272,11 @@ def main(argv=None):
         log_file.flush()
 
     started = datetime.datetime.now(datetime.timezone.utc)
+    if args.report is not None:
+        with open(os.path.join(out, 'runs.jsonl')) as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        versions = sorted({r['brian2_version'] for r in records if 'brian2_version' in r})
+        return write_report(records, args, out, started, ', '.join(versions) or None, log, argv)
     log(f'run_brette2007: {started:%Y-%m-%d %H:%M} UTC, output in {out}')
     programs = list(args.programs)
     unavailable = set()   # (program, model) pairs whose program is missing
@@ -317,6 +329,10 @@ def main(argv=None):
     log(f'{len(jobs)} runs')
     records = [run_one(job, args, out, log) for job in jobs]
 
+    return write_report(records, args, out, started, brian_version, log, argv)
+
+
+def machine_line():
     lscpu = ''
     try:
         lscpu = subprocess.run(['lscpu'], capture_output=True, text=True).stdout
@@ -324,20 +340,30 @@ def main(argv=None):
         pass
     cpu = next((l.split(':', 1)[1].strip() for l in lscpu.splitlines()
                 if l.startswith('Model name')), platform.processor())
-    text = [f'# Brette et al. (2007) benchmark networks: SpikeTorch and Brian2',
-            '',
-            f'{started:%Y-%m-%d %H:%M} UTC; {cpu}, {os.cpu_count()} CPUs; load average at the '
-            f'end {os.getloadavg()[0]:.1f}; Brian2 {brian_version or "not run"}; command: '
-            f'`{" ".join(map(shlex.quote, [sys.argv[0]] + (argv if argv is not None else sys.argv[1:])))}`',
-            '']
+    return f'{cpu}, {os.cpu_count()} CPUs; load average at the end {os.getloadavg()[0]:.1f}'
+
+
+def write_report(records, args, out, started, brian_version, log, argv):
+    """table.md from the records (titles from what the records hold); returns the exit status."""
+    command_line = ' '.join(map(shlex.quote, [sys.argv[0]] + (
+        argv if argv is not None else sys.argv[1:])))
+    text = ['# Brette et al. (2007) benchmark networks: SpikeTorch and Brian2', '',
+            f'{started:%Y-%m-%d %H:%M} UTC; {machine_line()}; Brian2 {brian_version or "not run"}; '
+            f'command: `{command_line}`', '']
+    programs = [p for p in PROGRAMS if any(r['program'] == p for r in records)]
     seeds_records = [r for r in records if r['series'] == 'seeds']
     if seeds_records:
-        text += [f'## N = {args.n_neurons}, {args.duration:g} ms, seeds {args.first_seed}..'
-                 f'{args.first_seed + args.seeds - 1}, 1 thread', '',
+        ok = [r for r in seeds_records if r['status'] == 'ok']
+        ns = sorted({r['n_neurons'] for r in ok})
+        durations = sorted({r['duration_ms'] for r in ok})
+        seeds = sorted({r['seed'] for r in ok})
+        text += [f'## N = {", ".join(map(str, ns))}, {", ".join(f"{d:g}" for d in durations)} ms, '
+                 f'seeds {", ".join(map(str, seeds))}, 1 thread', '',
                  seeds_table(seeds_records, args.models, programs), '']
     scaling_records = [r for r in records if r['series'] == 'scaling']
     if scaling_records:
-        text += [f'## Scaling ({args.scaling_duration or args.duration:g} ms per run)', '',
+        durations = sorted({r['duration_ms'] for r in scaling_records if r['status'] == 'ok'})
+        text += [f'## Scaling ({", ".join(f"{d:g}" for d in durations)} ms per run)', '',
                  scaling_table(scaling_records, args.models), '']
     failed = [r for r in records if r['status'] != 'ok']
     if failed:
@@ -350,7 +376,6 @@ def main(argv=None):
     log(table)
     log(f'raw results: {os.path.join(out, "runs.jsonl")}; table: {os.path.join(out, "table.md")}')
     return 1 if failed else 0
-
 
 if __name__ == '__main__':
     sys.exit(main())
