@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <utility>
@@ -118,6 +119,52 @@ TEST_CASE("sparse fixed_probability: the count is Binomial(pairs, p) within 4 st
   INFO(t.n_synapses() << " synapses, expected " << mean << " +- " << sd);
   CHECK(std::abs(double(t.n_synapses()) - mean) <= 4 * sd);
   if (!self) CHECK(t.find(7, 7) == topology::no_synapse);
+}
+
+TEST_CASE("sparse fixed_probability: every pair independently with probability p (the skips "
+          "between a source's targets are geometric)", "[topology]") {
+  // Drawn by skipping ahead, a structure must still look like independent Bernoulli(p) trials:
+  // every target position equally likely (no drift along a row: each column's count is
+  // Binomial(n_pre, p)), and neighbours independent (pairs (j, j+1) both present with
+  // probability p^2, as often as (j, j+2)).
+  const double p = GENERATE(0.05, 0.3, 0.9);
+  const std::size_t n_pre = 4000, n_post = 60;
+  topology::sparse t(n_pre, n_post, params{.probability = p}, random_stream(5, 8));
+  std::vector<std::size_t> column(n_post, 0);
+  std::vector<std::uint8_t> present(n_pre * n_post, 0);
+  const auto rows = t.row_offsets();
+  const auto cols = t.columns();
+  for (std::size_t i = 0; i < n_pre; ++i)
+    for (std::size_t k = rows[i]; k < rows[i + 1]; ++k) {
+      ++column[cols[k]];
+      present[i * n_post + cols[k]] = 1;
+    }
+  const double mean = double(n_pre) * p, sd = std::sqrt(double(n_pre) * p * (1 - p));
+  for (std::size_t j = 0; j < n_post; ++j) {
+    INFO("p = " << p << ", column " << j << ": " << column[j] << " sources, expected " << mean
+                << " +- " << sd);
+    // 60 columns: 4.5 sd leaves a chance below 1e-3 that a correct draw fails.
+    CHECK(std::abs(double(column[j]) - mean) <= 4.5 * sd);
+  }
+  std::size_t adjacent = 0;
+  for (std::size_t i = 0; i < n_pre; ++i)
+    for (std::size_t j = 0; j + 1 < n_post; ++j)
+      adjacent += present[i * n_post + j] & present[i * n_post + j + 1];
+  const double pairs = double(n_pre) * double(n_post - 1);
+  const double both = pairs * p * p;
+  // Neighbouring pairs overlap, which widens the spread at most threefold over Binomial's.
+  const double spread = 3 * std::sqrt(pairs * p * p * (1 - p * p));
+  INFO("adjacent pairs " << adjacent << ", expected " << both << " +- " << spread);
+  CHECK(std::abs(double(adjacent) - both) <= 4 * spread);
+}
+
+TEST_CASE("sparse fixed_probability: 256,000 x 64,000 neurons at p = 80 / 256,000",
+          "[topology]") {
+  // One trial per pair would be 1.6e10 draws here (minutes); skipping draws the 5e6 synapses.
+  const std::size_t n = 256000;
+  topology::sparse t(n, n / 4, params{.probability = 80.0 / double(n)}, random_stream(2, 1));
+  const double mean = double(n) * double(n / 4) * 80.0 / double(n);
+  CHECK(std::abs(double(t.n_synapses()) - mean) <= 5 * std::sqrt(mean));
 }
 
 TEST_CASE("sparse connectors: same seed, same structure; another seed or stream, another",

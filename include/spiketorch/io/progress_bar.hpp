@@ -18,9 +18,12 @@ namespace spiketorch {
 
 class progress_bar {
  public:
-  progress_bar(std::string label, std::uint64_t total, bool quiet = false, double log_every_s = 10.0)
-      : label_(std::move(label)), total_(total), quiet_(quiet), tty_(isatty(fileno(stderr))),
-        log_every_s_(log_every_s), start_(clock::now()), last_(start_) {}
+  /// `unit` names what is counted, for the rate ("ex": examples per second).
+  progress_bar(std::string label, std::uint64_t total, bool quiet = false, double log_every_s = 10.0,
+               std::string unit = "ex")
+      : label_(std::move(label)), unit_(std::move(unit)), total_(total), quiet_(quiet),
+        tty_(isatty(fileno(stderr))), log_every_s_(log_every_s), start_(clock::now()),
+        last_(start_) {}
 
   void update(std::uint64_t done, const std::string& status = {}, bool force = false) {
     if (quiet_) return;
@@ -39,10 +42,10 @@ class progress_bar {
     const int filled = total_ ? int(width * double(done) / double(total_)) : width;
     std::string bar(std::size_t(filled), '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "%s%-10s [%s] %6.2f%% %llu/%llu  %.1f ex/s  elapsed %s  ETA %s  %s%s",
+    std::fprintf(stderr, "%s%-10s [%s] %6.2f%% %llu/%llu  %.1f %s/s  elapsed %s  ETA %s  %s%s",
                  tty_ ? "\r\033[K" : "", label_.c_str(), bar.c_str(),
                  total_ ? 100.0 * double(done) / double(total_) : 100.0,
-                 (unsigned long long)done, (unsigned long long)total_, rate,
+                 (unsigned long long)done, (unsigned long long)total_, rate, unit_.c_str(),
                  format_time(elapsed).c_str(), format_time(eta).c_str(), status.c_str(),
                  tty_ ? "" : "\n");
     std::fflush(stderr);
@@ -64,7 +67,7 @@ class progress_bar {
 
  private:
   using clock = std::chrono::steady_clock;
-  std::string label_;
+  std::string label_, unit_;
   std::uint64_t total_;
   bool quiet_, tty_;
   double log_every_s_;

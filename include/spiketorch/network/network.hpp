@@ -59,6 +59,9 @@ struct array_adaptor {
 struct network_config {
   double dt_ms = 0.5;
   std::uint64_t seed = 0;
+  /// Threads that step the network together on the CPU (backend/cpu/team_execution.hpp; the
+  /// results do not depend on it). More than one needs a build with OpenMP (-fopenmp).
+  std::size_t threads = 1;
 };
 
 template <class Layers, class Projections, class Backend = backend::default_backend>
@@ -154,6 +157,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   network(network_config config, std::array<std::size_t, n_layers> sizes) : config_(config) {
     require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
             "network: dt_ms must be finite and > 0, got ", config.dt_ms);
+    check_threads(config.threads);
     for (std::size_t i = 0; i < n_layers; ++i)
       require(sizes[i] > 0, "network: layer '", layer_names[i], "' must have at least one neuron");
     sizes_ = sizes;
@@ -175,6 +179,12 @@ class network<layers<L...>, projections<P...>, Backend> {
 
   double dt_ms() const { return config_.dt_ms; }
   std::uint64_t seed() const { return config_.seed; }
+  std::size_t threads() const { return config_.threads; }
+  /// The number of CPU threads for the following runs (see network_config::threads).
+  void set_threads(std::size_t n) {
+    check_threads(n);
+    config_.threads = n;
+  }
   template <fixed_string Name>
   std::size_t size() const {
     return sizes_[layer_index<Name>()];
@@ -570,6 +580,14 @@ class network<layers<L...>, projections<P...>, Backend> {
   random_stream projection_stream() const {
     const std::uint64_t h = name_hash(Pre.view()) * 31 + name_hash(Post.view()) + 0x9e37;
     return random_stream(config_.seed, static_cast<std::uint32_t>(h ^ (h >> 32)));
+  }
+
+  static void check_threads(std::size_t n) {
+    require(n >= 1, "network: threads must be >= 1, got ", n);
+#if !defined(SPIKETORCH_USE_OPENMP)
+    require(n == 1, "network: threads = ", n,
+            " needs a build with OpenMP (compile with -fopenmp); this one has one thread");
+#endif
   }
 
   void check_connected() const {

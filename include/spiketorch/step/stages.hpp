@@ -83,7 +83,19 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
         topo.for_each_target(i, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
       }
     };
-    if constexpr (!Policy::gathers) {
+    if constexpr (Policy::partitions_targets) {
+      const auto [lo, hi] = pol.target_share(n_post);
+      for (index_t i : pre) {
+        if constexpr (topo_t::contiguous_rows) {
+          const std::size_t base = topo.row_begin(i);
+          for (std::size_t j = lo; j < hi; ++j) buf[off[d[base + j]] + j] += w[base + j];
+        } else {
+          topo.for_each_target(i, [&](index_t j, std::size_t k) {
+            if (j >= lo && j < hi) buf[off[d[k]] + j] += w[k];
+          });
+        }
+      }
+    } else if constexpr (!Policy::gathers) {
       for (index_t i : pre) scatter(i);
     } else if constexpr (disjoint) {
       pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });
@@ -115,7 +127,19 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
         topo.for_each_target(i, [&](index_t j, std::size_t k) { channel[j] += w[k]; });
       }
     };
-    if constexpr (!Policy::gathers) {
+    if constexpr (Policy::partitions_targets) {
+      const auto [lo, hi] = pol.target_share(n_post);
+      for (index_t i : pre) {
+        if constexpr (topo_t::contiguous_rows) {
+          const std::size_t base = topo.row_begin(i);
+          for (std::size_t j = lo; j < hi; ++j) channel[j] += w[base + j];
+        } else {
+          topo.for_each_target(i, [&](index_t j, std::size_t k) {
+            if (j >= lo && j < hi) channel[j] += w[k];
+          });
+        }
+      }
+    } else if constexpr (!Policy::gathers) {
       for (index_t i : pre) scatter(i);
     } else if constexpr (disjoint) {
       pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });

@@ -1,6 +1,7 @@
-// How the step (network/step.hpp) runs on the CPU: one thread walks every loop in order. The
-// step is written against this small interface, which the CUDA backend implements with the
-// threads of a block (backend/cuda/execution.cuh):
+// How the step (network/step.hpp) runs on the CPU: one thread walks every loop in order
+// (several threads: backend/cpu/team_execution.hpp). The step is written against this small
+// interface, which the CUDA backend implements with the threads of a block
+// (backend/cuda/execution.cuh):
 //   for_each(n, f)            f(i) for i in [0, n); iterations are independent by contract;
 //   barrier()                 every iteration issued before is complete and visible;
 //   single(f)                 f() once (shared counters);
@@ -14,7 +15,9 @@
 //   gathers                   whether work over synapses is split by target (every target walks
 //                             the spike list: no two threads write one target) or done spike by
 //                             spike (a presynaptic spike scatters its row: the fast order for
-//                             one thread). Both add the same values in the same order per target.
+//                             one thread). Both add the same values in the same order per target;
+//   partitions_targets        whether delivery splits the targets into shares instead
+//                             (target_share(n): this thread's [lo, hi); team_execution.hpp).
 #pragma once
 
 #include "spiketorch/config.hpp"
@@ -22,34 +25,15 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#if defined(SPIKETORCH_USE_OPENMP)
-#include <omp.h>
-#endif
 
 namespace spiketorch::backend {
 
-/// Loops at least this long are split over all OpenMP threads (when built with OpenMP): only
-/// very large populations amortise a parallel region (a few microseconds) per loop.
-inline constexpr std::size_t cpu_parallel_min_neurons = 32768;
-
 struct cpu_execution {
   static constexpr bool gathers = false;
+  static constexpr bool partitions_targets = false;
 
   template <class F>
   void for_each(std::size_t n, F&& f) const {
-#if defined(SPIKETORCH_USE_OPENMP)
-    if (n >= cpu_parallel_min_neurons) {
-#pragma omp parallel
-      {
-        const std::size_t t = std::size_t(omp_get_thread_num());
-        const std::size_t nt = std::size_t(omp_get_num_threads());
-        const std::size_t hi = n * (t + 1) / nt;
-        SPIKETORCH_SIMD_LOOP
-        for (std::size_t i = n * t / nt; i < hi; ++i) f(i);
-      }
-      return;
-    }
-#endif
     // A local copy of the body: its captured constants are then values that no store in the
     // loop can change, so the compiler keeps them in registers and vectorises.
     auto body = f;

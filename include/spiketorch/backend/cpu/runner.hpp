@@ -1,15 +1,21 @@
 // The CPU runs a presentation as the step's loop (step/step.hpp) over the network's own host
-// arrays, with one thread (backend/cpu/execution.hpp).
+// arrays: with one thread (backend/cpu/execution.hpp), or with a team of network_config::threads
+// OpenMP threads that split every stage (backend/cpu/team_execution.hpp) and give the same bits.
 #pragma once
 
 #include "spiketorch/config.hpp"
 
 #include <cstdint>
+#include <optional>
 
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/backend/cpu/team_execution.hpp"
 #include "spiketorch/core/array_map.hpp"
 #include "spiketorch/step/step.hpp"
+#if defined(SPIKETORCH_USE_OPENMP)
+#include <omp.h>
+#endif
 
 namespace spiketorch::backend {
 
@@ -17,7 +23,25 @@ template <>
 struct runner<cpu> {
   template <class Net>
   static void run(Net& net, std::uint64_t n_steps) {
-    run_steps(cpu_execution{}, net.view(host_map{}), n_steps);
+    const auto view = net.view(host_map{});
+#if defined(SPIKETORCH_USE_OPENMP)
+    if (net.threads() > 1) {
+      std::uint32_t shared = 0;
+      std::optional<team_barrier> meeting;
+#pragma omp parallel num_threads(static_cast<int>(net.threads()))
+      {
+        // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
+        const auto size = static_cast<std::size_t>(omp_get_num_threads());
+#pragma omp single
+        meeting.emplace(static_cast<std::uint32_t>(size));
+        const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()), size,
+                                      &shared, &*meeting};
+        run_steps(team, view, n_steps);
+      }
+      return;
+    }
+#endif
+    run_steps(cpu_execution{}, view, n_steps);
   }
 };
 

@@ -30,6 +30,7 @@ namespace spiketorch::backend {
 
 struct cuda_block_execution {
   static constexpr bool gathers = true;
+  static constexpr bool partitions_targets = false;
   /// Shared memory for compaction: per (chunk, warp) counts, then chunk totals.
   static constexpr std::uint32_t scratch_words = 32 * 32 + 32;
   std::uint32_t* scratch;

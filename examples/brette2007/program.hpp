@@ -1,0 +1,46 @@
+// main() of the benchmark programs: options, build, run, summary.
+#pragma once
+
+#include <cstdio>
+#include <exception>
+
+#include "benchmark_run.hpp"
+#include "command_line.hpp"
+#include "network.hpp"
+
+namespace brette2007 {
+
+/// Runs the built network and prints its summary.
+template <class Net>
+void run_and_report(Net& net, const options& o, const char* model, clock::time_point started) {
+  const network_facts facts{model,
+                            net.template size<"Pe">(),
+                            net.template size<"Pi">(),
+                            n_synapses(net),
+                            steps_of(net.template layer<"Pe">().neuron_params.refractory_ms,
+                                     net.dt_ms(), "refractory_ms"),
+                            seconds_since(started)};
+  report(run_benchmark<"Pe", "Pi">(net, o, facts, delivered_events<Net>), o);
+}
+
+/// main() of a benchmark program: options, build, run, summary. Bad options exit with status
+/// 2, errors with 1, each with one line on stderr.
+template <class Model>
+int main_of(int argc, char** argv, const char* program, const char* description) {
+  try {
+    const auto o = parse_options(argc, argv, program, description);
+    if (!o) return 0;
+    const auto started = clock::now();
+    auto net = build<Model>(o->n_neurons, o->seed, o->threads);
+    run_and_report(net, *o, Model::name, started);
+    return 0;
+  } catch (const command_line_error& e) {
+    std::fprintf(stderr, "%s: %s\n(run %s --help for the options)\n", program, e.what(), program);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 1;
+  }
+}
+
+}  // namespace brette2007

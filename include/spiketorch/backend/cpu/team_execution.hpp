@@ -1,0 +1,114 @@
+// Several CPU threads step one network together (network_config::threads > 1), the way the
+// threads of a CUDA block do (backend/cuda/execution.cuh): every thread of an OpenMP team runs
+// the whole step (step/step.hpp) with this policy, and the policy splits the work.
+//   for_each(n, f)     the thread's contiguous share [n·t/T, n·(t+1)/T) of the loop;
+//   target_share(n)    the same share of a projection's targets: delivery splits by target, each
+//                      thread walking every spike but adding only into its own targets, so every
+//                      target adds its inputs in the same order as with one thread;
+//   barrier()          a team_barrier: the threads meet several times per step, microseconds
+//                      apart, so they spin first; a thread whose partner is not running (a
+//                      machine busy with other work) sleeps instead of spinning for its whole
+//                      time slice, which OpenMP's own barrier does by default (milliseconds per
+//                      barrier on a loaded machine);
+//   single, compact    thread 0 alone, between barriers; a count reaches the others through
+//                      `shared` (read by all before thread 0 can write it again: the next
+//                      compaction starts with a barrier).
+// So a network gives the same bits on any number of threads. The parts that thread 0 does alone
+// (the spike list of each population, shared counters) are short: spikes are sparse.
+#pragma once
+
+#include "spiketorch/config.hpp"
+
+#if defined(SPIKETORCH_USE_OPENMP)
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "spiketorch/backend/cpu/execution.hpp"
+
+namespace spiketorch::backend {
+
+/// A reusable barrier for a team of `n` threads: arrivals count up, the last one starts the
+/// next generation and wakes the sleepers.
+class team_barrier {
+ public:
+  explicit team_barrier(std::uint32_t n) : n_(n) {}
+  void wait() {
+    const std::uint32_t generation = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      if (sleepers_.load(std::memory_order_acquire) > 0) generation_.notify_all();
+      return;
+    }
+    // 1000 pauses (15-30 microseconds: a pause takes 30-65 cycles) cover the imbalance of one
+    // stage on a machine whose cores are free.
+    for (int spin = 0; spin < 1000; ++spin) {
+      if (generation_.load(std::memory_order_acquire) != generation) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    sleepers_.fetch_add(1, std::memory_order_acq_rel);
+    while (generation_.load(std::memory_order_acquire) == generation)
+      generation_.wait(generation, std::memory_order_acquire);
+    sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+ private:
+  alignas(64) std::atomic<std::uint32_t> arrived_{0};
+  alignas(64) std::atomic<std::uint32_t> generation_{0};
+  alignas(64) std::atomic<std::uint32_t> sleepers_{0};
+  std::uint32_t n_;
+};
+
+struct cpu_team_execution {
+  static constexpr bool gathers = true;
+  static constexpr bool partitions_targets = true;
+
+  std::size_t thread = 0, n_threads = 1;
+  std::uint32_t* shared = nullptr;  // one count handed from thread 0 to the team
+  team_barrier* meeting = nullptr;
+
+  std::pair<std::size_t, std::size_t> target_share(std::size_t n) const {
+    return {n * thread / n_threads, n * (thread + 1) / n_threads};
+  }
+
+  template <class F>
+  void for_each(std::size_t n, F&& f) const {
+    const auto [lo, hi] = target_share(n);
+    auto body = f;  // as in cpu_execution: its captures become values the vectoriser can hoist
+    SPIKETORCH_SIMD_LOOP
+    for (std::size_t i = lo; i < hi; ++i) body(i);
+  }
+
+  void barrier() const { meeting->wait(); }
+
+  template <class F>
+  void single(F&& f) const {
+    if (thread == 0) f();
+  }
+
+  template <class Keep, class Value>
+  std::uint32_t compact(std::uint32_t n, Keep&& keep, Value&& value, index_t* out) const {
+    barrier();
+    if (thread == 0) *shared = cpu_execution{}.compact(n, keep, value, out);
+    barrier();
+    return *shared;
+  }
+
+  /// Called after a barrier (stages::update_population places one after writing the flags).
+  template <class F>
+  std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out,
+                              F&& f) const {
+    if (thread == 0) *shared = cpu_execution{}.compact_flags(flags, n, out, f);
+    barrier();
+    return *shared;
+  }
+};
+
+}  // namespace spiketorch::backend
+
+#endif  // SPIKETORCH_USE_OPENMP

@@ -1,0 +1,149 @@
+// Several threads stepping one network (network_config::threads, backend/cpu/team_execution.hpp)
+// give the same bits as one: spikes, membrane potentials and learned weights, for a
+// self-sustained recurrent network with sparse connectivity and axonal delays, and for a plastic
+// one with dense input, delays and lateral inhibition.
+#include <spiketorch/spiketorch.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <vector>
+
+using namespace spiketorch;
+
+namespace {
+
+// Brette et al.'s CUBA network, small: 800 excitatory and 200 inhibitory neurons with 80 inputs
+// each on average; the excitatory connections have delays of 0 to 2 ms.
+using recurrent_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
+                                     population<"I", neurons::lif, synapses::exp_current>>,
+                              projections<projection<"E", "E", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"E", "I", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"I", "E", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>,
+                                          projection<"I", "I", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>>>;
+
+struct recurrent_run {
+  std::vector<index_t> neurons;
+  std::vector<std::int64_t> steps;
+  std::vector<real> v;
+};
+
+recurrent_run run_recurrent(std::size_t threads) {
+  recurrent_net net({.dt_ms = 0.1, .seed = 3, .threads = threads}, {800, 200});
+  const neurons::lif::params p{.tau_m_ms = 20,
+                               .v_rest_mv = -49,
+                               .v_reset_mv = -60,
+                               .v_thresh_mv = -50,
+                               .refractory_ms = 5,
+                               .v_init_mv = -60,
+                               .refractory = neurons::refractory_rule::since_spike};
+  const synapses::exp_current::params s{
+      .tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact};
+  net.set_params<"E">(p, s);
+  net.set_params<"I">(p, s);
+  const topology::sparse::params sparse{.probability = 0.08};
+  net.connect<"E", "E">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
+  net.connect<"E", "I">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
+  net.connect<"I", "E">({.topology = sparse, .weights = {9.0, 9.0}});
+  net.connect<"I", "I">({.topology = sparse, .weights = {9.0, 9.0}});
+  const random_stream draw(3, 99);
+  auto ve = net.state<"E", "v">();
+  auto vi = net.state<"I", "v">();
+  for (std::size_t i = 0; i < ve.size(); ++i)
+    ve[i] = real(-60 + 10 * draw.uniform(0, index_t(i), 0));
+  for (std::size_t i = 0; i < vi.size(); ++i)
+    vi[i] = real(-60 + 10 * draw.uniform(1, index_t(i), 0));
+  net.record_events<"E">(100000);
+  net.record_events<"I">(100000);
+  net.run(60.0);
+  net.run(40.0);  // a second run continues the first: delay rings, refractory counters
+  recurrent_run r;
+  for (auto [name, events] : {std::pair{0, &net.events<"E">()}, std::pair{1, &net.events<"I">()}}) {
+    for (std::size_t e = 0; e < events->size(); ++e) {
+      r.neurons.push_back(events->neurons()[e] + index_t(name * 800));
+      r.steps.push_back(events->steps()[e]);
+    }
+  }
+  r.v.assign(ve.begin(), ve.end());
+  r.v.insert(r.v.end(), vi.begin(), vi.end());
+  return r;
+}
+
+using plastic_net = network<
+    layers<input<"X", encoding::poisson>, population<"E", neurons::lif, synapses::exp_current>>,
+    projections<projection<"X", "E", topology::dense, learning::stdp_pair, delays::uniform>,
+                projection<"E", "E", topology::all_but_self, learning::none, delays::none,
+                           receptor::inhibitory>>>;
+
+std::vector<real> run_plastic(std::size_t threads, std::uint64_t& spikes) {
+  plastic_net net({.dt_ms = 0.5, .seed = 42, .threads = threads}, {100, 37});
+  net.set_params<"E">({.tau_m_ms = 20,
+                       .v_rest_mv = -65,
+                       .v_reset_mv = -65,
+                       .v_thresh_mv = -55,
+                       .refractory_ms = 2,
+                       .v_init_mv = -65});
+  net.connect<"X", "E">({.weights = {0.5, 2.5},
+                         .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
+                         .delays = {.min_ms = 0, .max_ms = 5}});
+  net.connect<"E", "E">({.weights = {2.0, 2.0}});
+  std::vector<float> rates(100);
+  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);
+  net.run(rates, 150.0);
+  net.run(rates, 100.0);
+  spikes = net.total_spikes<"E">();
+  const auto w = net.weights<"X", "E">();
+  return {w.begin(), w.end()};
+}
+
+}  // namespace
+
+#if defined(SPIKETORCH_USE_OPENMP)
+
+TEST_CASE(
+    "threads: a recurrent sparse network with delays gives the same spikes and potentials "
+    "on 1, 2 and 3 threads",
+    "[network][threads]") {
+  const recurrent_run one = run_recurrent(1);
+  // Enough activity that a wrong split of the targets or a missing barrier would show.
+  REQUIRE(one.neurons.size() > 400);  // about 5 Hz
+  for (std::size_t threads : {2, 3}) {
+    INFO(threads << " threads");
+    const recurrent_run many = run_recurrent(threads);
+    CHECK(many.neurons == one.neurons);
+    CHECK(many.steps == one.steps);
+    CHECK(many.v == one.v);
+  }
+}
+
+TEST_CASE("threads: STDP with delays and lateral inhibition learns the same weights on 2 threads",
+          "[network][threads]") {
+  std::uint64_t spikes_one = 0, spikes_two = 0;
+  const auto one = run_plastic(1, spikes_one);
+  const auto two = run_plastic(2, spikes_two);
+  REQUIRE(spikes_one > 50);
+  CHECK(spikes_two == spikes_one);
+  CHECK(two == one);
+  // Learning did something: the weights moved away from their initial uniform draws' bounds.
+  CHECK(*std::max_element(one.begin(), one.end()) > 2.5f);
+}
+
+#endif
+
+TEST_CASE("threads: at least one; more than one needs OpenMP", "[network][threads]") {
+  CHECK_THROWS_WITH((recurrent_net({.dt_ms = 0.1, .seed = 1, .threads = 0}, {10, 10})),
+                    Catch::Contains("threads must be >= 1, got 0"));
+  recurrent_net net({.dt_ms = 0.1, .seed = 1}, {10, 10});
+  CHECK(net.threads() == 1);
+  CHECK_THROWS_WITH(net.set_threads(0), Catch::Contains("threads must be >= 1"));
+#if defined(SPIKETORCH_USE_OPENMP)
+  net.set_threads(2);
+  CHECK(net.threads() == 2);
+#else
+  CHECK_THROWS_WITH(net.set_threads(2), Catch::Contains("needs a build with OpenMP"));
+#endif
+}
