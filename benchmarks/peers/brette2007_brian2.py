@@ -247,7 +247,8 @@ def main(argv=None):
                   device=args.device, n_neurons=N, n_exc=Ne, n_inh=N - Ne,
                   connection_probability=p, duration_ms=args.duration, dt_ms=0.1,
                   seed=args.seed, threads=args.threads, method=method,
-                  float_dtype=args.float_dtype, import_s=import_s)
+                  float_dtype=args.float_dtype, import_s=import_s,
+                  omp_wait_policy=os.environ.get('OMP_WAIT_POLICY'))
 
     if standalone:
         device.insert_code('before_network_run', TIMER_BEFORE)

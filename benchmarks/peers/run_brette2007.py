@@ -99,6 +99,11 @@ def parse_args(argv=None):
     ap.add_argument('--make_jobs', type=int, default=1, help='Brian2 standalone make -j')
     ap.add_argument('--timeout', type=float, default=3600.0, help='seconds per run')
     ap.add_argument('--nice', type=int, default=0, help='run the programs under nice -n N')
+    ap.add_argument('--omp_wait_policy', choices=['passive', 'active', 'inherit'],
+                    default='passive',
+                    help="OMP_WAIT_POLICY of the programs (default passive: on a busy machine "
+                         "OpenMP's spinning barriers cost milliseconds each, see the README; "
+                         "inherit: leave the environment as it is)")
     ap.add_argument('--out', default=None, help='output directory (default: new one in /tmp)')
     ap.add_argument('--report', metavar='DIR', default=None,
                     help='run nothing: remake DIR/table.md from DIR/runs.jsonl (e.g. several '
@@ -151,9 +156,12 @@ def run_one(job, args, out, log):
     t0 = time.perf_counter()
     status = 'ok'
     try:
+        env = dict(os.environ)
+        if args.omp_wait_policy != 'inherit':
+            env['OMP_WAIT_POLICY'] = args.omp_wait_policy
         with open(os.path.join(out, 'logs', tag + '.log'), 'w') as f:
             r = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=args.timeout,
-                               cwd=REPO)
+                               cwd=REPO, env=env)
         if r.returncode != 0:
             status = f'exit status {r.returncode}'
     except subprocess.TimeoutExpired:
@@ -162,7 +170,7 @@ def run_one(job, args, out, log):
         status = f'did not start: {e}'
     elapsed = time.perf_counter() - t0
     record = dict(program=program, series=series, command=' '.join(map(shlex.quote, cmd)),
-                  elapsed_s=elapsed)
+                  elapsed_s=elapsed, omp_wait_policy=args.omp_wait_policy)
     if status == 'ok':
         try:
             with open(json_path) as f:
@@ -347,9 +355,10 @@ def write_report(records, args, out, started, brian_version, log, argv):
     """table.md from the records (titles from what the records hold); returns the exit status."""
     command_line = ' '.join(map(shlex.quote, [sys.argv[0]] + (
         argv if argv is not None else sys.argv[1:])))
+    policies = ', '.join(sorted({str(r.get('omp_wait_policy', 'unset')) for r in records}))
     text = ['# Brette et al. (2007) benchmark networks: SpikeTorch and Brian2', '',
             f'{started:%Y-%m-%d %H:%M} UTC; {machine_line()}; Brian2 {brian_version or "not run"}; '
-            f'command: `{command_line}`', '']
+            f'OMP_WAIT_POLICY {policies}; command: `{command_line}`', '']
     programs = [p for p in PROGRAMS if any(r['program'] == p for r in records)]
     seeds_records = [r for r in records if r['series'] == 'seeds']
     if seeds_records:
