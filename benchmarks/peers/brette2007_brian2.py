@@ -146,9 +146,10 @@ def parse_args(argv=None):
 
 
 def spike_statistics(i, t_ms, n, duration_ms):
-    """Mean rate over all n neurons, and the mean over neurons with >= 2 spikes of std/mean of
-    their inter-spike intervals (population std, ddof 0); also the same over neurons with >= 3
-    spikes (at least two intervals, where the CV is not 0 by construction)."""
+    """Mean rate over all n neurons, and the mean over neurons with >= 3 spikes (at least two
+    intervals) of std/mean of their inter-spike intervals (population std, ddof 0), as
+    SpikeTorch's examples/brette2007 computes it; also the same over neurons with >= 2 spikes
+    (cv_isi_min2: a neuron with one interval adds a CV of 0 by construction)."""
     i = np.asarray(i, dtype=np.int64)
     t_ms = np.asarray(t_ms, dtype=np.float64)
     counts = np.bincount(i, minlength=n)
@@ -172,8 +173,8 @@ def spike_statistics(i, t_ms, n, duration_ms):
 
     cv2, n2 = mean_cv(1)
     cv3, n3 = mean_cv(2)
-    return dict(mean_rate_hz=float(rate), cv_isi=cv2, cv_isi_neurons=n2,
-                cv_isi_min3=cv3, cv_isi_min3_neurons=n3, counts=counts)
+    return dict(mean_rate_hz=float(rate), cv_isi=cv3, cv_isi_neurons=n3,
+                cv_isi_min2=cv2, cv_isi_min2_neurons=n2, counts=counts)
 
 
 def main(argv=None):
