@@ -12,7 +12,15 @@
 // variables (v, refractory count and the two synaptic variables) are read and written (32 B) and
 // the spike flag written and read (2 B), to compare with BM_triad of bench_bandwidth at the same
 // footprint (34 B x N: L2 up to about 30,000 neurons, L3 up to about 900,000).
+//
+//   BM_team_barrier/threads         one meeting of a team (backend/cpu/team_execution.hpp), the
+//                                   price of each of the step's synchronisations on this machine
+//                                   (a team of 2 meets about 7 times per step of these networks)
+//   BM_omp_barrier/threads          the same with OpenMP's barrier, for reference
 #include <cstdint>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "../examples/brette2007/coba.hpp"
 #include "../examples/brette2007/cuba.hpp"
@@ -80,6 +88,31 @@ void BM_brette2007_update(benchmark::State& state) {
     update_only<brette2007::coba>(state);
 }
 
+#if defined(SPIKETORCH_USE_OPENMP)
+constexpr int meetings = 20000;
+
+void BM_team_barrier(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    backend::team_barrier meeting(static_cast<std::uint32_t>(threads));
+#pragma omp parallel num_threads(threads)
+    for (int i = 0; i < meetings; ++i) meeting.wait();
+  }
+  state.counters["barriers/s"] = per_second(double(state.iterations()) * meetings);
+}
+
+void BM_omp_barrier(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads)
+    for (int i = 0; i < meetings; ++i) {
+#pragma omp barrier
+    }
+  }
+  state.counters["barriers/s"] = per_second(double(state.iterations()) * meetings);
+}
+#endif
+
 void sizes(benchmark::internal::Benchmark* b, bool threads) {
   for (std::int64_t model : {0, 1})
     for (std::int64_t n : {4000, 16000, 64000, 256000})
@@ -97,5 +130,14 @@ BENCHMARK(BM_brette2007)
 BENCHMARK(BM_brette2007_update)->ArgNames({"model", "N"})->Apply([](auto* b) {
                                                            sizes(b, false);
                                                          }) -> Unit(benchmark::kMillisecond);
+
+#if defined(SPIKETORCH_USE_OPENMP)
+BENCHMARK(BM_team_barrier)
+    ->ArgName("threads")
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_omp_barrier)->ArgName("threads")->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+#endif
 
 BENCHMARK_MAIN();
