@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -36,6 +37,12 @@ struct network_facts {
 };
 
 using clock = std::chrono::steady_clock;
+/// CPU time of the process (all its threads), in seconds.
+inline double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
 inline double seconds_since(clock::time_point t0) {
   return std::chrono::duration<double>(clock::now() - t0).count();
 }
@@ -60,12 +67,14 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   std::vector<std::int64_t> all_steps;
   spiketorch::progress_bar progress(facts.model, total_steps / chunk_steps + 1, o.quiet, 10.0,
                                     "chunk");
-  double wall_s = 0;
+  double wall_s = 0, cpu_s = 0;
   std::uint64_t done = 0, chunks = 0;
   while (done < total_steps) {
     const std::uint64_t k = std::min(chunk_steps, total_steps - done);
     const auto t0 = clock::now();
+    const double c0 = process_cpu_seconds();
     net.run(double(k) * dt);
+    cpu_s += process_cpu_seconds() - c0;
     wall_s += seconds_since(t0);
     done += k;
     std::size_t first = 0;
@@ -102,6 +111,8 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   j["seed"] = o.seed;
   j["threads"] = net.threads();
   j["mean_rate_hz"] = stats.mean_rate_hz(double(total_steps) * dt);
+  j["rate_exc_hz"] = stats.mean_rate_hz(double(total_steps) * dt, 0, facts.n_exc);
+  j["rate_inh_hz"] = stats.mean_rate_hz(double(total_steps) * dt, facts.n_exc, facts.n_inh);
   const double cv = stats.cv_isi();
   j["cv_isi"] = std::isnan(cv) ? nlohmann::ordered_json() : nlohmann::ordered_json(cv);
   j["n_spikes"] = stats.spikes();
@@ -109,6 +120,7 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   j["setup_s"] = facts.setup_s;
   j["wall_s"] = wall_s;
   j["wall_per_sim_s"] = wall_s / sim_s;
+  j["cpu_s"] = cpu_s;
   j["synaptic_events_per_s"] = events / wall_s;
   j["neuron_updates_per_s"] = double(n_neurons) * double(total_steps) / wall_s;
 
@@ -136,15 +148,19 @@ inline void report(const nlohmann::ordered_json& j, const options& o) {
       (unsigned long long)j["n_synapses"], sim_s * 1000.0, j["dt_ms"].get<double>(),
       (unsigned long long)j["seed"], j["threads"].get<std::size_t>(),
       j["threads"].get<std::size_t>() == 1 ? "" : "s");
-  std::printf("  mean rate %.3f Hz, CV of ISI %s, %llu spikes, %.4g synaptic events\n",
-              j["mean_rate_hz"].get<double>(),
-              j["cv_isi"].is_null() ? "n/a" : std::to_string(j["cv_isi"].get<double>()).c_str(),
-              (unsigned long long)j["n_spikes"], j["synaptic_events"].get<double>());
   std::printf(
-      "  wall %.4f s (%.4f s per simulated second; set-up %.3f s), %.4g synaptic "
+      "  mean rate %.3f Hz (excitatory %.3f, inhibitory %.3f), CV of ISI %s, %llu spikes, "
+      "%.4g synaptic events\n",
+      j["mean_rate_hz"].get<double>(), j["rate_exc_hz"].get<double>(),
+      j["rate_inh_hz"].get<double>(),
+      j["cv_isi"].is_null() ? "n/a" : std::to_string(j["cv_isi"].get<double>()).c_str(),
+      (unsigned long long)j["n_spikes"], j["synaptic_events"].get<double>());
+  std::printf(
+      "  wall %.4f s (%.4f s per simulated second; CPU %.4f s; set-up %.3f s), %.4g synaptic "
       "events/s, %.4g neuron updates/s\n",
-      j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(), j["setup_s"].get<double>(),
-      j["synaptic_events_per_s"].get<double>(), j["neuron_updates_per_s"].get<double>());
+      j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(), j["cpu_s"].get<double>(),
+      j["setup_s"].get<double>(), j["synaptic_events_per_s"].get<double>(),
+      j["neuron_updates_per_s"].get<double>());
   if (!o.record.empty())
     std::printf("  spikes written to %s_neurons.npy and %s_steps.npy\n", o.record.c_str(),
                 o.record.c_str());

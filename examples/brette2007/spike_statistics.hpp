@@ -17,7 +17,11 @@ namespace brette2007 {
 class spike_statistics {
  public:
   explicit spike_statistics(std::size_t n_neurons)
-      : last_(n_neurons, -1), intervals_(n_neurons, 0), sum_(n_neurons, 0), sum_sq_(n_neurons, 0) {}
+      : last_(n_neurons, -1),
+        intervals_(n_neurons, 0),
+        sum_(n_neurons, 0),
+        sum_sq_(n_neurons, 0),
+        spikes_of_(n_neurons, 0) {}
 
   /// Events in time order (neuron `first + neurons[e]` spiked in step steps[e]).
   void add(std::span<const spiketorch::index_t> neurons, std::span<const std::int64_t> steps,
@@ -33,6 +37,7 @@ class spike_statistics {
         sum_sq_[i] += isi * isi;
       }
       last_[i] = steps[e];
+      ++spikes_of_[i];
       ++spikes_;
     }
   }
@@ -40,6 +45,12 @@ class spike_statistics {
   std::uint64_t spikes() const { return spikes_; }
   double mean_rate_hz(double duration_ms) const {
     return double(spikes_) / double(last_.size()) / (duration_ms / 1000.0);
+  }
+  /// Of the neurons [first, first + n).
+  double mean_rate_hz(double duration_ms, std::size_t first, std::size_t n) const {
+    std::uint64_t spikes = 0;
+    for (std::size_t i = first; i < first + n; ++i) spikes += spikes_of_[i];
+    return double(spikes) / double(n) / (duration_ms / 1000.0);
   }
   /// NaN when no neuron fired three times.
   double cv_isi() const {
@@ -58,7 +69,7 @@ class spike_statistics {
 
  private:
   std::vector<std::int64_t> last_;  // step of each neuron's last spike, -1 before its first
-  std::vector<std::uint64_t> intervals_, sum_, sum_sq_;
+  std::vector<std::uint64_t> intervals_, sum_, sum_sq_, spikes_of_;
   std::uint64_t spikes_ = 0;
 };
 
