@@ -11,12 +11,23 @@
 //   net.set_input<"X">(rates_hz);
 //   net.run(350.0);
 //   auto counts = net.spike_counts<"E">();
+//
+// Populations can be viewed in parts (subgroups, network/layer.hpp), given per-neuron parameters
+// (set_neuron_params) and per-neuron initial values drawn from the network's seed (set_initial,
+// set_initial_uniform, set_initial_normal; network/initial_values.hpp):
+//
+//   network<layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
+//                  subgroup<"Pi", "P">>, projections<...>> net(config, {4000, 3200, 800});
+//   net.set_neuron_params<"P">(params_per_neuron);        // one lif::params per neuron
+//   net.set_initial_uniform<"P">("v", -60.0, -50.0);      // reapplied by every reset_state()
 #pragma once
 
 #include "spiketorch/config.hpp"
 
 #include <array>
 #include <cmath>
+#include <cstring>
+#include <numeric>
 #include <span>
 #include <string_view>
 #include <tuple>
@@ -32,6 +43,7 @@
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/core/time.hpp"
 #include "spiketorch/learning/normalization.hpp"
+#include "spiketorch/network/initial_values.hpp"
 #include "spiketorch/network/layer.hpp"
 #include "spiketorch/network/projection.hpp"
 #include "spiketorch/step/views.hpp"
@@ -127,6 +139,38 @@ class network<layers<L...>, projections<P...>, Backend> {
   static_assert(((find_layer<P::post>() < n_layers) && ...),
                 "spiketorch: a projection names a target layer that is not in layers<...>");
 
+  // Subgroups: the parent is a population listed before the subgroup.
+  static constexpr std::array<bool, n_layers> layer_is_input{L::is_input...};
+  static constexpr std::array<bool, n_layers> layer_is_subgroup{L::is_subgroup...};
+  template <class Layer>
+  static constexpr std::size_t parent_index_of() {
+    if constexpr (Layer::is_subgroup)
+      return find_layer<Layer::parent>();
+    else
+      return n_layers;
+  }
+  static constexpr std::array<std::size_t, n_layers> parent_indices{parent_index_of<L>()...};
+  static constexpr bool valid_parent(std::size_t p) {
+    return p < n_layers && !layer_is_input[p] && !layer_is_subgroup[p];
+  }
+  static constexpr bool subgroup_check(int what) {
+    for (std::size_t i = 0; i < n_layers; ++i) {
+      if (!layer_is_subgroup[i]) continue;
+      const std::size_t p = parent_indices[i];
+      if (what == 0 && p == n_layers) return false;
+      if (what == 1 && p < n_layers && !valid_parent(p)) return false;
+      if (what == 2 && p < n_layers && p > i) return false;
+    }
+    return true;
+  }
+  static_assert(subgroup_check(0),
+                "spiketorch: a subgroup names a parent layer that is not in layers<...>");
+  static_assert(subgroup_check(1),
+                "spiketorch: a subgroup's parent must be a population (not an input layer or "
+                "another subgroup)");
+  static_assert(subgroup_check(2), "spiketorch: a subgroup must be listed after its parent "
+                                   "population in layers<...>");
+
   template <class Proj>
   using post_layer_t =
       std::tuple_element_t<find_layer<Proj::post>(), std::tuple<L...>>;
@@ -135,10 +179,19 @@ class network<layers<L...>, projections<P...>, Backend> {
 
   template <class Layer>
   static auto layer_desc_of() {
-    if constexpr (Layer::is_input)
+    if constexpr (Layer::is_input) {
       return input_desc{};
-    else
+    } else if constexpr (Layer::is_subgroup) {
+      constexpr std::size_t p = find_layer<Layer::parent>();
+      if constexpr (valid_parent(p)) {
+        using parent_t = std::tuple_element_t<p, std::tuple<L...>>;
+        return subgroup_desc<typename parent_t::neuron_type, typename parent_t::synapse_type, p>{};
+      } else {
+        return input_desc{};  // refused by the static_asserts above
+      }
+    } else {
       return population_desc<typename Layer::neuron_type, typename Layer::synapse_type>{};
+    }
   }
 
  public:
@@ -154,6 +207,23 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <fixed_string Name>
   using layer_type = std::tuple_element_t<layer_index<Name>(), std::tuple<L...>>;
 
+ private:
+  /// The layer whose neurons `Name` has: its parent for a subgroup, else itself.
+  template <fixed_string Name>
+  static constexpr std::size_t owner_index() {
+    constexpr std::size_t i = layer_index<Name>();
+    if constexpr (layer_is_subgroup[i])
+      return parent_indices[i];
+    else
+      return i;
+  }
+
+ public:
+  /// The declaration of the population whose neurons layer `Name` has (itself, or a subgroup's
+  /// parent).
+  template <fixed_string Name>
+  using population_type = std::tuple_element_t<owner_index<Name>(), std::tuple<L...>>;
+
   network(network_config config, std::array<std::size_t, n_layers> sizes) : config_(config) {
     require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
             "network: dt_ms must be finite and > 0, got ", config.dt_ms);
@@ -163,6 +233,19 @@ class network<layers<L...>, projections<P...>, Backend> {
     sizes_ = sizes;
     std::size_t k = 0;
     std::apply([&](auto&... layer) { (layer.init(sizes[k++]), ...); }, layers_);
+    // Subgroups of one parent take consecutive ranges in declaration order.
+    std::array<std::size_t, n_layers> used{};
+    static_for<n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      if constexpr (layer_is_subgroup[I]) {
+        constexpr std::size_t p = parent_indices[I];
+        std::get<I>(layers_).offset = used[p];
+        used[p] += sizes[I];
+        require(used[p] <= sizes[p], "network: the subgroups of '", layer_names[p], "' up to '",
+                layer_names[I], "' have ", used[p], " neurons, more than the ", sizes[p],
+                " of '", layer_names[p], "'");
+      }
+    });
     std::apply(
         [&](auto&... layer) {
           (
@@ -195,6 +278,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <fixed_string Name>
   void set_params(const typename layer_type<Name>::neuron_type::params& neuron,
                   const typename layer_type<Name>::synapse_type::params& synapse = {}) {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: set_params of a subgroup: set the parent population's parameters");
     auto& pop = layer<Name>();
     // Derived first: deriving validates.
     auto nd = layer_type<Name>::neuron_type::derive(neuron, config_.dt_ms);
@@ -205,8 +290,117 @@ class network<layers<L...>, projections<P...>, Backend> {
     pop.synapse_params = synapse;
     pop.neuron_derived = nd;
     pop.synapse_derived = sd;
-    for (std::size_t i = 0; i < pop.size; ++i)
-      layer_type<Name>::neuron_type::init(pop.neuron_state.at(i), neuron);
+    pop.neuron_params_each.clear();  // back to one set for all neurons
+    pop.neuron_derived_each.clear();
+    pop.init_neurons();
+  }
+
+  /// One set of neuron parameters per neuron of a population (each validated; the synapse
+  /// parameters stay). The neurons' derived constants are kept per neuron and the update uses
+  /// them; the neuron state is re-initialised from them. The population's own parameters become
+  /// neuron 0's (they decide what the update does once for all neurons: adaptive_lif's periodic
+  /// work). set_params goes back to one set for all. Invalid parameters throw and leave the
+  /// population as it was.
+  template <fixed_string Name>
+  void set_neuron_params(
+      std::span<const typename population_type<Name>::neuron_type::params> each) {
+    static_assert(!layer_type<Name>::is_input, "spiketorch: input layers have no neurons");
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: set_neuron_params of a subgroup: set them on the parent population "
+                  "(one per neuron of the parent)");
+    using neuron_t = typename layer_type<Name>::neuron_type;
+    using synapse_t = typename layer_type<Name>::synapse_type;
+    auto& pop = layer<Name>();
+    require(each.size() == pop.size, "set_neuron_params<", Name.view(), ">: expected ", pop.size,
+            " parameter sets (one per neuron), got ", each.size());
+    std::vector<typename neuron_t::derived> nd(each.size());
+    typename synapse_t::derived sd0{};
+    for (std::size_t i = 0; i < each.size(); ++i) {
+      typename synapse_t::derived sd{};
+      try {
+        nd[i] = neuron_t::derive(each[i], config_.dt_ms);
+        sd = synapses::derive_for<synapse_t, neuron_t>(pop.synapse_params, each[i], config_.dt_ms);
+      } catch (const invalid_argument& e) {
+        throw invalid_argument(
+            detail::concat("set_neuron_params<", Name.view(), ">: neuron ", i, ": ", e.what()));
+      }
+      // The synapse kernel's constants are one set per population; they may depend on the
+      // membrane (exp_current's exact scheme on tau_m), which must then be the same for all.
+      if (i == 0) sd0 = sd;
+      require(same_constants(sd, sd0, neurons::membrane_of<neuron_t>(each[i]).tau_m_ms,
+                             neurons::membrane_of<neuron_t>(each[0]).tau_m_ms),
+              "set_neuron_params<", Name.view(), ">: neuron ", i,
+              "'s parameters change the synapse kernel's constants, which all neurons of a "
+              "population share (exp_current's exact scheme depends on tau_m_ms): give every "
+              "neuron the same tau_m_ms, or use the held_over_step scheme");
+    }
+    pop.neuron_params = each[0];
+    pop.neuron_derived = nd[0];
+    pop.synapse_derived = sd0;
+    pop.neuron_params_each.assign(each.begin(), each.end());
+    pop.neuron_derived_each = std::move(nd);
+    pop.init_neurons();
+  }
+  /// The parameters of each neuron of a population (all the same unless set_neuron_params).
+  template <fixed_string Name>
+  typename layer_type<Name>::neuron_type::params neuron_params(std::size_t i) const {
+    static_assert(!layer_type<Name>::is_input && !layer_type<Name>::is_subgroup,
+                  "spiketorch: neuron_params needs a population");
+    require(i < size<Name>(), "neuron_params<", Name.view(), ">: neuron ", i, " outside ",
+            size<Name>());
+    return layer<Name>().params_of(i);
+  }
+
+  /// Per-neuron initial values of a state field of the neuron model or the synapse kernel ("v",
+  /// "g_exc", "i_inh", ...): given, or drawn from the network's seed (network/initial_values.hpp).
+  /// Applied at once and again after every re-initialisation (reset_state, set_params,
+  /// set_neuron_params), replacing an earlier one of the same field and neurons; on a subgroup
+  /// they cover its neurons only. reset_state's kept fields keep their values instead.
+  template <fixed_string Name>
+  void set_initial(std::string_view field, std::span<const real> values) {
+    state_initializer x;
+    x.how = state_initializer::kind::values;
+    require(values.size() == size<Name>(), "set_initial<", Name.view(), ">(\"", field,
+            "\"): expected ", size<Name>(), " values (one per neuron), got ", values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      require(std::isfinite(values[i]), "set_initial<", Name.view(), ">(\"", field,
+              "\"): value ", i, " is not finite");
+    x.values.assign(values.begin(), values.end());
+    add_initial<Name>(field, std::move(x));
+  }
+  /// Values drawn uniformly in [lo, hi) (lo == hi: all lo).
+  template <fixed_string Name>
+  void set_initial_uniform(std::string_view field, double lo, double hi) {
+    require(std::isfinite(lo) && std::isfinite(hi) && lo <= hi, "set_initial_uniform<",
+            Name.view(), ">(\"", field, "\"): need finite lo <= hi, got [", lo, ", ", hi, ")");
+    state_initializer x;
+    x.how = state_initializer::kind::uniform;
+    x.a = lo;
+    x.b = hi;
+    add_initial<Name>(field, std::move(x));
+  }
+  /// Values drawn from a normal distribution (sd == 0: all mean).
+  template <fixed_string Name>
+  void set_initial_normal(std::string_view field, double mean, double sd) {
+    require(std::isfinite(mean) && std::isfinite(sd) && sd >= 0, "set_initial_normal<",
+            Name.view(), ">(\"", field, "\"): need a finite mean and finite sd >= 0, got mean ",
+            mean, ", sd ", sd);
+    state_initializer x;
+    x.how = state_initializer::kind::normal;
+    x.a = mean;
+    x.b = sd;
+    add_initial<Name>(field, std::move(x));
+  }
+  /// Drops every initial value of a population (or of a subgroup's neurons): later
+  /// re-initialisations use the parameters alone.
+  template <fixed_string Name>
+  void clear_initial() {
+    static_assert(!layer_type<Name>::is_input, "spiketorch: input layers have no state");
+    auto& pop = owner<Name>();
+    const std::size_t off = offset_of<Name>(), n = size<Name>();
+    std::erase_if(pop.initial, [&](const state_initializer& x) {
+      return x.offset >= off && x.offset + x.size <= off + n;
+    });
   }
   template <fixed_string Name>
   void set_encoder_params(const typename layer_type<Name>::encoder_type::params& p) {
@@ -219,7 +413,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     auto& proj = projection<Pre, Post>();
     const auto stream = projection_stream<Pre, Post>();
     proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
-                 synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>);
+                 synapses::takes_signed_weights<typename population_type<Post>::synapse_type>);
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -264,9 +458,15 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <class Map>
   view_type view(Map&& m, bool learning, bool recorders = true) {
     view_type v{};
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((tuple_at<I>(v.layers) = std::get<I>(layers_).view(m, recorders)), ...);
-    }(std::make_index_sequence<n_layers>{});
+    // A subgroup's view takes its parent's pointers as mapped for the parent's view (listed
+    // before it), so that both see the same arrays on every backend.
+    static_for<n_layers>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      if constexpr (layer_is_subgroup[I])
+        tuple_at<I>(v.layers) = std::get<I>(layers_).view_of(tuple_at<parent_indices[I]>(v.layers));
+      else
+        tuple_at<I>(v.layers) = std::get<I>(layers_).view(m, recorders);
+    });
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       ((tuple_at<I>(v.projections) = std::get<I>(projections_).view(m, learning)), ...);
     }(std::make_index_sequence<n_projections>{});
@@ -368,7 +568,15 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
 
   void reset_counts() {
-    std::apply([](auto&... layer) { (layer.spikes.reset_counts(), ...); }, layers_);
+    std::apply(
+        [](auto&... layer) {
+          (
+              [&] {
+                if constexpr (requires { layer.spikes; }) layer.spikes.reset_counts();
+              }(),
+              ...);
+        },
+        layers_);
   }
 
   // ---- access ----------------------------------------------------------------------------------
@@ -391,49 +599,68 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
 
   /// A state variable of a population by name (e.g. "v", "theta", "g_exc").
+  /// A state variable of a population by name (e.g. "v", "theta", "g_exc"); of a subgroup, the
+  /// slice of its parent's.
   template <fixed_string Name, fixed_string Field>
   std::span<real> state() {
-    using pop_t = layer_type<Name>;
+    using pop_t = population_type<Name>;
     static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
     using neuron_t = typename pop_t::neuron_type;
     using synapse_t = typename pop_t::synapse_type;
     constexpr std::size_t nf = neurons::field_index<neuron_t>(Field.view());
     if constexpr (nf < neuron_t::n_fields) {
-      return layer<Name>().neuron_state.field_span(nf);
+      return owner<Name>().neuron_state.field_span(nf).subspan(offset_of<Name>(), size<Name>());
     } else {
       constexpr std::size_t sf = synapse_field_index<synapse_t>(Field.view());
       static_assert(sf < synapse_t::n_fields,
                     "spiketorch: this population's neuron model and synapse kernel have no state "
                     "field of that name");
-      return layer<Name>().synapse_state.field_span(sf);
+      return owner<Name>().synapse_state.field_span(sf).subspan(offset_of<Name>(), size<Name>());
     }
   }
   /// Run-time lookup of a state variable by name (throws if unknown).
   template <fixed_string Name>
   std::span<real> state(std::string_view field) {
-    using pop_t = layer_type<Name>;
+    using pop_t = population_type<Name>;
     static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
-    auto& pop = layer<Name>();
+    auto& pop = owner<Name>();
     const std::size_t nf = neurons::field_index<typename pop_t::neuron_type>(field);
-    if (nf < pop_t::neuron_type::n_fields) return pop.neuron_state.field_span(nf);
+    if (nf < pop_t::neuron_type::n_fields)
+      return pop.neuron_state.field_span(nf).subspan(offset_of<Name>(), size<Name>());
     const std::size_t sf = synapse_field_index<typename pop_t::synapse_type>(field);
     require(sf < pop_t::synapse_type::n_fields, "layer '", Name.view(), "' has no state field '",
             field, "'");
-    return pop.synapse_state.field_span(sf);
+    return pop.synapse_state.field_span(sf).subspan(offset_of<Name>(), size<Name>());
   }
 
+  /// Spikes per neuron since reset_counts() (of a subgroup: its slice of the parent's).
   template <fixed_string Name>
   std::span<const std::uint32_t> spike_counts() const {
-    return layer<Name>().spikes.counts;
+    return std::span<const std::uint32_t>(owner<Name>().spikes.counts)
+        .subspan(offset_of<Name>(), size<Name>());
   }
   template <fixed_string Name>
   std::uint64_t total_spikes() const {
-    return layer<Name>().spikes.total;
+    if constexpr (layer_type<Name>::is_subgroup) {
+      const auto c = spike_counts<Name>();
+      return std::accumulate(c.begin(), c.end(), std::uint64_t(0));
+    } else {
+      return layer<Name>().spikes.total;
+    }
   }
-  /// Neurons of a layer that spiked in the last step.
+  /// Neurons of a layer that spiked in the last step (of a subgroup: numbered from its first).
   template <fixed_string Name>
   std::span<const index_t> last_spikes() const {
-    return layer<Name>().emitted();
+    if constexpr (layer_type<Name>::is_subgroup) {
+      const auto& sub = layer<Name>();
+      sub.last.clear();
+      for (index_t i : owner<Name>().emitted())
+        if (i >= sub.offset && i < sub.offset + sub.size)
+          sub.last.push_back(static_cast<index_t>(i - sub.offset));
+      return sub.last;
+    } else {
+      return layer<Name>().emitted();
+    }
   }
 
   template <fixed_string Pre, fixed_string Post>
@@ -460,7 +687,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     require(values.size() == w.size(), "set_weights<", Pre.view(), ", ", Post.view(),
             ">: expected ", w.size(), " weights, got ", values.size());
     constexpr bool signed_ok =
-        synapses::takes_signed_weights<typename layer_type<Post>::synapse_type>;
+        synapses::takes_signed_weights<typename population_type<Post>::synapse_type>;
     for (std::size_t k = 0; k < values.size(); ++k) {
       require(std::isfinite(values[k]), "set_weights: weight ", k, " is not finite");
       require(signed_ok || values[k] >= 0, "set_weights<", Pre.view(), ", ", Post.view(),
@@ -486,6 +713,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// Keeps a raster of the last `window_steps` steps of a layer's spikes.
   template <fixed_string Name>
   void record_spikes(std::size_t window_steps) {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     layer<Name>().spikes.recorder = spike_recorder(size<Name>(), window_steps);
   }
   /// [time, neuron], oldest step first, as an xtensor array; needs
@@ -498,6 +728,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// (network/monitors.hpp: event_recorder; io/events.hpp writes them as .npy).
   template <fixed_string Name>
   void record_events(std::size_t capacity) {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     layer<Name>().spikes.events = event_recorder(capacity);
   }
   template <fixed_string Name>
@@ -508,6 +741,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <fixed_string Name>
   void record_state(std::string_view field, std::vector<index_t> neurons, std::size_t interval,
                     std::size_t window) {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     using pop_t = layer_type<Name>;
     static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
     using neuron_t = typename pop_t::neuron_type;
@@ -532,6 +768,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
   template <fixed_string Name>
   void clear_recordings() {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     auto& l = layer<Name>();
     l.spikes.recorder.clear();
     l.spikes.events.clear();
@@ -552,6 +791,62 @@ class network<layers<L...>, projections<P...>, Backend> {
     for (std::size_t i = 0; i < n_layers; ++i)
       if (is_in[i]) return i;
     return 0;
+  }
+
+  /// The state of the population whose neurons layer `Name` has, and where they start in it.
+  template <fixed_string Name>
+  auto& owner() {
+    return std::get<owner_index<Name>()>(layers_);
+  }
+  template <fixed_string Name>
+  const auto& owner() const {
+    return std::get<owner_index<Name>()>(layers_);
+  }
+  template <fixed_string Name>
+  std::size_t offset_of() const {
+    if constexpr (layer_type<Name>::is_subgroup)
+      return layer<Name>().offset;
+    else
+      return 0;
+  }
+
+  /// Checks the field, places the initialiser on the neurons of `Name`, keeps it (in place of
+  /// one for the same field and neurons) and applies it.
+  template <fixed_string Name>
+  void add_initial(std::string_view field, state_initializer x) {
+    using pop_t = population_type<Name>;
+    static_assert(!pop_t::is_input, "spiketorch: input layers have no state variables");
+    using neuron_t = typename pop_t::neuron_type;
+    using synapse_t = typename pop_t::synapse_type;
+    auto& pop = owner<Name>();
+    x.field = neurons::field_index<neuron_t>(field);
+    x.synapse_field = x.field == neuron_t::n_fields;
+    if (x.synapse_field) {
+      x.field = synapse_field_index<synapse_t>(field);
+      require(x.field < synapse_t::n_fields, "set_initial<", Name.view(), ">: layer '",
+              Name.view(), "' has no state field '", field, "'");
+    }
+    x.offset = offset_of<Name>();
+    x.size = size<Name>();
+    // Its own stream per layer and field: names, not declaration order, address the draws.
+    const std::uint64_t h = name_hash(Name.view()) * 31 + name_hash(field) + 0x1417;
+    x.stream = random_stream(config_.seed, static_cast<std::uint32_t>(h ^ (h >> 32)));
+    std::erase_if(pop.initial, [&](const state_initializer& y) { return y.same_target(x); });
+    x.apply(x.synapse_field ? pop.synapse_state.field(x.field) : pop.neuron_state.field(x.field));
+    pop.initial.push_back(std::move(x));
+  }
+
+  /// Whether two sets of a synapse kernel's constants are the same: compared byte for byte when
+  /// they are plain arrays of numbers (every kernel's derived constants: `real`s without padding),
+  /// else by the membrane time constants they were derived with.
+  template <class D>
+  static bool same_constants(const D& a, const D& b, double tau_a, double tau_b) {
+    if constexpr (std::is_empty_v<D>)
+      return true;
+    else if constexpr (std::is_trivially_copyable_v<D> && sizeof(D) % sizeof(real) == 0)
+      return std::memcmp(&a, &b, sizeof(D)) == 0;
+    else
+      return tau_a == tau_b;
   }
 
   template <class K>

@@ -24,20 +24,21 @@ namespace spiketorch::stages {
 
 /// Update: drive, integrate, decay the synaptic state, threshold; then the spike list in
 /// increasing index order, and the reset of the neurons on it. The per-neuron pass has no
-/// branch on the spike, so the CPU compiler vectorises it.
+/// branch on the spike, so the CPU compiler vectorises it. `nd_of(i)` gives neuron i's derived
+/// constants: the population's one set, or each neuron's own (population_view::nd_each), chosen
+/// once per step by update_population so that the uniform loop stays as it was.
 SPIKETORCH_EXEC_CHECK_DISABLE
-template <class Policy, class Neuron, class Synapse>
-SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Neuron, Synapse>& v,
-                                     step_context ctx) {
+template <class Policy, class Neuron, class Synapse, class DerivedOf>
+SPIKETORCH_HD void update_neurons(const Policy& pol, const population_view<Neuron, Synapse>& v,
+                                  step_context ctx, DerivedOf nd_of) {
   const std::size_t n = v.size;
-  const auto nd = v.nd;
   const auto sd = v.sd;
   real* nbase = v.neuron_state;
   real* sbase = v.synapse_state;
   std::uint8_t* __restrict fired = v.fired;
   if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
-    if (Neuron::periodic_due(nd, ctx))
-      pol.for_each(n, [=](std::size_t i) { Neuron::periodic(element{nbase + i, n}, nd); });
+    if (Neuron::periodic_due(v.nd, ctx))
+      pol.for_each(n, [=](std::size_t i) { Neuron::periodic(element{nbase + i, n}, nd_of(i)); });
   }
   // Captures by value: the per-neuron loop then sees its pointers and constants as values the
   // vectoriser can hoist.
@@ -45,15 +46,39 @@ SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Ne
     const element ns{nbase + i, n};
     const element ss{sbase + i, n};
     const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
-    Neuron::integrate(ns, nd, in, ctx);
+    Neuron::integrate(ns, nd_of(i), in, ctx);
     Synapse::decay(ss, sd);
-    fired[i] = Neuron::spiked(ns, nd);
+    fired[i] = Neuron::spiked(ns, nd_of(i));
   });
   pol.barrier();
   const std::uint32_t count =
       pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes,
-                        [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd, ctx); });
+                        [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd_of(i), ctx); });
   pol.single([&] { *v.n_spikes = count; });
+}
+
+/// The population's derived constants, the same for every neuron.
+template <class Derived>
+struct uniform_derived {
+  Derived d;
+  SPIKETORCH_HD const Derived& operator()(std::size_t) const { return d; }
+};
+/// Each neuron's own derived constants (per-neuron parameters).
+template <class Derived>
+struct each_derived {
+  const Derived* d;
+  SPIKETORCH_HD const Derived& operator()(std::size_t i) const { return d[i]; }
+};
+
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class Neuron, class Synapse>
+SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Neuron, Synapse>& v,
+                                     step_context ctx) {
+  using derived = typename Neuron::derived;
+  if (v.nd_each == nullptr)
+    update_neurons(pol, v, ctx, uniform_derived<derived>{v.nd});
+  else
+    update_neurons(pol, v, ctx, each_derived<derived>{v.nd_each});
 }
 
 /// Deliver: the weights of this step's presynaptic spikes go into the target's receptor

@@ -43,7 +43,8 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
     // 2. update
     static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      if constexpr (!Desc::template layer_t<I>::is_input)
+      using layer = typename Desc::template layer_t<I>;
+      if constexpr (!layer::is_input && !layer::is_subgroup)
         stages::update_population(pol, tuple_at<I>(v.layers), ctx);
     });
     pol.barrier();
@@ -52,10 +53,8 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
       constexpr std::size_t I = decltype(ic)::value;
       using P = typename Desc::template projection_t<I>;
       using post_layer = typename Desc::template layer_t<P::post_index>;
-      const auto& target = tuple_at<P::post_index>(v.layers);
-      real* channel =
-          target.synapse_state +
-          post_layer::synapse_type::channel_field(P::target_receptor) * target.size;
+      real* channel = tuple_at<P::post_index>(v.layers).channel(
+          post_layer::synapse_type::channel_field(P::target_receptor));
       stages::deliver(pol, tuple_at<I>(v.projections),
                       tuple_at<P::pre_index>(v.layers).emitted(t), channel);
       pol.barrier();
@@ -71,10 +70,11 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
                         tuple_at<P::post_index>(v.layers).emitted(t), t);
       });
     }
-    // 5. record
+    // 5. record (a subgroup's spikes are counted and recorded by its parent)
     static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
-      stages::record(pol, tuple_at<I>(v.layers), t, v.step0 + t);
+      if constexpr (!Desc::template layer_t<I>::is_subgroup)
+        stages::record(pol, tuple_at<I>(v.layers), t, v.step0 + t);
     });
     pol.barrier();
   }

@@ -24,19 +24,33 @@
 
 namespace spiketorch {
 
-/// The spikes of one layer in one step, in increasing index order.
+/// The spikes of one layer in one step, in increasing index order. `offset` is subtracted from
+/// each stored index: a subgroup's spikes are a slice of its parent's list, numbered from the
+/// subgroup's first neuron (0 for every other layer).
 struct spike_list {
   const index_t* data;
   std::uint32_t size;
-  SPIKETORCH_HD const index_t* begin() const { return data; }
-  SPIKETORCH_HD const index_t* end() const { return data + size; }
-  SPIKETORCH_HD index_t operator[](std::size_t s) const { return data[s]; }
+  index_t offset = 0;
+  struct iterator {
+    const index_t* p;
+    index_t offset;
+    SPIKETORCH_HD index_t operator*() const { return *p - offset; }
+    SPIKETORCH_HD iterator& operator++() {
+      ++p;
+      return *this;
+    }
+    SPIKETORCH_HD bool operator!=(const iterator& o) const { return p != o.p; }
+  };
+  SPIKETORCH_HD iterator begin() const { return {data, offset}; }
+  SPIKETORCH_HD iterator end() const { return {data + size, offset}; }
+  SPIKETORCH_HD index_t operator[](std::size_t s) const { return data[s] - offset; }
 };
 
 /// An input layer: this presentation's spike schedule (a CSR over steps built by the encoder),
 /// and its spike counts.
 struct input_view {
   static constexpr bool is_input = true;
+  static constexpr bool is_subgroup = false;
   const std::uint32_t* offsets;  // [n_steps + 1]
   const index_t* events;
   std::size_t size;
@@ -55,6 +69,7 @@ struct input_view {
 template <class Neuron, class Synapse>
 struct population_view {
   static constexpr bool is_input = false;
+  static constexpr bool is_subgroup = false;
   using neuron_type = Neuron;
   using synapse_type = Synapse;
   real* neuron_state;   // Neuron::n_fields x size
@@ -62,6 +77,7 @@ struct population_view {
   std::size_t size;
   typename Neuron::derived nd;
   typename Synapse::derived sd;
+  const typename Neuron::derived* nd_each;  // [size] per-neuron constants; nullptr: all use nd
   std::uint8_t* fired;       // [size], scratch of the update
   index_t* spikes;           // spikes of the current step, ascending; [size]
   std::uint32_t* n_spikes;   // their number
@@ -75,6 +91,45 @@ struct population_view {
   SPIKETORCH_HD real* field(std::size_t f) const {
     return f < Neuron::n_fields ? neuron_state + f * size
                                 : synapse_state + (f - Neuron::n_fields) * size;
+  }
+  /// Field f of the synapse kernel (a receptor channel), where projections deliver.
+  SPIKETORCH_HD real* channel(std::size_t f) const { return synapse_state + f * size; }
+};
+
+/// A subgroup: neurons [offset, offset + size) of a population, seen as a layer of its own by
+/// the projections that start or end there. It has no state or work of its own: the pointers are
+/// its parent's (copied from the parent's view, so every backend's mapping of them holds).
+struct subgroup_view {
+  static constexpr bool is_input = false;
+  static constexpr bool is_subgroup = true;
+  const index_t* parent_spikes;          // the parent's spikes of the current step, ascending
+  const std::uint32_t* parent_n_spikes;  // their number
+  real* parent_synapse_state;            // Synapse::n_fields x parent_size
+  std::size_t parent_size;
+  std::size_t offset;
+  std::size_t size;
+  /// The parent's spikes in [offset, offset + size), renumbered from 0 (two binary searches).
+  SPIKETORCH_HD spike_list emitted(std::uint64_t) const {
+    const std::uint32_t n = *parent_n_spikes;
+    const std::uint32_t a = lower_bound(0, n, static_cast<index_t>(offset));
+    const std::uint32_t b = lower_bound(a, n, static_cast<index_t>(offset + size));
+    return {parent_spikes + a, b - a, static_cast<index_t>(offset)};
+  }
+  SPIKETORCH_HD real* channel(std::size_t f) const {
+    return parent_synapse_state + f * parent_size + offset;
+  }
+
+ private:
+  /// The first position in [lo, hi) of the spike list whose index is >= x (hi if none).
+  SPIKETORCH_HD std::uint32_t lower_bound(std::uint32_t lo, std::uint32_t hi, index_t x) const {
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (parent_spikes[mid] < x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
   }
 };
 
@@ -97,15 +152,27 @@ struct projection_view {
 /// An input layer.
 struct input_desc {
   static constexpr bool is_input = true;
+  static constexpr bool is_subgroup = false;
   using view_type = input_view;
 };
 /// A population of Neuron with Synapse kernels.
 template <class Neuron, class Synapse>
 struct population_desc {
   static constexpr bool is_input = false;
+  static constexpr bool is_subgroup = false;
   using neuron_type = Neuron;
   using synapse_type = Synapse;
   using view_type = population_view<Neuron, Synapse>;
+};
+/// A subgroup of the population declared at ParentIndex (whose Neuron and Synapse it shares).
+template <class Neuron, class Synapse, std::size_t ParentIndex>
+struct subgroup_desc {
+  static constexpr bool is_input = false;
+  static constexpr bool is_subgroup = true;
+  static constexpr std::size_t parent_index = ParentIndex;
+  using neuron_type = Neuron;
+  using synapse_type = Synapse;
+  using view_type = subgroup_view;
 };
 /// A projection from layer PreIndex to layer PostIndex (declaration order).
 template <class Topology, class Rule, class Delays, receptor Receptor, std::size_t PreIndex,

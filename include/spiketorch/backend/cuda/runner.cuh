@@ -258,10 +258,13 @@ struct runner<cuda> {
             lv.offsets = m->offsets.data() + offsets_at[I] + b * (n_steps + 1);
             lv.events = m->events.data();
           }
-          lv.counts = m->counts[I].data() + b * n;
-          lv.total = m->totals[I].data() + b;
-          lv.raster = {record && n_steps > 0 ? m->rasters[I].data() + b * n_steps * n : nullptr,
-                       n, static_cast<std::size_t>(n_steps), 0};
+          // A subgroup counts and records nothing (its parent does).
+          if constexpr (!Net::desc::template layer_t<I>::is_subgroup) {
+            lv.counts = m->counts[I].data() + b * n;
+            lv.total = m->totals[I].data() + b;
+            lv.raster = {record && n_steps > 0 ? m->rasters[I].data() + b * n_steps * n : nullptr,
+                         n, static_cast<std::size_t>(n_steps), 0};
+          }
         });
       }
       const auto* views = m->upload_views(h_views, s);
