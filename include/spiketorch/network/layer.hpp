@@ -213,7 +213,7 @@ template <class L>
 struct layer_state<L> {
   std::size_t size = 0;
   std::size_t offset = 0;  // its first neuron in the parent
-  std::vector<index_t> last;  // scratch of network::last_spikes
+  mutable std::vector<index_t> last;  // scratch of network::last_spikes (a const read-out)
 
   void init(std::size_t n) { size = n; }
   void reset_state() {}
