@@ -77,17 +77,22 @@ TEST_CASE("subgroups: a network of views of one population equals the one of two
   const std::vector<real> w_i = draws(n_i * n_p, 0.0, 6.0, 3);
   const std::vector<float> rates(n_x, 40.0f);
 
-  grouped_net g({.dt_ms = dt, .seed = 5}, {n_x, n_p, n_e, n_i});
-  g.set_params<"P">(lif);
-  g.connect<"X", "Pe">({.rule = stdp});
-  g.connect<"X", "Pi">();
-  g.connect<"Pe", "P">({.rule = stdp, .delays = {.delay_ms = 1.5}});
-  g.connect<"Pi", "P">();
-  g.set_weights<"X", "Pe">(columns(w_x, n_x, n_p, 0, n_e));
-  g.set_weights<"X", "Pi">(columns(w_x, n_x, n_p, n_e, n_p));
-  g.set_weights<"Pe", "P">(w_e);
-  g.set_weights<"Pi", "P">(w_i);
-  g.record_events<"P">(100000);
+  auto run_grouped = [&](std::size_t threads) {
+    grouped_net g({.dt_ms = dt, .seed = 5, .threads = threads}, {n_x, n_p, n_e, n_i});
+    g.set_params<"P">(lif);
+    g.connect<"X", "Pe">({.rule = stdp});
+    g.connect<"X", "Pi">();
+    g.connect<"Pe", "P">({.rule = stdp, .delays = {.delay_ms = 1.5}});
+    g.connect<"Pi", "P">();
+    g.set_weights<"X", "Pe">(columns(w_x, n_x, n_p, 0, n_e));
+    g.set_weights<"X", "Pi">(columns(w_x, n_x, n_p, n_e, n_p));
+    g.set_weights<"Pe", "P">(w_e);
+    g.set_weights<"Pi", "P">(w_i);
+    g.record_events<"P">(100000);
+    for (int presentation = 0; presentation < 2; ++presentation) g.run(rates, 250.0);
+    return g;
+  };
+  grouped_net g = run_grouped(1);
 
   separate_net s({.dt_ms = dt, .seed = 5}, {n_x, n_e, n_i});
   s.set_params<"E">(lif);
@@ -107,10 +112,7 @@ TEST_CASE("subgroups: a network of views of one population equals the one of two
   s.record_events<"E">(100000);
   s.record_events<"I">(100000);
 
-  for (int presentation = 0; presentation < 2; ++presentation) {
-    g.run(rates, 250.0);
-    s.run(rates, 250.0);
-  }
+  for (int presentation = 0; presentation < 2; ++presentation) s.run(rates, 250.0);
 
   // Both populations fired, and the recurrent input mattered (not only X's).
   REQUIRE(s.total_spikes<"E">() > 50);
@@ -150,6 +152,17 @@ TEST_CASE("subgroups: a network of views of one population equals the one of two
   const auto see = s.weights<"E", "E">(), sei = s.weights<"E", "I">();
   CHECK(columns(gev, n_e, n_p, 0, n_e) == std::vector<real>(see.begin(), see.end()));
   CHECK(columns(gev, n_e, n_p, n_e, n_p) == std::vector<real>(sei.begin(), sei.end()));
+
+#if defined(SPIKETORCH_USE_OPENMP)
+  // A team of threads (delivery split by target) sees the subgroups alike.
+  for (std::size_t threads : {2, 3}) {
+    INFO(threads << " threads");
+    grouped_net t = run_grouped(threads);
+    CHECK(events_of(t.events<"P">(), 0) == ev_s);
+    const auto tw = t.weights<"Pe", "P">();
+    CHECK(std::vector<real>(tw.begin(), tw.end()) == gev);
+  }
+#endif
 }
 
 TEST_CASE("subgroups: offsets in the parent, renumbered spikes, slices of the state",
