@@ -780,4 +780,64 @@ TEST_CASE("cuda backend: CUDA runtime errors become exceptions naming the call",
   CHECK_THROWS_AS(backend::cuda_detail::check(cudaErrorInvalidValue, "x"), spiketorch::error);
 }
 
+// ---- subgroups, per-neuron parameters and initial values ----------------------------------------
+
+template <class Backend>
+using grouped_net =
+    network<layers<input<"X", encoding::poisson>,
+                   population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
+                   subgroup<"Pi", "P">>,
+            projections<projection<"X", "Pe", topology::dense, learning::stdp_pair>,
+                        projection<"Pe", "P", topology::sparse, learning::none, delays::uniform>,
+                        projection<"Pi", "P", topology::dense, learning::none, delays::none,
+                                   receptor::inhibitory>>,
+            Backend>;
+
+template <class Net>
+void build_grouped(Net& net) {
+  std::vector<neurons::lif::params> each(70);
+  for (std::size_t i = 0; i < each.size(); ++i)
+    each[i] = {.tau_m_ms = 10.0 + 0.1 * double(i), .v_rest_mv = -65, .v_reset_mv = -65,
+               .v_thresh_mv = -52.0 + 0.05 * double(i), .refractory_ms = 1.0, .v_init_mv = -65};
+  net.template set_neuron_params<"P">(each);
+  net.template set_initial_uniform<"P">("v", -65.0, -52.0);
+  net.template connect<"X", "Pe">({.weights = {0.0, 3.0}, .rule = {.w_max = 5.0}});
+  net.template connect<"Pe", "P">({.topology = {.probability = 0.2}, .weights = {0.5, 2.0},
+                                   .delays = {.min_ms = 0.0, .max_ms = 3.0}});
+  net.template connect<"Pi", "P">({.weights = {0.5, 3.0}});
+  net.template record_events<"P">(20000);
+}
+
+TEST_CASE("cuda backend: subgroups, per-neuron parameters and initial values give the CPU's bits",
+          "[cuda][subgroup]") {
+  grouped_net<cpu> a({.dt_ms = 0.5, .seed = 17}, {30, 70, 50, 20});
+  grouped_net<cuda> b({.dt_ms = 0.5, .seed = 17}, {30, 70, 50, 20});
+  build_grouped(a);
+  build_grouped(b);
+  std::vector<float> rates(30, 80.f);
+  for (int r = 0; r < 2; ++r) {
+    a.run(rates, 60.0);
+    b.run(rates, 60.0);
+  }
+  CHECK(a.total_spikes<"Pe">() > 0);
+  CHECK(a.total_spikes<"Pi">() > 0);
+  require_same(a.events<"P">().neurons(), b.events<"P">().neurons(), "event neurons");
+  require_same(a.events<"P">().steps(), b.events<"P">().steps(), "event steps");
+  require_same(a.state<"P">("v"), b.state<"P">("v"), "v");
+  require_same(a.state<"P">("i_inh"), b.state<"P">("i_inh"), "i_inh");
+  require_same(a.weights<"X", "Pe">(), b.weights<"X", "Pe">(), "learned weights X -> Pe");
+  require_same(a.spike_counts<"Pi">(), b.spike_counts<"Pi">(), "Pi's spike counts");
+
+  // An evaluation batch gives a subgroup its columns of the parent's counts.
+  const std::size_t batch = 3;
+  xt::xtensor<float, 2> inputs = xt::zeros<float>({batch, std::size_t(30)});
+  for (std::size_t s = 0; s < batch; ++s)
+    for (std::size_t i = 0; i < 30; ++i) inputs(s, i) = float(40 + 20 * s + i);
+  const auto r = backend::evaluate_batch<"X">(b, inputs, 20.0);
+  const auto cp = r.spike_counts<"P">(), ci = r.spike_counts<"Pi">();
+  REQUIRE(ci.shape()[1] == 20);
+  for (std::size_t s = 0; s < batch; ++s)
+    for (std::size_t j = 0; j < 20; ++j) REQUIRE(ci(s, j) == cp(s, 50 + j));
+}
+
 }  // namespace st_cuda_test

@@ -238,3 +238,36 @@ TEST_CASE("subgroups: sizes beyond the parent's are refused, naming the layers",
                                     "10 of 'P'"));
   CHECK_THROWS_WITH(net_t({}, {10, 11, 1}), Catch::Contains("up to 'Pe' have 11 neurons"));
 }
+
+TEST_CASE("subgroups: the Brette et al. (2007) layout with sparse connectors and initial values",
+          "[network][subgroup]") {
+  using net_t = network<
+      layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
+             subgroup<"Pi", "P">>,
+      projections<projection<"Pe", "P", topology::sparse, learning::none, delays::none,
+                             receptor::excitatory>,
+                  projection<"Pi", "P", topology::sparse, learning::none, delays::uniform,
+                             receptor::inhibitory>>>;
+  net_t net({.dt_ms = 0.1, .seed = 1}, {400, 320, 80});
+  // Above threshold at rest: the neurons fire on their own.
+  net.set_params<"P">({.tau_m_ms = 20, .v_rest_mv = -49, .v_reset_mv = -60, .v_thresh_mv = -50,
+                       .refractory_ms = 5, .v_init_mv = -60});
+  net.set_initial_uniform<"P">("v", -60, -50);
+  const topology::sparse::params sp{.probability = 0.05};
+  net.connect<"Pe", "P">({.topology = sp, .weights = {1.6, 1.6}});
+  net.connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}, .delays = {0.1, 2.0}});
+  REQUIRE(net.weights<"Pe", "P">().size() > 320 * 400 * 0.04);
+  // Pe -> P: i == j is one neuron (both start at P's 0); Pi -> P: it is not.
+  const topology::sparse::params no_self{.probability = 0.05, .allow_self = false};
+  CHECK_NOTHROW(net.connect<"Pe", "P">({.topology = no_self}));
+  auto connect_pi = [&] { net.connect<"Pi", "P">({.topology = no_self}); };
+  CHECK_THROWS_WITH(connect_pi(), Catch::Contains("'Pi' starts at neuron 320 of 'P', 'P' at 0"));
+  net.connect<"Pe", "P">({.topology = sp, .weights = {1.6, 1.6}});
+  net.run(200.0);
+  CHECK(net.total_spikes<"Pe">() > 0);
+  CHECK(net.total_spikes<"Pi">() > 0);
+  CHECK(net.total_spikes<"Pe">() + net.total_spikes<"Pi">() == net.total_spikes<"P">());
+  // Inhibition arrived: the inhibitory current of some neuron is not zero.
+  const auto i_inh = net.state<"P">("i_inh");
+  CHECK(std::any_of(i_inh.begin(), i_inh.end(), [](real x) { return x != 0.0f; }));
+}

@@ -411,6 +411,17 @@ class network<layers<L...>, projections<P...>, Backend> {
   template <fixed_string Pre, fixed_string Post>
   void connect(const connection_options<projection_type<Pre, Post>>& options = {}) {
     auto& proj = projection<Pre, Post>();
+    if constexpr (requires { options.topology.allow_self; }) {
+      // Connectors exclude i == j in the projection's numbering, which names one neuron only
+      // when both ends start at the same neuron of one population.
+      if constexpr (owner_index<Pre>() == owner_index<Post>())
+        require(options.topology.allow_self || offset_of<Pre>() == offset_of<Post>(), "connect<",
+                Pre.view(), ", ", Post.view(), ">: allow_self = false would exclude the pairs "
+                "i == j of the projection's numbering, which are different neurons here ('",
+                Pre.view(), "' starts at neuron ", offset_of<Pre>(), " of '",
+                population_type<Pre>::name.view(), "', '", Post.view(), "' at ",
+                offset_of<Post>(), "); keep allow_self = true");
+    }
     const auto stream = projection_stream<Pre, Post>();
     proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
                  synapses::takes_signed_weights<typename population_type<Post>::synapse_type>);

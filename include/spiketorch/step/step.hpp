@@ -16,6 +16,9 @@
 //                (learning/concepts.hpp gives the order inside a rule);
 //   5. record    spike counts, spike rasters, event recorders and state recorders take step t
 //                (events are stamped with the network's step counter, steps_done() at the time).
+// A subgroup (network/layer.hpp) has no stage of its own: its parent updates and records its
+// neurons; projections from it take the parent's spikes in its range, renumbered, and
+// projections into it add into the parent's receptor channel from its first neuron on.
 // So every connection has an effective latency of one step, as in Brian's update order
 // (state update, threshold, propagate) that the Diehl & Cook code ran on; input -> excitatory
 // -> inhibitory -> excitatory takes three steps plus delays.

@@ -274,6 +274,7 @@ struct runner<cuda> {
       std::vector<std::uint8_t> sample_major;
       for_layers<Net>([&](auto ic) {
         constexpr std::size_t I = decltype(ic)::value;
+        if constexpr (Net::desc::template layer_t<I>::is_subgroup) return;  // taken below
         const std::size_t n = net.template layer_at<I>().size;
         counts[I].resize(n_samples * n);
         m->counts[I].download(counts[I].data(), n_samples * n, s);
@@ -292,6 +293,25 @@ struct runner<cuda> {
         }
       });
       m->strm.synchronize("the downloads of an evaluation batch");
+      // A subgroup's counts and raster: its columns of its parent's.
+      for_layers<Net>([&](auto ic) {
+        constexpr std::size_t I = decltype(ic)::value;
+        using layer_desc = typename Net::desc::template layer_t<I>;
+        if constexpr (layer_desc::is_subgroup) {
+          constexpr std::size_t p = layer_desc::parent_index;
+          const auto& sub = net.template layer_at<I>();
+          const std::size_t n = sub.size, np = net.template layer_at<p>().size;
+          counts[I].resize(n_samples * n);
+          for (std::size_t b = 0; b < n_samples; ++b)
+            std::copy_n(counts[p].data() + b * np + sub.offset, n, counts[I].data() + b * n);
+          rasters[I].clear();
+          if (record && n_steps > 0) {
+            rasters[I].resize(n_steps * n_samples * n);
+            for (std::size_t r = 0; r < n_steps * n_samples; ++r)
+              std::copy_n(rasters[p].data() + r * np + sub.offset, n, rasters[I].data() + r * n);
+          }
+        }
+      });
     } catch (...) {
       cuda_detail::mirror_registry::instance().release(&net);
       throw;
