@@ -802,7 +802,7 @@ void build_grouped(Net& net) {
   net.template set_neuron_params<"P">(each);
   net.template set_initial_uniform<"P">("v", -65.0, -52.0);
   net.template connect<"X", "Pe">({.weights = {0.0, 3.0}, .rule = {.w_max = 5.0}});
-  net.template connect<"Pe", "P">({.topology = {.probability = 0.2}, .weights = {0.5, 2.0},
+  net.template connect<"Pe", "P">({.topology = {.probability = 0.2}, .weights = {2.0, 8.0},
                                    .delays = {.min_ms = 0.0, .max_ms = 3.0}});
   net.template connect<"Pi", "P">({.weights = {0.5, 3.0}});
   net.template record_events<"P">(20000);
