@@ -276,8 +276,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// Neuron and synapse parameters of a population (validated; derived constants recomputed).
   /// Invalid parameters throw and leave the population as it was.
   template <fixed_string Name>
-  void set_params(const typename layer_type<Name>::neuron_type::params& neuron,
-                  const typename layer_type<Name>::synapse_type::params& synapse = {}) {
+  void set_params(const typename population_type<Name>::neuron_type::params& neuron,
+                  const typename population_type<Name>::synapse_type::params& synapse = {}) {
     static_assert(!layer_type<Name>::is_subgroup,
                   "spiketorch: set_params of a subgroup: set the parent population's parameters");
     auto& pop = layer<Name>();
@@ -343,7 +343,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
   /// The parameters of each neuron of a population (all the same unless set_neuron_params).
   template <fixed_string Name>
-  typename layer_type<Name>::neuron_type::params neuron_params(std::size_t i) const {
+  typename population_type<Name>::neuron_type::params neuron_params(std::size_t i) const {
     static_assert(!layer_type<Name>::is_input && !layer_type<Name>::is_subgroup,
                   "spiketorch: neuron_params needs a population");
     require(i < size<Name>(), "neuron_params<", Name.view(), ">: neuron ", i, " outside ",
