@@ -102,9 +102,10 @@ TEST_CASE("per-neuron parameters: each LIF neuron fires with its own closed-form
   CHECK(uniform[0].size() == steps[3].size());
 }
 
-TEST_CASE("per-neuron parameters: the same set for every neuron gives the uniform population's "
-          "bits",
-          "[network][per_neuron]") {
+TEST_CASE(
+    "per-neuron parameters: the same set for every neuron gives the uniform population's "
+    "bits",
+    "[network][per_neuron]") {
   using net_t = network<layers<input<"X", encoding::poisson>,
                                population<"P", neurons::adaptive_lif, synapses::exp_conductance>>,
                         projections<projection<"X", "P", topology::dense>>>;
@@ -161,8 +162,8 @@ TEST_CASE("per-neuron parameters: errors name the layer, the lengths and the neu
 
 TEST_CASE("initial values: uniform and normal draws have the distribution's moments",
           "[network][initial]") {
-  using net_t = network<layers<population<"P", neurons::lif, synapses::exp_current>>,
-                        projections<>>;
+  using net_t =
+      network<layers<population<"P", neurons::lif, synapses::exp_current>>, projections<>>;
   const std::size_t n = 100000;
   net_t net({.dt_ms = 0.1, .seed = 11}, {n});
   const double lo = -60, hi = -50;
@@ -184,18 +185,19 @@ TEST_CASE("initial values: uniform and normal draws have the distribution's mome
   CHECK(mean_of(g) == Approx(mean).margin(5 * 0.00048));
   CHECK(std::sqrt(variance_of(g)) == Approx(sd).margin(5 * 0.00034));
   // Normal, not only the right two moments: 68.3% within one sd (standard error 0.0015).
-  const auto within = std::count_if(g.begin(), g.end(),
-                                    [&](real x) { return std::abs(x - mean) < sd; });
+  const auto within =
+      std::count_if(g.begin(), g.end(), [&](real x) { return std::abs(x - mean) < sd; });
   CHECK(double(within) / double(n) == Approx(0.6827).margin(5 * 0.0015));
 }
 
-TEST_CASE("initial values: the seed decides them, reset_state reapplies them, subgroups get "
-          "their slice",
-          "[network][initial]") {
-  using net_t = network<layers<input<"X", encoding::poisson>,
-                               population<"P", neurons::lif, synapses::exp_current>,
-                               subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
-                        projections<projection<"X", "P", topology::dense>>>;
+TEST_CASE(
+    "initial values: the seed decides them, reset_state reapplies them, subgroups get "
+    "their slice",
+    "[network][initial]") {
+  using net_t = network<
+      layers<input<"X", encoding::poisson>, population<"P", neurons::lif, synapses::exp_current>,
+             subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
+      projections<projection<"X", "P", topology::dense>>>;
   auto make = [](std::uint64_t seed) {
     net_t net({.dt_ms = 0.5, .seed = seed}, {10, 100, 80, 20});
     net.connect<"X", "P">({.weights = {0.0, 2.0}});
@@ -249,9 +251,9 @@ TEST_CASE("initial values: the seed decides them, reset_state reapplies them, su
 }
 
 TEST_CASE("initial values: errors", "[network][initial]") {
-  using net_t = network<layers<population<"P", neurons::lif, synapses::exp_current>,
-                               subgroup<"Pe", "P">>,
-                        projections<>>;
+  using net_t =
+      network<layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">>,
+              projections<>>;
   net_t net({.dt_ms = 0.5, .seed = 1}, {10, 4});
   CHECK_THROWS_WITH(net.set_initial_uniform<"P">("w", 0, 1),
                     Catch::Contains("layer 'P' has no state field 'w'"));

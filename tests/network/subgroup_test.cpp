@@ -21,11 +21,11 @@ constexpr std::size_t n_x = 30, n_e = 32, n_i = 8, n_p = n_e + n_i;
 using grouped_net = network<
     layers<input<"X", encoding::poisson>, population<"P", neurons::lif, synapses::exp_current>,
            subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
-    projections<
-        projection<"X", "Pe", topology::dense, learning::stdp_pair>,
-        projection<"X", "Pi", topology::dense>,
-        projection<"Pe", "P", topology::dense, learning::stdp_pair, delays::fixed>,
-        projection<"Pi", "P", topology::dense, learning::none, delays::none, receptor::inhibitory>>>;
+    projections<projection<"X", "Pe", topology::dense, learning::stdp_pair>,
+                projection<"X", "Pi", topology::dense>,
+                projection<"Pe", "P", topology::dense, learning::stdp_pair, delays::fixed>,
+                projection<"Pi", "P", topology::dense, learning::none, delays::none,
+                           receptor::inhibitory>>>;
 // The same written with two populations; its projections in the same order for each target
 // channel (X first, then the recurrent ones), so that the sums into a channel run in one order.
 using separate_net = network<
@@ -37,8 +37,7 @@ using separate_net = network<
         projection<"E", "E", topology::dense, learning::stdp_pair, delays::fixed>,
         projection<"E", "I", topology::dense, learning::stdp_pair, delays::fixed>,
         projection<"I", "E", topology::dense, learning::none, delays::none, receptor::inhibitory>,
-        projection<"I", "I", topology::dense, learning::none, delays::none,
-                   receptor::inhibitory>>>;
+        projection<"I", "I", topology::dense, learning::none, delays::none, receptor::inhibitory>>>;
 
 // Columns [c0, c1) of a row-major rows x cols matrix.
 std::vector<real> columns(const std::vector<real>& w, std::size_t rows, std::size_t cols,
@@ -65,12 +64,17 @@ std::vector<event> events_of(const event_recorder& r, index_t offset) {
 
 }  // namespace
 
-TEST_CASE("subgroups: a network of views of one population equals the one of two populations, "
-          "bit for bit (spikes, state, learned weights)",
-          "[network][subgroup]") {
+TEST_CASE(
+    "subgroups: a network of views of one population equals the one of two populations, "
+    "bit for bit (spikes, state, learned weights)",
+    "[network][subgroup]") {
   const double dt = 0.5;
-  const neurons::lif::params lif{.tau_m_ms = 20, .v_rest_mv = -60, .v_reset_mv = -60,
-                                 .v_thresh_mv = -50, .refractory_ms = 2, .v_init_mv = -60};
+  const neurons::lif::params lif{.tau_m_ms = 20,
+                                 .v_rest_mv = -60,
+                                 .v_reset_mv = -60,
+                                 .v_thresh_mv = -50,
+                                 .refractory_ms = 2,
+                                 .v_init_mv = -60};
   const learning::stdp_pair::params stdp{.nu_pre = 1e-3, .nu_post = 1e-2, .w_max = 10.0};
   const std::vector<real> w_x = draws(n_x * n_p, 0.0, 4.0, 1);
   const std::vector<real> w_e = draws(n_e * n_p, 0.0, 2.0, 2);
@@ -228,9 +232,9 @@ TEST_CASE("subgroups: offsets in the parent, renumbered spikes, slices of the st
 
 TEST_CASE("subgroups: sizes beyond the parent's are refused, naming the layers",
           "[network][subgroup]") {
-  using net_t = network<layers<population<"P", neurons::lif>, subgroup<"Pe", "P">,
-                               subgroup<"Pi", "P">>,
-                        projections<>>;
+  using net_t =
+      network<layers<population<"P", neurons::lif>, subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
+              projections<>>;
   CHECK_NOTHROW(net_t({}, {10, 8, 2}));
   CHECK_NOTHROW(net_t({}, {10, 3, 2}));  // need not cover the parent
   CHECK_THROWS_WITH(net_t({}, {10, 8, 3}),
@@ -241,17 +245,20 @@ TEST_CASE("subgroups: sizes beyond the parent's are refused, naming the layers",
 
 TEST_CASE("subgroups: the Brette et al. (2007) layout with sparse connectors and initial values",
           "[network][subgroup]") {
-  using net_t = network<
-      layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
-             subgroup<"Pi", "P">>,
-      projections<projection<"Pe", "P", topology::sparse, learning::none, delays::none,
-                             receptor::excitatory>,
-                  projection<"Pi", "P", topology::sparse, learning::none, delays::uniform,
-                             receptor::inhibitory>>>;
+  using net_t = network<layers<population<"P", neurons::lif, synapses::exp_current>,
+                               subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
+                        projections<projection<"Pe", "P", topology::sparse, learning::none,
+                                               delays::none, receptor::excitatory>,
+                                    projection<"Pi", "P", topology::sparse, learning::none,
+                                               delays::uniform, receptor::inhibitory>>>;
   net_t net({.dt_ms = 0.1, .seed = 1}, {400, 320, 80});
   // Above threshold at rest: the neurons fire on their own.
-  net.set_params<"P">({.tau_m_ms = 20, .v_rest_mv = -49, .v_reset_mv = -60, .v_thresh_mv = -50,
-                       .refractory_ms = 5, .v_init_mv = -60});
+  net.set_params<"P">({.tau_m_ms = 20,
+                       .v_rest_mv = -49,
+                       .v_reset_mv = -60,
+                       .v_thresh_mv = -50,
+                       .refractory_ms = 5,
+                       .v_init_mv = -60});
   net.set_initial_uniform<"P">("v", -60, -50);
   const topology::sparse::params sp{.probability = 0.05};
   net.connect<"Pe", "P">({.topology = sp, .weights = {1.6, 1.6}});

@@ -58,8 +58,8 @@ struct state_initializer {
   }
   /// Whether this initialiser covers exactly what `other` covers (the later one replaces it).
   bool same_target(const state_initializer& other) const {
-    return synapse_field == other.synapse_field && field == other.field &&
-           offset == other.offset && size == other.size;
+    return synapse_field == other.synapse_field && field == other.field && offset == other.offset &&
+           size == other.size;
   }
 };
 
