@@ -38,16 +38,14 @@ void whole_network(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(1));
   auto net = brette2007::build<Model>(n, 1, static_cast<std::size_t>(state.range(2)));
   net.run(warm_up_ms);
-  const std::uint64_t spikes0 =
-      net.template total_spikes<"Pe">() + net.template total_spikes<"Pi">();
+  const std::uint64_t spikes0 = net.template total_spikes<"P">();
   const double events0 = brette2007::delivered_events(net);
   std::uint64_t runs = 0;
   for (auto _ : state) {
     net.run(timed_ms);
     ++runs;
   }
-  const double spikes =
-      double(net.template total_spikes<"Pe">() + net.template total_spikes<"Pi">() - spikes0);
+  const double spikes = double(net.template total_spikes<"P">() - spikes0);
   const double sim_s = double(runs) * timed_ms / 1000.0;
   state.counters["sim_s_per_s"] = per_second(sim_s);
   state.counters["neuron_updates/s"] = per_second(double(n) * sim_s * 1000.0 / brette2007::dt_ms);
@@ -60,10 +58,10 @@ void update_only(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(1));
   auto net = brette2007::build<Model>(n, 1, 1);
   net.run(warm_up_ms);
-  using synapse_t = typename Model::network_type::template layer_type<"Pe">::synapse_type;
+  using synapse_t = typename Model::network_type::template layer_type<"P">::synapse_type;
   brette2007::unconnected_of<synapse_t> alone({.dt_ms = brette2007::dt_ms, .seed = 1},
-                                              brette2007::sizes_of(n).layers());
-  brette2007::copy_populations(net, alone);
+                                              std::array<std::size_t, 1>{n});
+  brette2007::copy_population(net, alone);
   std::uint64_t runs = 0;
   for (auto _ : state) {
     alone.run(timed_ms);

@@ -46,13 +46,14 @@ struct coba {
                                       .refractory_ms = 5,
                                       .v_init_mv = -60,
                                       .refractory = neurons::refractory_rule::since_spike};
-    set_params(net, neuron, {.tau_exc_ms = 5, .tau_inh_ms = 10, .e_exc_mv = 0, .e_inh_mv = -80});
+    net.set_params<"P">(neuron,
+                        {.tau_exc_ms = 5, .tau_inh_ms = 10, .e_exc_mv = 0, .e_inh_mv = -80});
     connect(net, n_neurons, 6.0 / 10.0, 67.0 / 10.0);
     // As Brette et al.'s script: v = E_l + (5·randn - 5) mV, ge = 1.5·randn + 4, gi = 12·randn
     // + 20.
-    set_initial_normal(net, "v", neuron.v_rest_mv - 5, 5);
-    set_initial_normal(net, "g_exc", 4, 1.5);
-    set_initial_normal(net, "g_inh", 20, 12);
+    net.set_initial_normal<"P">("v", neuron.v_rest_mv - 5, 5);
+    net.set_initial_normal<"P">("g_exc", 4, 1.5);
+    net.set_initial_normal<"P">("g_inh", 20, 12);
   }
 };
 

@@ -43,10 +43,10 @@ struct cuba {
                                       .refractory_ms = 5,
                                       .v_init_mv = -60,
                                       .refractory = neurons::refractory_rule::since_spike};
-    set_params(net, neuron,
-               {.tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact});
+    net.set_params<"P">(
+        neuron, {.tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact});
     connect(net, n_neurons, 60 * 0.27 / 10, 20 * 4.5 / 10);
-    set_initial_uniform(net, "v", neuron.v_reset_mv, neuron.v_thresh_mv);
+    net.set_initial_uniform<"P">("v", neuron.v_reset_mv, neuron.v_thresh_mv);
   }
 };
 

@@ -23,51 +23,35 @@ using namespace spiketorch;
 
 template <class Synapse>
 using network_of = network<
-    layers<population<"Pe", neurons::lif, Synapse>, population<"Pi", neurons::lif, Synapse>>,
-    projections<projection<"Pe", "Pe", topology::sparse, learning::none, delays::none,
-                           receptor::excitatory>,
-                projection<"Pe", "Pi", topology::sparse, learning::none, delays::none,
-                           receptor::excitatory>,
-                projection<"Pi", "Pe", topology::sparse, learning::none, delays::none,
-                           receptor::inhibitory>,
-                projection<"Pi", "Pi", topology::sparse, learning::none, delays::none,
-                           receptor::inhibitory>>>;
+    layers<population<"P", neurons::lif, Synapse>, subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
+    projections<
+        projection<"Pe", "P", topology::sparse, learning::none, delays::none, receptor::excitatory>,
+        projection<"Pi", "P", topology::sparse, learning::none, delays::none,
+                   receptor::inhibitory>>>;
 
-/// The same populations without connections: what the neuron update alone costs
+/// The same population without connections: what the neuron update alone costs
 /// (benchmarks/bench_brette2007.cpp).
 template <class Synapse>
-using unconnected_of = network<
-    layers<population<"Pe", neurons::lif, Synapse>, population<"Pi", neurons::lif, Synapse>>,
-    projections<>>;
+using unconnected_of = network<layers<population<"P", neurons::lif, Synapse>>, projections<>>;
 
-/// Parameters and state of every population of `from` into `to` (networks of the same layers).
+/// Parameters and state of the population of `from` into `to`.
 template <class From, class To>
-void copy_populations(From& from, To& to) {
-  auto copy = [&]<fixed_string Name>() {
-    const auto& a = from.template layer<Name>();
-    to.template set_params<Name>(a.neuron_params, a.synapse_params);
-    auto& b = to.template layer<Name>();
-    b.neuron_state = a.neuron_state;
-    b.synapse_state = a.synapse_state;
-  };
-  copy.template operator()<"Pe">();
-  copy.template operator()<"Pi">();
+void copy_population(From& from, To& to) {
+  const auto& a = from.template layer<"P">();
+  to.template set_params<"P">(a.neuron_params, a.synapse_params);
+  auto& b = to.template layer<"P">();
+  b.neuron_state = a.neuron_state;
+  b.synapse_state = a.synapse_state;
 }
 
 struct network_sizes {
   std::uint64_t n_exc, n_inh;
-  std::array<std::size_t, 2> layers() const { return {n_exc, n_inh}; }
+  /// P, then P_e = P[0, n_exc) and P_i = P[n_exc, N) (subgroups take consecutive ranges).
+  std::array<std::size_t, 3> layers() const { return {n_exc + n_inh, n_exc, n_inh}; }
 };
 inline network_sizes sizes_of(std::uint64_t n_neurons) {
   const std::uint64_t n_exc = (4 * n_neurons + 2) / 5;
   return {n_exc, n_neurons - n_exc};
-}
-
-template <class Net>
-void set_params(Net& net, const neurons::lif::params& neuron,
-                const typename Net::template layer_type<"Pe">::synapse_type::params& synapse) {
-  net.template set_params<"Pe">(neuron, synapse);
-  net.template set_params<"Pi">(neuron, synapse);
 }
 
 /// P_e -> P with weight w_exc on the excitatory receptor, P_i -> P with w_inh on the inhibitory
@@ -75,43 +59,14 @@ void set_params(Net& net, const neurons::lif::params& neuron,
 template <class Net>
 void connect(Net& net, std::uint64_t n_neurons, double w_exc, double w_inh) {
   const topology::sparse::params p{.probability = inputs_per_neuron / double(n_neurons)};
-  net.template connect<"Pe", "Pe">({.topology = p, .weights = {w_exc, w_exc}});
-  net.template connect<"Pe", "Pi">({.topology = p, .weights = {w_exc, w_exc}});
-  net.template connect<"Pi", "Pe">({.topology = p, .weights = {w_inh, w_inh}});
-  net.template connect<"Pi", "Pi">({.topology = p, .weights = {w_inh, w_inh}});
-}
-
-/// A state field of every neuron drawn from the network's seed: uniform in [lo, hi), or normal.
-template <class Net>
-void set_initial_uniform(Net& net, std::string_view field, double lo, double hi) {
-  const random_stream stream(net.seed(), 0x5eed0001u + std::uint32_t(field.size()));
-  std::size_t first = 0;
-  for (auto x : {net.template state<"Pe">(field), net.template state<"Pi">(field)}) {
-    for (std::size_t i = 0; i < x.size(); ++i)
-      x[i] = real(lo + (hi - lo) * stream.uniform(0, std::uint32_t(first + i), 0));
-    first += x.size();
-  }
-}
-template <class Net>
-void set_initial_normal(Net& net, std::string_view field, double mean, double sd) {
-  const random_stream stream(net.seed(), 0x5eed0101u + std::uint32_t(field.size()));
-  std::size_t first = 0;
-  for (auto x : {net.template state<"Pe">(field), net.template state<"Pi">(field)}) {
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      const auto u = stream.uniform4(0, std::uint32_t(first + i), 0);
-      const double r = std::sqrt(-2.0 * std::log(1.0 - double(u[0])));
-      x[i] = real(mean + sd * r * std::cos(6.283185307179586 * double(u[1])));
-    }
-    first += x.size();
-  }
+  net.template connect<"Pe", "P">({.topology = p, .weights = {w_exc, w_exc}});
+  net.template connect<"Pi", "P">({.topology = p, .weights = {w_inh, w_inh}});
 }
 
 template <class Net>
 std::uint64_t n_synapses(const Net& net) {
-  return net.template projection<"Pe", "Pe">().topo.n_synapses() +
-         net.template projection<"Pe", "Pi">().topo.n_synapses() +
-         net.template projection<"Pi", "Pe">().topo.n_synapses() +
-         net.template projection<"Pi", "Pi">().topo.n_synapses();
+  return net.template projection<"Pe", "P">().topo.n_synapses() +
+         net.template projection<"Pi", "P">().topo.n_synapses();
 }
 
 /// Spikes delivered times their synapses, from the spike counts.
@@ -126,8 +81,7 @@ double delivered_by(const Net& net) {
 }
 template <class Net>
 double delivered_events(const Net& net) {
-  return delivered_by<"Pe", "Pe">(net) + delivered_by<"Pe", "Pi">(net) +
-         delivered_by<"Pi", "Pe">(net) + delivered_by<"Pi", "Pi">(net);
+  return delivered_by<"Pe", "P">(net) + delivered_by<"Pi", "P">(net);
 }
 
 /// The step of both benchmarks.

@@ -13,14 +13,14 @@ namespace brette2007 {
 /// Runs the built network and prints its summary.
 template <class Net>
 void run_and_report(Net& net, const options& o, const char* model, clock::time_point started) {
-  const network_facts facts{model,
-                            net.template size<"Pe">(),
-                            net.template size<"Pi">(),
-                            n_synapses(net),
-                            steps_of(net.template layer<"Pe">().neuron_params.refractory_ms,
-                                     net.dt_ms(), "refractory_ms"),
-                            seconds_since(started)};
-  report(run_benchmark<"Pe", "Pi">(net, o, facts, delivered_events<Net>), o);
+  const network_facts facts{
+      model,
+      net.template size<"Pe">(),
+      net.template size<"Pi">(),
+      n_synapses(net),
+      steps_of(net.template layer<"P">().neuron_params.refractory_ms, net.dt_ms(), "refractory_ms"),
+      seconds_since(started)};
+  report(run_benchmark<"P">(net, o, facts, delivered_events<Net>), o);
 }
 
 /// main() of a benchmark program: options, build, run, summary. Bad options exit with status
