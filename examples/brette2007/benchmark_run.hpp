@@ -65,8 +65,8 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   spike_statistics stats(n_neurons);
   std::vector<spiketorch::index_t> all_neurons;
   std::vector<std::int64_t> all_steps;
-  spiketorch::progress_bar progress(facts.model, total_steps / chunk_steps + 1, o.quiet, 10.0,
-                                    "chunk");
+  spiketorch::progress_bar progress(facts.model, (total_steps + chunk_steps - 1) / chunk_steps,
+                                    o.quiet, 10.0, "chunk");
   double wall_s = 0, cpu_s = 0;
   std::uint64_t done = 0, chunks = 0;
   while (done < total_steps) {
@@ -109,7 +109,10 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   j["duration_ms"] = double(total_steps) * dt;
   j["dt_ms"] = dt;
   j["seed"] = o.seed;
-  j["threads"] = net.threads();
+  j["threads"] = net.threads_used();
+  if (net.threads_used() != net.threads())
+    std::fprintf(stderr, "%s: warning: %zu threads asked for, the OpenMP runtime gave %zu\n",
+                 facts.model, net.threads(), net.threads_used());
   j["mean_rate_hz"] = stats.mean_rate_hz(double(total_steps) * dt);
   j["rate_exc_hz"] = stats.mean_rate_hz(double(total_steps) * dt, 0, facts.n_exc);
   j["rate_inh_hz"] = stats.mean_rate_hz(double(total_steps) * dt, facts.n_exc, facts.n_inh);

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,8 @@ inline std::optional<options> parse_options(int argc, const char* const* argv, c
   app.add_flag("--quiet", o.quiet, "no progress bar");
   if (!parse_or_help(app, argc, argv)) return std::nullopt;
   check(o.duration_ms > 0, "--duration must be > 0 ms, got ", o.duration_ms);
+  check(std::round(o.duration_ms / dt_ms) >= 1, "--duration must be at least one step (", dt_ms,
+        " ms), got ", o.duration_ms);
   check(o.duration_ms <= 1e7, "--duration must be at most 1e7 ms (about 3 hours simulated), got ",
         o.duration_ms);
   check(o.n_neurons >= 100,

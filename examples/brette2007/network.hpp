@@ -84,9 +84,6 @@ double delivered_events(const Net& net) {
   return delivered_by<"Pe", "P">(net) + delivered_by<"Pi", "P">(net);
 }
 
-/// The step of both benchmarks.
-inline constexpr double dt_ms = 0.1;
-
 /// A network of `Model` (cuba.hpp, coba.hpp) ready to run.
 template <class Model>
 typename Model::network_type build(std::uint64_t n_neurons, std::uint64_t seed,

@@ -6,6 +6,9 @@
 
 namespace brette2007 {
 
+/// The step of both benchmarks, ms.
+inline constexpr double dt_ms = 0.1;
+
 struct options {
   double duration_ms = 1000.0;
   std::uint64_t n_neurons = 4000;

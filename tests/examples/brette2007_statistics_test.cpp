@@ -35,6 +35,9 @@ TEST_CASE("brette2007 statistics: CV of regular, two-interval and Poisson trains
   // CVs: 0 and |10 - 30| / (10 + 30) = 0.5, averaged.
   CHECK(s.cv_isi() == Approx(0.25).epsilon(1e-12));
   CHECK(s.mean_rate_hz(50.0) == Approx(9.0 / 4 / 0.05));
+  // Of parts: neurons 0 and 1 spiked 4 + 3 times, 2 and 3 twice and never.
+  CHECK(s.mean_rate_hz(50.0, 0, 2) == Approx(7.0 / 2 / 0.05));
+  CHECK(s.mean_rate_hz(50.0, 2, 2) == Approx(2.0 / 2 / 0.05));
 }
 
 TEST_CASE("brette2007 statistics: a Poisson train's CV is 1; chunks add up to the whole",

@@ -30,6 +30,9 @@ struct recurrent_run {
   std::vector<index_t> neurons;
   std::vector<std::int64_t> steps;
   std::vector<real> v;
+  std::vector<std::uint8_t> raster;  // E's spike raster
+  std::vector<real> trace;           // E's v of three neurons
+  std::size_t team = 0;              // threads that ran
 };
 
 recurrent_run run_recurrent(std::size_t threads) {
@@ -59,6 +62,8 @@ recurrent_run run_recurrent(std::size_t threads) {
     vi[i] = real(-60 + 10 * draw.uniform(1, index_t(i), 0));
   net.record_events<"E">(100000);
   net.record_events<"I">(100000);
+  net.record_spikes<"E">(1000);
+  net.record_state<"E">("v", {0, 5, 799}, 3, 400);
   net.run(60.0);
   net.run(40.0);  // a second run continues the first: delay rings, refractory counters
   recurrent_run r;
@@ -70,6 +75,11 @@ recurrent_run run_recurrent(std::size_t threads) {
   }
   r.v.assign(ve.begin(), ve.end());
   r.v.insert(r.v.end(), vi.begin(), vi.end());
+  const auto raster = net.spike_raster<"E">();
+  const auto trace = net.state_trace<"E">();
+  r.raster.assign(raster.begin(), raster.end());
+  r.trace.assign(trace.begin(), trace.end());
+  r.team = net.threads_used();
   return r;
 }
 
@@ -111,12 +121,17 @@ TEST_CASE(
   const recurrent_run one = run_recurrent(1);
   // Enough activity that a wrong split of the targets or a missing barrier would show.
   REQUIRE(one.neurons.size() > 400);  // about 5 Hz
+  REQUIRE(one.raster.size() == 1000 * 800);
+  REQUIRE(one.trace.size() == 334 * 3);
   for (std::size_t threads : {2, 3}) {
     INFO(threads << " threads");
     const recurrent_run many = run_recurrent(threads);
+    REQUIRE(many.team == threads);  // a team of 1 (OMP_THREAD_LIMIT) would prove nothing
     CHECK(many.neurons == one.neurons);
     CHECK(many.steps == one.steps);
     CHECK(many.v == one.v);
+    CHECK(many.raster == one.raster);
+    CHECK(many.trace == one.trace);
   }
 }
 

@@ -263,6 +263,11 @@ class network<layers<L...>, projections<P...>, Backend> {
   double dt_ms() const { return config_.dt_ms; }
   std::uint64_t seed() const { return config_.seed; }
   std::size_t threads() const { return config_.threads; }
+  /// The threads that stepped the last run: fewer than threads() where the OpenMP runtime gave
+  /// a smaller team (OMP_THREAD_LIMIT, a run inside another parallel region).
+  std::size_t threads_used() const { return threads_used_; }
+  /// For backends: the team size of the run just done.
+  void ran_on_threads(std::size_t n) { threads_used_ = n; }
   /// The number of CPU threads for the following runs (see network_config::threads).
   void set_threads(std::size_t n) {
     check_threads(n);
@@ -368,7 +373,8 @@ class network<layers<L...>, projections<P...>, Backend> {
     x.values.assign(values.begin(), values.end());
     add_initial<Name>(field, std::move(x));
   }
-  /// Values drawn uniformly in [lo, hi) (lo == hi: all lo).
+  /// Values drawn uniformly in [lo, hi] (hi itself only where float rounding gives it; lo == hi:
+  /// all lo).
   template <fixed_string Name>
   void set_initial_uniform(std::string_view field, double lo, double hi) {
     require(std::isfinite(lo) && std::isfinite(hi) && lo <= hi, "set_initial_uniform<",
@@ -733,6 +739,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// spiketorch/network/recordings.hpp.
   template <fixed_string Name, class Tag = detail::xtensor_tag>
   auto spike_raster() const {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     return detail::array_adaptor<Tag>::frames(layer<Name>().spikes.recorder.frames());
   }
   /// Records a layer's spikes as (neuron, step) events, keeping the first `capacity` of them
@@ -746,6 +755,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   }
   template <fixed_string Name>
   const event_recorder& events() const {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     return layer<Name>().spikes.events;
   }
   /// Records a state field of the given neurons every `interval` steps, keeping `window` frames.
@@ -775,6 +787,9 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// spiketorch/network/recordings.hpp.
   template <fixed_string Name, class Tag = detail::xtensor_tag>
   auto state_trace() const {
+    static_assert(!layer_type<Name>::is_subgroup,
+                  "spiketorch: recorders belong to populations: record the parent population of "
+                  "this subgroup and take the subgroup's neurons from it");
     return detail::array_adaptor<Tag>::frames(layer<Name>().state_rec.frames());
   }
   template <fixed_string Name>
@@ -939,6 +954,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   std::tuple<layer_state<L>...> layers_;
   std::tuple<projection_state<P>...> projections_;
   bool learning_ = true;
+  std::size_t threads_used_ = 1;
   std::uint64_t step_ = 0;
   std::uint64_t presentation_ = 0;
 };

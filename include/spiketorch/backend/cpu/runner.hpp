@@ -33,7 +33,10 @@ struct runner<cpu> {
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
         const auto size = static_cast<std::size_t>(omp_get_num_threads());
 #pragma omp single
-        meeting.emplace(static_cast<std::uint32_t>(size));
+        {
+          meeting.emplace(static_cast<std::uint32_t>(size));
+          net.ran_on_threads(size);
+        }
         const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()), size,
                                       &shared, &*meeting};
         run_steps(team, view, n_steps);
@@ -42,6 +45,7 @@ struct runner<cpu> {
     }
 #endif
     run_steps(cpu_execution{}, view, n_steps);
+    net.ran_on_threads(1);
   }
 };
 

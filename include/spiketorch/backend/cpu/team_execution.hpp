@@ -39,8 +39,10 @@ class team_barrier {
     const std::uint32_t generation = generation_.load(std::memory_order_acquire);
     if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
       arrived_.store(0, std::memory_order_relaxed);
-      generation_.fetch_add(1, std::memory_order_release);
-      if (sleepers_.load(std::memory_order_acquire) > 0) generation_.notify_all();
+      // Sequentially consistent, with the sleeper's two operations below: otherwise the last
+      // arrival could miss a sleeper that has not yet seen the new generation (store buffering).
+      generation_.fetch_add(1, std::memory_order_seq_cst);
+      if (sleepers_.load(std::memory_order_seq_cst) > 0) generation_.notify_all();
       return;
     }
     // 1000 pauses (15-30 microseconds: a pause takes 30-65 cycles) cover the imbalance of one
@@ -51,8 +53,8 @@ class team_barrier {
       __builtin_ia32_pause();
 #endif
     }
-    sleepers_.fetch_add(1, std::memory_order_acq_rel);
-    while (generation_.load(std::memory_order_acquire) == generation)
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    while (generation_.load(std::memory_order_seq_cst) == generation)
       generation_.wait(generation, std::memory_order_acquire);
     sleepers_.fetch_sub(1, std::memory_order_acq_rel);
   }
