@@ -81,6 +81,15 @@ SPIKETORCH_HD void update_population(const Policy& pol, const population_view<Ne
     update_neurons(pol, v, ctx, each_derived<derived>{v.nd_each});
 }
 
+/// Topology views that visit a row's targets in a range without walking the whole row.
+struct ignore_target {
+  SPIKETORCH_HD void operator()(index_t, std::size_t) const {}
+};
+template <class View>
+concept has_target_range = requires(const View& v, index_t i, std::size_t n) {
+  v.for_each_target_between(i, n, n, ignore_target{});
+};
+
 /// Deliver: the weights of this step's presynaptic spikes go into the target's receptor
 /// channel, directly or through the delay ring (into the slot d steps ahead; then the slot due
 /// now is drained into the channel and the ring moves on).
@@ -114,6 +123,9 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
         if constexpr (topo_t::contiguous_rows) {
           const std::size_t base = topo.row_begin(i);
           for (std::size_t j = lo; j < hi; ++j) buf[off[d[base + j]] + j] += w[base + j];
+        } else if constexpr (has_target_range<topo_t>) {
+          topo.for_each_target_between(
+              i, lo, hi, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
         } else {
           topo.for_each_target(i, [&](index_t j, std::size_t k) {
             if (j >= lo && j < hi) buf[off[d[k]] + j] += w[k];
@@ -158,6 +170,9 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
         if constexpr (topo_t::contiguous_rows) {
           const std::size_t base = topo.row_begin(i);
           for (std::size_t j = lo; j < hi; ++j) channel[j] += w[base + j];
+        } else if constexpr (has_target_range<topo_t>) {
+          topo.for_each_target_between(i, lo, hi,
+                                       [&](index_t j, std::size_t k) { channel[j] += w[k]; });
         } else {
           topo.for_each_target(i, [&](index_t j, std::size_t k) {
             if (j >= lo && j < hi) channel[j] += w[k];

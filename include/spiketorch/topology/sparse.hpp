@@ -63,6 +63,21 @@ class sparse : public visits_through_view<sparse> {
     SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
       for (std::size_t k = row_ptr[i]; k < row_ptr[i + 1]; ++k) f(col[k], k);
     }
+    /// The same for the targets in [lo, hi) only (a thread's share: backend/cpu/
+    /// team_execution.hpp), found by binary search in the sorted row.
+    template <class F>
+    SPIKETORCH_HD void for_each_target_between(index_t i, std::size_t lo, std::size_t hi,
+                                               F&& f) const {
+      std::size_t a = row_ptr[i], b = row_ptr[i + 1];
+      while (a < b) {
+        const std::size_t mid = a + (b - a) / 2;
+        if (col[mid] < lo)
+          a = mid + 1;
+        else
+          b = mid;
+      }
+      for (std::size_t k = a; k < row_ptr[i + 1] && col[k] < hi; ++k) f(col[k], k);
+    }
     SPIKETORCH_HD std::size_t n_sources(index_t j) const { return col_ptr[j + 1] - col_ptr[j]; }
     SPIKETORCH_HD synapse_ref source(index_t j, std::size_t q) const {
       const std::size_t c = col_ptr[j] + q;

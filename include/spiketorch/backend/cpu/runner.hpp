@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
@@ -28,6 +29,7 @@ struct runner<cpu> {
     if (net.threads() > 1) {
       std::uint32_t shared = 0;
       std::optional<team_barrier> meeting;
+      std::vector<std::uint32_t> counts;
 #pragma omp parallel num_threads(static_cast<int>(net.threads()))
       {
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
@@ -35,10 +37,11 @@ struct runner<cpu> {
 #pragma omp single
         {
           meeting.emplace(static_cast<std::uint32_t>(size));
+          counts.assign(size, 0);
           net.ran_on_threads(size);
         }
         const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()), size,
-                                      &shared, &*meeting};
+                                      &shared, &*meeting, counts.data()};
         run_steps(team, view, n_steps);
       }
       return;

@@ -12,7 +12,8 @@
 //                      barrier on a loaded machine);
 //   single, compact    thread 0 alone, between barriers; a count reaches the others through
 //                      `shared` (read by all before thread 0 can write it again: the next
-//                      compaction starts with a barrier).
+//                      compaction starts with a barrier);
+//   compact_flags      each thread its own share of the neurons (below).
 // So a network gives the same bits on any number of threads. The parts that thread 0 does alone
 // (the spike list of each population, shared counters) are short: spikes are sparse.
 #pragma once
@@ -73,6 +74,7 @@ struct cpu_team_execution {
   std::size_t thread = 0, n_threads = 1;
   std::uint32_t* shared = nullptr;  // one count handed from thread 0 to the team
   team_barrier* meeting = nullptr;
+  std::uint32_t* counts = nullptr;  // [n_threads]: each thread's spikes in compact_flags
 
   std::pair<std::size_t, std::size_t> target_share(std::size_t n) const {
     return {n * thread / n_threads, n * (thread + 1) / n_threads};
@@ -102,10 +104,40 @@ struct cpu_team_execution {
   }
 
   /// Called after a barrier (stages::update_population places one after writing the flags).
+  /// Each thread lists and resets the spiking neurons of its own share (their state stays in
+  /// its core's cache), from the share's start in `out`; thread 0 then closes the gaps. The
+  /// shares are contiguous and in order, so the list ascends as with one thread.
   template <class F>
   std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out,
                               F&& f) const {
-    if (thread == 0) *shared = cpu_execution{}.compact_flags(flags, n, out, f);
+    const auto [lo, hi] = target_share(n);
+    std::uint32_t c = 0;
+    for (std::size_t i = lo; i < hi;) {
+      if (i % 8 == 0 && i + 8 <= hi) {  // spikes are rare: skip eight silent neurons at a time
+        std::uint64_t word;
+        std::memcpy(&word, flags + i, sizeof word);
+        if (word == 0) {
+          i += 8;
+          continue;
+        }
+      }
+      if (flags[i]) {
+        f(i);
+        out[lo + c++] = static_cast<index_t>(i);
+      }
+      ++i;
+    }
+    counts[thread] = c;
+    barrier();
+    if (thread == 0) {
+      std::uint32_t total = counts[0];
+      for (std::size_t t = 1; t < n_threads; ++t) {
+        const std::size_t from = n * t / n_threads;
+        if (total != from) std::memmove(out + total, out + from, counts[t] * sizeof(index_t));
+        total += counts[t];
+      }
+      *shared = total;
+    }
     barrier();
     return *shared;
   }
