@@ -47,8 +47,8 @@ class sparse : public visits_through_view<sparse> {
     const index_t* row_of;       // source of the c-th synapse in target order
     const std::size_t* syn_of;   // its synapse index
 
-    /// Binary search in source i's row.
-    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const {
+    /// The first synapse of source i's row whose target is j or above (binary search).
+    SPIKETORCH_HD std::size_t first_target_from(index_t i, std::size_t j) const {
       std::size_t lo = row_ptr[i], hi = row_ptr[i + 1];
       while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
@@ -57,26 +57,23 @@ class sparse : public visits_through_view<sparse> {
         else
           hi = mid;
       }
-      return lo < row_ptr[i + 1] && col[lo] == j ? lo : no_synapse;
+      return lo;
+    }
+    SPIKETORCH_HD std::size_t find(index_t i, index_t j) const {
+      const std::size_t k = first_target_from(i, j);
+      return k < row_ptr[i + 1] && col[k] == j ? k : no_synapse;
     }
     template <class F>
     SPIKETORCH_HD void for_each_target(index_t i, F&& f) const {
       for (std::size_t k = row_ptr[i]; k < row_ptr[i + 1]; ++k) f(col[k], k);
     }
     /// The same for the targets in [lo, hi) only (a thread's share: backend/cpu/
-    /// team_execution.hpp), found by binary search in the sorted row.
+    /// team_execution.hpp), starting from a binary search in the sorted row.
     template <class F>
     SPIKETORCH_HD void for_each_target_between(index_t i, std::size_t lo, std::size_t hi,
                                                F&& f) const {
-      std::size_t a = row_ptr[i], b = row_ptr[i + 1];
-      while (a < b) {
-        const std::size_t mid = a + (b - a) / 2;
-        if (col[mid] < lo)
-          a = mid + 1;
-        else
-          b = mid;
-      }
-      for (std::size_t k = a; k < row_ptr[i + 1] && col[k] < hi; ++k) f(col[k], k);
+      for (std::size_t k = first_target_from(i, lo); k < row_ptr[i + 1] && col[k] < hi; ++k)
+        f(col[k], k);
     }
     SPIKETORCH_HD std::size_t n_sources(index_t j) const { return col_ptr[j + 1] - col_ptr[j]; }
     SPIKETORCH_HD synapse_ref source(index_t j, std::size_t q) const {
