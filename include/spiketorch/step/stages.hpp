@@ -118,7 +118,9 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       }
     };
     if constexpr (Policy::partitions_targets) {
-      const auto [lo, hi] = pol.target_share(n_post);
+      // Plain variables: clang 14 cannot capture structured bindings in the lambdas below.
+      const auto share = pol.target_share(n_post);
+      const std::size_t lo = share.first, hi = share.second;
       for (index_t i : pre) {
         if constexpr (topo_t::contiguous_rows) {
           const std::size_t base = topo.row_begin(i);
@@ -165,7 +167,9 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       }
     };
     if constexpr (Policy::partitions_targets) {
-      const auto [lo, hi] = pol.target_share(n_post);
+      // Plain variables: clang 14 cannot capture structured bindings in the lambdas below.
+      const auto share = pol.target_share(n_post);
+      const std::size_t lo = share.first, hi = share.second;
       for (index_t i : pre) {
         if constexpr (topo_t::contiguous_rows) {
           const std::size_t base = topo.row_begin(i);
