@@ -90,6 +90,25 @@ concept has_target_range = requires(const View& v, index_t i, std::size_t n) {
   v.for_each_target_between(i, n, n, ignore_target{});
 };
 
+/// f(j, k) for the synapses of source i whose targets j lie in [lo, hi) (a thread's share of the
+/// targets: backend/cpu/team_execution.hpp), in increasing j: a slice of a dense row, a binary
+/// search into a sparse one, otherwise the row filtered.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class View, class F>
+SPIKETORCH_HD void for_each_target_in(const View& topo, index_t i, std::size_t lo, std::size_t hi,
+                                      F&& f) {
+  if constexpr (View::contiguous_rows) {
+    const std::size_t base = topo.row_begin(i);
+    for (std::size_t j = lo; j < hi; ++j) f(index_t(j), base + j);
+  } else if constexpr (has_target_range<View>) {
+    topo.for_each_target_between(i, lo, hi, f);
+  } else {
+    topo.for_each_target(i, [&](index_t j, std::size_t k) {
+      if (j >= lo && j < hi) f(j, k);
+    });
+  }
+}
+
 /// Deliver: the weights of this step's presynaptic spikes go into the target's receptor
 /// channel, directly or through the delay ring (into the slot d steps ahead; then the slot due
 /// now is drained into the channel and the ring moves on).
@@ -118,22 +137,10 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       }
     };
     if constexpr (Policy::partitions_targets) {
-      // Plain variables: clang 14 cannot capture structured bindings in the lambdas below.
       const auto share = pol.target_share(n_post);
-      const std::size_t lo = share.first, hi = share.second;
-      for (index_t i : pre) {
-        if constexpr (topo_t::contiguous_rows) {
-          const std::size_t base = topo.row_begin(i);
-          for (std::size_t j = lo; j < hi; ++j) buf[off[d[base + j]] + j] += w[base + j];
-        } else if constexpr (has_target_range<topo_t>) {
-          topo.for_each_target_between(
-              i, lo, hi, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
-        } else {
-          topo.for_each_target(i, [&](index_t j, std::size_t k) {
-            if (j >= lo && j < hi) buf[off[d[k]] + j] += w[k];
-          });
-        }
-      }
+      for (index_t i : pre)
+        for_each_target_in(topo, i, share.first, share.second,
+                           [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
     } else if constexpr (!Policy::gathers) {
       for (index_t i : pre) scatter(i);
     } else if constexpr (disjoint) {
@@ -167,22 +174,10 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       }
     };
     if constexpr (Policy::partitions_targets) {
-      // Plain variables: clang 14 cannot capture structured bindings in the lambdas below.
       const auto share = pol.target_share(n_post);
-      const std::size_t lo = share.first, hi = share.second;
-      for (index_t i : pre) {
-        if constexpr (topo_t::contiguous_rows) {
-          const std::size_t base = topo.row_begin(i);
-          for (std::size_t j = lo; j < hi; ++j) channel[j] += w[base + j];
-        } else if constexpr (has_target_range<topo_t>) {
-          topo.for_each_target_between(i, lo, hi,
-                                       [&](index_t j, std::size_t k) { channel[j] += w[k]; });
-        } else {
-          topo.for_each_target(i, [&](index_t j, std::size_t k) {
-            if (j >= lo && j < hi) channel[j] += w[k];
-          });
-        }
-      }
+      for (index_t i : pre)
+        for_each_target_in(topo, i, share.first, share.second,
+                           [&](index_t j, std::size_t k) { channel[j] += w[k]; });
     } else if constexpr (!Policy::gathers) {
       for (index_t i : pre) scatter(i);
     } else if constexpr (disjoint) {
