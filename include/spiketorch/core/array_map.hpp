@@ -18,8 +18,8 @@
 namespace spiketorch {
 
 struct host_map {
-  template <class T>
-  T* state(std::vector<T>& v) const {
+  template <class T, class A>
+  T* state(std::vector<T, A>& v) const {
     return v.data();
   }
   /// A single value (a counter).
@@ -27,12 +27,12 @@ struct host_map {
   T* state(T& x) const {
     return &x;
   }
-  template <class T>
-  T* constant(const std::vector<T>& v) const {
+  template <class T, class A>
+  T* constant(const std::vector<T, A>& v) const {
     return const_cast<T*>(v.data());
   }
-  template <class T>
-  T* input(const std::vector<T>& v) const {
+  template <class T, class A>
+  T* input(const std::vector<T, A>& v) const {
     return const_cast<T*>(v.data());
   }
 };

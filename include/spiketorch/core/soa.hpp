@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "spiketorch/core/aligned_vector.hpp"
 #include "spiketorch/core/errors.hpp"
 
 namespace spiketorch {
@@ -21,7 +22,8 @@ struct element {
   SPIKETORCH_HD real& operator[](std::size_t field) const { return base[field * stride]; }
 };
 
-/// `fields` arrays of `size` floats, field-major and contiguous.
+/// `fields` arrays of `size` floats, field-major and contiguous, from a cache line on (each
+/// field too when `size` is a multiple of 16).
 class soa_block {
  public:
   soa_block() = default;
@@ -37,11 +39,11 @@ class soa_block {
   real* data() { return data_.data(); }
   const real* data() const { return data_.data(); }
   /// The whole block, field after field (for views: core/array_map.hpp).
-  std::vector<real>& storage() { return data_; }
+  aligned_vector<real>& storage() { return data_; }
 
  private:
   std::size_t fields_ = 0, size_ = 0;
-  std::vector<real> data_;
+  aligned_vector<real> data_;
 };
 
 }  // namespace spiketorch

@@ -141,7 +141,7 @@ struct layer_state<L> {
   std::vector<typename Neuron::derived> neuron_derived_each;
   std::vector<state_initializer> initial;  // applied in order after every re-initialisation
   soa_block neuron_state, synapse_state;
-  std::vector<std::uint8_t> fired;   // scratch of the update stage
+  aligned_vector<std::uint8_t> fired;  // scratch of the update stage
   std::vector<index_t> current;      // neurons that spiked in the last step: [0, n_current)
   std::uint32_t n_current = 0;
   layer_spikes spikes;

@@ -56,20 +56,20 @@ class device_map {
     next_ = 0;
   }
 
-  template <class T>
-  T* state(std::vector<T>& v) {
+  template <class T, class A>
+  T* state(std::vector<T, A>& v) {
     return visit(v.data(), v.size(), mode::state);
   }
   template <class T>
   T* state(T& x) {
     return visit(&x, 1, mode::state);
   }
-  template <class T>
-  T* constant(const std::vector<T>& v) {
+  template <class T, class A>
+  T* constant(const std::vector<T, A>& v) {
     return visit(v.data(), v.size(), mode::constant);
   }
-  template <class T>
-  T* input(const std::vector<T>& v) {
+  template <class T, class A>
+  T* input(const std::vector<T, A>& v) {
     return visit(v.data(), v.size(), mode::input);
   }
 
