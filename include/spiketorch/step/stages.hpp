@@ -50,7 +50,9 @@ SPIKETORCH_HD void update_neurons(const Policy& pol, const population_view<Neuro
     Synapse::decay(ss, sd);
     fired[i] = Neuron::spiked(ns, nd_of(i));
   });
-  pol.barrier();
+  // A partitioning team (backend/cpu/team_execution.hpp) compacts in each thread the flags that
+  // thread has just written; the others read every flag.
+  if constexpr (!Policy::partitions_targets) pol.barrier();
   const std::uint32_t count =
       pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes,
                         [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd_of(i), ctx); });
@@ -341,8 +343,12 @@ SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std
   if constexpr (!View::is_input) {
     if (v.rec.data) {
       if (real* frame = v.rec.frame(t)) {
+        // A partitioning team reads other threads' neurons here: after their deliveries, and
+        // before they update them in the next step (step/step.hpp, owner_computes).
+        if constexpr (Policy::partitions_targets) pol.barrier();
         const real* values = v.field(v.rec.field);
         pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
+        if constexpr (Policy::partitions_targets) pol.barrier();
       }
     }
   }

@@ -200,6 +200,11 @@ struct network_desc<layer_list<LD...>, projection_list<PD...>> {
   using layer_t = std::tuple_element_t<I, std::tuple<LD...>>;
   template <std::size_t I>
   using projection_t = std::tuple_element_t<I, std::tuple<PD...>>;
+  /// Whether some projection adds into a subgroup: a share of its targets is then not the
+  /// same neurons as that share of its parent's (step/step.hpp, owner_computes).
+  static constexpr bool has_plastic_projection = (PD::rule_type::is_plastic || ... || false);
+  static constexpr bool projects_into_subgroup =
+      (std::tuple_element_t<PD::post_index, std::tuple<LD...>>::is_subgroup || ... || false);
 };
 
 /// The whole network for one run: a view per layer and per projection.

@@ -5,6 +5,7 @@
 
 #include "spiketorch/config.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -30,6 +31,8 @@ struct runner<cpu> {
       std::uint32_t shared = 0;
       std::optional<team_barrier> meeting;
       std::vector<std::uint32_t> counts;
+      std::vector<index_t> scratch;
+      std::size_t scratch_each = 0;
 #pragma omp parallel num_threads(static_cast<int>(net.threads()))
       {
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
@@ -37,11 +40,20 @@ struct runner<cpu> {
 #pragma omp single
         {
           meeting.emplace(static_cast<std::uint32_t>(size));
-          counts.assign(size, 0);
+          counts.assign(2 * size, 0);
+          // Each thread's list of spikes before compact_flags places it: a share of the largest
+          // layer, on its own cache lines.
+          std::size_t largest = 0;
+          static_for<std::remove_cvref_t<decltype(view)>::desc::n_layers>([&](auto ic) {
+            largest = std::max(largest, tuple_at<decltype(ic)::value>(view.layers).size);
+          });
+          scratch_each = (cpu_team_execution::max_share(largest, size) + 15) / 16 * 16;
+          scratch.assign(size * scratch_each, 0);
           net.ran_on_threads(size);
         }
-        const cpu_team_execution team{static_cast<std::size_t>(omp_get_thread_num()), size,
-                                      &shared, &*meeting, counts.data()};
+        const auto thread = static_cast<std::size_t>(omp_get_thread_num());
+        const cpu_team_execution team{thread, size, &shared, &*meeting, counts.data(),
+                                      scratch.data() + thread * scratch_each};
         run_steps(team, view, n_steps);
       }
       return;

@@ -1,7 +1,7 @@
 // Several CPU threads step one network together (network_config::threads > 1), the way the
 // threads of a CUDA block do (backend/cuda/execution.cuh): every thread of an OpenMP team runs
 // the whole step (step/step.hpp) with this policy, and the policy splits the work.
-//   for_each(n, f)     the thread's contiguous share [n·t/T, n·(t+1)/T) of the loop;
+//   for_each(n, f)     the thread's contiguous share of the loop, about [n·t/T, n·(t+1)/T);
 //   target_share(n)    the same share of a projection's targets: delivery splits by target, each
 //                      thread walking every spike but adding only into its own targets, so every
 //                      target adds its inputs in the same order as with one thread;
@@ -13,7 +13,10 @@
 //   single, compact    thread 0 alone, between barriers; a count reaches the others through
 //                      `shared` (read by all before thread 0 can write it again: the next
 //                      compaction starts with a barrier);
-//   compact_flags      each thread its own share of the neurons (below).
+//   compact_flags      each thread its own share of the neurons, with one barrier (below).
+// Each thread updates, resets and receives into the same share of a population, so the step
+// leaves out the barriers that would only order one thread's work on its own neurons
+// (step/step.hpp, owner_computes).
 // So a network gives the same bits on any number of threads. The parts that thread 0 does alone
 // (the spike list of each population, shared counters) are short: spikes are sparse.
 #pragma once
@@ -74,10 +77,17 @@ struct cpu_team_execution {
   std::size_t thread = 0, n_threads = 1;
   std::uint32_t* shared = nullptr;  // one count handed from thread 0 to the team
   team_barrier* meeting = nullptr;
-  std::uint32_t* counts = nullptr;  // [n_threads]: each thread's spikes in compact_flags
+  std::uint32_t* counts = nullptr;  // [2][n_threads]: each thread's spikes in compact_flags
+  index_t* scratch = nullptr;       // this thread's: max_share(largest population) indices
+  mutable std::uint64_t round = 0;  // this thread's compactions so far (each has its own copy)
 
+  /// Where thread t's share of [0, n) starts: a multiple of 16, so that each share of a state
+  /// array starts on a cache line (core/aligned_vector.hpp) and no line is written by two threads.
+  std::size_t share_begin(std::size_t n, std::size_t t) const {
+    return t == n_threads ? n : n * t / n_threads / 16 * 16;
+  }
   std::pair<std::size_t, std::size_t> target_share(std::size_t n) const {
-    return {n * thread / n_threads, n * (thread + 1) / n_threads};
+    return {share_begin(n, thread), share_begin(n, thread + 1)};
   }
 
   template <class F>
@@ -103,44 +113,48 @@ struct cpu_team_execution {
     return *shared;
   }
 
-  /// Called after a barrier (stages::update_population places one after writing the flags).
-  /// Each thread lists and resets the spiking neurons of its own share (their state stays in
-  /// its core's cache), from the share's start in `out`; thread 0 then closes the gaps. The
-  /// shares are contiguous and in order, so the list ascends as with one thread.
+  /// Called right after the update pass, without a barrier: each thread reads only the flags of
+  /// its own share [lo, hi), which it has just written. It resets its spiking neurons (their
+  /// state stays in this core's cache) and lists them, ascending, in its own `scratch`: `out`
+  /// may still be read by threads delivering the previous step. After one barrier every thread
+  /// knows where its list starts in the whole one and copies it there. The shares are contiguous
+  /// and in order, so the list ascends as with one thread. The counts alternate between two
+  /// rows: a thread may start the next compaction while another still reads this one's row, but
+  /// not the one after (that needs everyone at this one's barrier).
   template <class F>
   std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out,
                               F&& f) const {
     const auto [lo, hi] = target_share(n);
+    std::uint32_t* row = counts + (round++ % 2) * n_threads;
+    // lo is a multiple of 16 (share_begin): eight silent neurons are skipped at a time, as in
+    // cpu_execution::compact_flags.
     std::uint32_t c = 0;
-    for (std::size_t i = lo; i < hi;) {
-      if (i % 8 == 0 && i + 8 <= hi) {  // spikes are rare: skip eight silent neurons at a time
+    for (std::size_t i0 = lo; i0 < hi; i0 += 8) {
+      if (i0 + 8 <= hi) {
         std::uint64_t word;
-        std::memcpy(&word, flags + i, sizeof word);
-        if (word == 0) {
-          i += 8;
-          continue;
-        }
+        std::memcpy(&word, flags + i0, sizeof word);
+        if (word == 0) continue;
       }
-      if (flags[i]) {
+      const std::size_t end = i0 + 8 < hi ? i0 + 8 : hi;
+      for (std::size_t i = i0; i < end; ++i) {
+        if (!flags[i]) continue;
         f(i);
-        out[lo + c++] = static_cast<index_t>(i);
+        scratch[c++] = static_cast<index_t>(i);
       }
-      ++i;
     }
-    counts[thread] = c;
+    row[thread] = c;
     barrier();
-    if (thread == 0) {
-      std::uint32_t total = counts[0];
-      for (std::size_t t = 1; t < n_threads; ++t) {
-        const std::size_t from = n * t / n_threads;
-        if (total != from) std::memmove(out + total, out + from, counts[t] * sizeof(index_t));
-        total += counts[t];
-      }
-      *shared = total;
+    std::uint32_t start = 0, total = 0;
+    for (std::size_t t = 0; t < n_threads; ++t) {
+      if (t == thread) start = total;
+      total += row[t];
     }
-    barrier();
-    return *shared;
+    std::memcpy(out + start, scratch, c * sizeof(index_t));
+    return total;
   }
+
+  /// The most neurons in one thread's share of a population of n (what `scratch` must hold).
+  static std::size_t max_share(std::size_t n, std::size_t n_threads) { return n / n_threads + 16; }
 };
 
 }  // namespace spiketorch::backend
