@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# One command that installs what is missing and runs every test, in three parts:
+# One command that installs what is missing and runs every test, in five parts:
 #   1. build-test:     the library's tests, the MNIST program's tests and the benchmark smoke tests
 #                      (release build), with `meson test`;
 #   2. build-sanitize: the same tests (CPU only) built with AddressSanitizer and UBSan;
+#      build-tsan:     the network tests (teams of threads among them) under ThreadSanitizer;
 #   3. build-fuzz:     the parsers' libFuzzer targets (tests/fuzz), a minute each, two at a time;
 #                      skipped with a message where clang or its libFuzzer runtime is missing;
 #   4. build-python:   the Python package installed as a user installs it (scripts/install_python.sh:
@@ -73,6 +74,25 @@ else
   failed=$((failed + 1))
 fi
 part_done "build-sanitize (build and tests under ASan/UBSan)"
+
+# 2b. ThreadSanitizer over the network tests, which step networks with teams of threads
+# (tests/network/threads_test.cpp): a stage that reads what another thread wrote in the same step
+# without a meeting between them is reported (exit 66), though the results happen to agree.
+# tests/network/tsan.supp and backend/cpu/thread_sanitizer.hpp cover what TSan cannot see in
+# libgomp.
+if [ ! -d build-tsan ]; then
+  meson setup build-tsan --buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false \
+    -Dtests=enabled -Dbenchmarks=disabled -Dcuda=disabled -Dpython=disabled -Dexamples=false ||
+    exit 1
+fi
+if ninja -C build-tsan tests/network/network_test; then
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/network/tsan.supp" \
+    run_tests build-tsan --no-rebuild --timeout-multiplier 10 network_test
+else
+  echo "test.sh: the ThreadSanitizer build failed"
+  failed=$((failed + 1))
+fi
+part_done "build-tsan (the network tests under ThreadSanitizer)"
 
 # 3. The fuzz targets, one per parser; meson test runs them two at a time.
 n_fuzz=$(find tests/fuzz -name 'fuzz_*.cpp' | wc -l)

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 using namespace spiketorch;
@@ -92,6 +93,42 @@ recurrent_run run_recurrent(std::size_t threads, bool synchronous = false) {
   return r;
 }
 
+// The same network as Brette et al. write it: one population P whose subgroups Pe and Pi project
+// onto P without delays. Nothing but the team's own meetings then orders one step's spike lists
+// before the next step's (no delay ring between), which the ThreadSanitizer build of this test
+// (test.sh, build-tsan) checks.
+using brette_net = network<layers<population<"P", neurons::lif, synapses::exp_current>,
+                                  subgroup<"Pe", "P">, subgroup<"Pi", "P">>,
+                           projections<projection<"Pe", "P", topology::sparse, learning::none,
+                                                  delays::none, receptor::excitatory>,
+                                       projection<"Pi", "P", topology::sparse, learning::none,
+                                                  delays::none, receptor::inhibitory>>>;
+
+std::vector<std::pair<std::int64_t, index_t>> run_brette(std::size_t threads, std::size_t& team,
+                                                         std::vector<real>& v) {
+  brette_net net({.dt_ms = 0.1, .seed = 5, .threads = threads}, {1000, 800, 200});
+  net.set_params<"P">({.tau_m_ms = 20,
+                       .v_rest_mv = -49,
+                       .v_reset_mv = -60,
+                       .v_thresh_mv = -50,
+                       .refractory_ms = 5,
+                       .v_init_mv = -60},
+                      {.tau_exc_ms = 5, .tau_inh_ms = 10});
+  net.set_initial_uniform<"P">("v", -60, -50);
+  const topology::sparse::params sp{.probability = 0.08};
+  net.connect<"Pe", "P">({.topology = sp, .weights = {1.62, 1.62}});
+  net.connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}});
+  net.record_events<"P">(100000);
+  net.run(100.0);
+  std::vector<std::pair<std::int64_t, index_t>> events;
+  const auto& e = net.events<"P">();
+  for (std::size_t k = 0; k < e.size(); ++k) events.emplace_back(e.steps()[k], e.neurons()[k]);
+  team = net.threads_used();
+  const auto vs = net.state<"P", "v">();
+  v.assign(vs.begin(), vs.end());
+  return events;
+}
+
 using plastic_net = network<
     layers<input<"X", encoding::poisson>, population<"E", neurons::lif, synapses::exp_current>>,
     projections<projection<"X", "E", topology::dense, learning::stdp_pair, delays::uniform>,
@@ -156,6 +193,22 @@ TEST_CASE("threads: a step in which most neurons spike gives the same spikes on 
     CHECK(many.neurons == one.neurons);
     CHECK(many.steps == one.steps);
     CHECK(many.v == one.v);
+  }
+}
+
+TEST_CASE("threads: subgroups projecting onto their parent without delays give the same spikes "
+          "on 1, 2 and 3 threads",
+          "[network][threads]") {
+  std::size_t team = 0;
+  std::vector<real> v_one, v_many;
+  const auto one = run_brette(1, team, v_one);
+  REQUIRE(one.size() > 300);  // about 5 Hz
+  for (std::size_t threads : {2, 3}) {
+    INFO(threads << " threads");
+    const auto many = run_brette(threads, team, v_many);
+    REQUIRE(team == threads);
+    CHECK(many == one);
+    CHECK(v_many == v_one);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
 #include "spiketorch/backend/cpu/team_execution.hpp"
+#include "spiketorch/backend/cpu/thread_sanitizer.hpp"
 #include "spiketorch/core/array_map.hpp"
 #include "spiketorch/step/step.hpp"
 #if defined(SPIKETORCH_USE_OPENMP)
@@ -33,8 +34,12 @@ struct runner<cpu> {
       std::vector<std::uint32_t> counts;
       std::vector<index_t> scratch;
       std::size_t scratch_each = 0;
+      // The region's start and end, and the barrier after `single`, order what the team does
+      // (thread_sanitizer.hpp).
+      tsan_release(&shared);
 #pragma omp parallel num_threads(static_cast<int>(net.threads()))
       {
+        tsan_acquire(&shared);
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
         const auto size = static_cast<std::size_t>(omp_get_num_threads());
 #pragma omp single
@@ -50,12 +55,16 @@ struct runner<cpu> {
           scratch_each = (cpu_team_execution::max_share(largest, size) + 15) / 16 * 16;
           scratch.assign(size * scratch_each, 0);
           net.ran_on_threads(size);
+          tsan_release(&meeting);
         }
+        tsan_acquire(&meeting);
         const auto thread = static_cast<std::size_t>(omp_get_thread_num());
         const cpu_team_execution team{thread, size, &shared, &*meeting, counts.data(),
                                       scratch.data() + thread * scratch_each};
         run_steps(team, view, n_steps);
+        tsan_release(&scratch);
       }
+      tsan_acquire(&scratch);
       return;
     }
 #endif
