@@ -26,6 +26,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "spiketorch/backend/cpu/flag_scan.hpp"
+
 namespace spiketorch::backend {
 
 struct cpu_execution {
@@ -60,20 +62,10 @@ struct cpu_execution {
   std::uint32_t compact_flags(const std::uint8_t* flags, std::uint32_t n, index_t* out,
                               F&& f) const {
     std::uint32_t c = 0;
-    // Spikes are rare: skip eight silent neurons at a time.
-    for (std::uint32_t i0 = 0; i0 < n; i0 += 8) {
-      if (i0 + 8 <= n) {
-        std::uint64_t word;
-        std::memcpy(&word, flags + i0, sizeof word);
-        if (word == 0) continue;
-      }
-      const std::uint32_t hi = std::min(i0 + 8, n);
-      for (std::uint32_t i = i0; i < hi; ++i) {
-        if (!flags[i]) continue;
-        f(i);
-        out[c++] = i;
-      }
-    }
+    for_each_flag(flags, 0, n, [&](std::size_t i) {
+      f(i);
+      out[c++] = static_cast<index_t>(i);
+    });
     return c;
   }
 };

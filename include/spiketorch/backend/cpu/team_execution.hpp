@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/backend/cpu/flag_scan.hpp"
 
 namespace spiketorch::backend {
 
@@ -126,22 +127,11 @@ struct cpu_team_execution {
                               F&& f) const {
     const auto [lo, hi] = target_share(n);
     std::uint32_t* row = counts + (round++ % 2) * n_threads;
-    // lo is a multiple of 16 (share_begin): eight silent neurons are skipped at a time, as in
-    // cpu_execution::compact_flags.
     std::uint32_t c = 0;
-    for (std::size_t i0 = lo; i0 < hi; i0 += 8) {
-      if (i0 + 8 <= hi) {
-        std::uint64_t word;
-        std::memcpy(&word, flags + i0, sizeof word);
-        if (word == 0) continue;
-      }
-      const std::size_t end = i0 + 8 < hi ? i0 + 8 : hi;
-      for (std::size_t i = i0; i < end; ++i) {
-        if (!flags[i]) continue;
-        f(i);
-        scratch[c++] = static_cast<index_t>(i);
-      }
-    }
+    for_each_flag(flags, lo, hi, [&](std::size_t i) {
+      f(i);
+      scratch[c++] = static_cast<index_t>(i);
+    });
     row[thread] = c;
     barrier();
     std::uint32_t start = 0, total = 0;
