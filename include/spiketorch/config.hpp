@@ -41,8 +41,9 @@
 #define SPIKETORCH_SIMD_LOOP
 #endif
 
-// OpenMP splits very large loops over threads (backend/cpu/execution.hpp) when the code is
-// compiled with it (-fopenmp defines _OPENMP); SPIKETORCH_NO_OPENMP keeps those loops serial.
+// A team of OpenMP threads can step one network (network_config::threads, backend/cpu/
+// team_execution.hpp) when the code is compiled with it (-fopenmp defines _OPENMP);
+// SPIKETORCH_NO_OPENMP leaves it out.
 #if defined(_OPENMP) && !defined(SPIKETORCH_NO_OPENMP)
 #define SPIKETORCH_USE_OPENMP 1
 #endif
