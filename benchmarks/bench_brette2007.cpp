@@ -5,7 +5,8 @@
 //                                   start-up transient); model 0 = CUBA, 1 = COBA
 //   BM_brette2007_update/model/N    the same populations with the same state, unconnected: the
 //                                   neuron update, the spike lists and the counts alone
-//                                   (delivery costs the difference, on one thread)
+//                                   (delivery costs the difference, on one thread); the state is
+//                                   copied from the connected network again before each 100 ms
 // Counters: sim_s_per_s (simulated seconds per second of wall time; 1 / it is the wall time per
 // simulated second), neuron_updates/s, synaptic_events/s (spikes x their synapses), rate_hz, and
 // for the update the state traffic state_bytes/s: per neuron and step the four float32 state
@@ -15,7 +16,8 @@
 //
 //   BM_team_barrier/threads         one meeting of a team (backend/cpu/team_execution.hpp), the
 //                                   price of each of the step's synchronisations on this machine
-//                                   (a team of 2 meets about 7 times per step of these networks)
+//                                   (a team meets twice per step of these networks: step/step.hpp,
+//                                   owner_computes)
 //   BM_omp_barrier/threads          the same with OpenMP's barrier, for reference
 #include <cstdint>
 #if defined(_OPENMP)

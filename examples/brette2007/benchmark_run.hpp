@@ -1,4 +1,4 @@
-// The part both benchmark programs share: run the network for --duration in chunks of 10 ms,
+// The part both benchmark programs share: run the network for --duration in chunks of 100 ms,
 // timing only the simulation, with the spikes of the recorded layers going into the firing
 // statistics (and into --record's files); then the summary, printed and as JSON.
 #pragma once
@@ -55,7 +55,9 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
                                      SynapticEvents synaptic_events) {
   const double dt = net.dt_ms();
   const std::uint64_t total_steps = spiketorch::steps_of(o.duration_ms, dt, "--duration");
-  const std::uint64_t chunk_steps = 100;
+  // 100 ms: each chunk is one run(), which starts and ends a team of threads (tens of
+  // microseconds where idle OpenMP threads sleep, as under OMP_WAIT_POLICY=passive).
+  const std::uint64_t chunk_steps = 1000;
   const std::uint64_t n_neurons = facts.n_exc + facts.n_inh;
   // A neuron spikes at most once per min_isi_steps, plus once at the start of a chunk.
   const std::uint64_t per_neuron =

@@ -307,6 +307,24 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
   pol.barrier();
 }
 
+/// The state recorder's part of record.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class View>
+SPIKETORCH_HD void record_state(const Policy& pol, const View& v, std::uint64_t t) {
+  if constexpr (!View::is_input) {
+    if (v.rec.data) {
+      if (real* frame = v.rec.frame(t)) {
+        // A partitioning team reads other threads' neurons here: after their deliveries, and
+        // before they update them in the next step (step/step.hpp, owner_computes).
+        if constexpr (Policy::partitions_targets) pol.barrier();
+        const real* values = v.field(v.rec.field);
+        pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
+        if constexpr (Policy::partitions_targets) pol.barrier();
+      }
+    }
+  }
+}
+
 /// Record: spike counts, the spike raster, the event recorder and the state recorder of a layer.
 /// `t` is the step of the run, `step` the network's step counter (what events are stamped with).
 SPIKETORCH_EXEC_CHECK_DISABLE
@@ -322,36 +340,40 @@ SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std
     pol.for_each(s.size, [&](std::size_t q) { frame[s[q]] = 1; });
   }
   if (v.event_rec.neurons) {
-    // Every thread reads the count before anyone moves it on (the barrier); a full buffer keeps
-    // what it has and counts the rest as dropped.
+    // A full buffer keeps what it has and counts the rest as dropped.
     const event_recorder_view e = v.event_rec;
-    const std::uint64_t base = *e.count;
-    const std::uint64_t room = e.capacity - base;
-    pol.for_each(s.size, [&](std::size_t q) {
-      if (q < room) {
-        e.neurons[base + q] = s[q];
-        e.steps[base + q] = static_cast<std::int64_t>(step);
-      }
-    });
-    pol.barrier();
-    pol.single([&] {
-      const std::uint64_t kept = s.size < room ? s.size : room;
-      *e.count = base + kept;
-      *e.dropped += s.size - kept;
-    });
-  }
-  if constexpr (!View::is_input) {
-    if (v.rec.data) {
-      if (real* frame = v.rec.frame(t)) {
-        // A partitioning team reads other threads' neurons here: after their deliveries, and
-        // before they update them in the next step (step/step.hpp, owner_computes).
-        if constexpr (Policy::partitions_targets) pol.barrier();
-        const real* values = v.field(v.rec.field);
-        pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
-        if constexpr (Policy::partitions_targets) pol.barrier();
-      }
+    if constexpr (Policy::partitions_targets) {
+      // One thread of a CPU team writes them all (a step has few spikes), so that no meeting is
+      // needed between the others' reading the count and its moving on.
+      pol.single([&] {
+        const std::uint64_t base = *e.count;
+        const std::uint64_t kept = s.size < e.capacity - base ? s.size : e.capacity - base;
+        for (std::uint64_t q = 0; q < kept; ++q) {
+          e.neurons[base + q] = s[q];
+          e.steps[base + q] = static_cast<std::int64_t>(step);
+        }
+        *e.count = base + kept;
+        *e.dropped += s.size - kept;
+      });
+    } else {
+      // Every thread reads the count before anyone moves it on (the barrier).
+      const std::uint64_t base = *e.count;
+      const std::uint64_t room = e.capacity - base;
+      pol.for_each(s.size, [&](std::size_t q) {
+        if (q < room) {
+          e.neurons[base + q] = s[q];
+          e.steps[base + q] = static_cast<std::int64_t>(step);
+        }
+      });
+      pol.barrier();
+      pol.single([&] {
+        const std::uint64_t kept = s.size < room ? s.size : room;
+        *e.count = base + kept;
+        *e.dropped += s.size - kept;
+      });
     }
   }
+  record_state(pol, v, t);
 }
 
 }  // namespace spiketorch::stages
