@@ -15,8 +15,11 @@ packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-js
 for option in "$@"; do
   case "$option" in
     --python)
-      packages+=(python3 python3-dev python3-venv python3-pip python3-mesonpy pybind11-dev
-                 python3-numpy python3-pytest python3-matplotlib) ;;
+      # patchelf: meson-python (which only recommends it) rewrites the extension's RPATH with it
+      # when the Meson project also installs files under libdir (the pkg-config and CMake files
+      # of the C++ install), and fails without it.
+      packages+=(python3 python3-dev python3-venv python3-pip python3-mesonpy patchelf
+                 pybind11-dev python3-numpy python3-pytest python3-matplotlib) ;;
     --peers)
       # python3-brian pulls cython3 (a Depends) but only suggests what code generation needs:
       # runtime mode compiles Cython extensions against Python.h (python3-dev) with g++; C++

@@ -18,7 +18,7 @@
 // leaves out the barriers that would only order one thread's work on its own neurons
 // (step/step.hpp, owner_computes).
 // So a network gives the same bits on any number of threads. The parts that thread 0 does alone
-// (the spike list of each population, shared counters) are short: spikes are sparse.
+// (shared counters, the event recorder's writes) are short: spikes are sparse.
 #pragma once
 
 #include "spiketorch/config.hpp"
