@@ -307,6 +307,24 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
   pol.barrier();
 }
 
+/// Spike q of this step into the event recorder after its first `base` events, if there is room
+/// (a full buffer keeps what it has; count_events counts the rest as dropped).
+SPIKETORCH_HD inline void record_event(const event_recorder_view& e, spike_list s,
+                                       std::uint64_t base, std::size_t q, std::uint64_t step) {
+  if (q < e.capacity - base) {
+    e.neurons[base + q] = s[q];
+    e.steps[base + q] = static_cast<std::int64_t>(step);
+  }
+}
+/// Moves the recorder's count past this step's n spikes, as many as fitted.
+SPIKETORCH_HD inline void count_events(const event_recorder_view& e, std::uint64_t base,
+                                       std::uint64_t n) {
+  const std::uint64_t room = e.capacity - base;
+  const std::uint64_t kept = n < room ? n : room;
+  *e.count = base + kept;
+  *e.dropped += n - kept;
+}
+
 /// The state recorder's part of record.
 SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class View>
@@ -340,37 +358,21 @@ SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std
     pol.for_each(s.size, [&](std::size_t q) { frame[s[q]] = 1; });
   }
   if (v.event_rec.neurons) {
-    // A full buffer keeps what it has and counts the rest as dropped.
     const event_recorder_view e = v.event_rec;
     if constexpr (Policy::partitions_targets) {
       // One thread of a CPU team writes them all (a step has few spikes), so that no meeting is
       // needed between the others' reading the count and its moving on.
       pol.single([&] {
         const std::uint64_t base = *e.count;
-        const std::uint64_t kept = s.size < e.capacity - base ? s.size : e.capacity - base;
-        for (std::uint64_t q = 0; q < kept; ++q) {
-          e.neurons[base + q] = s[q];
-          e.steps[base + q] = static_cast<std::int64_t>(step);
-        }
-        *e.count = base + kept;
-        *e.dropped += s.size - kept;
+        for (std::size_t q = 0; q < s.size; ++q) record_event(e, s, base, q, step);
+        count_events(e, base, s.size);
       });
     } else {
       // Every thread reads the count before anyone moves it on (the barrier).
       const std::uint64_t base = *e.count;
-      const std::uint64_t room = e.capacity - base;
-      pol.for_each(s.size, [&](std::size_t q) {
-        if (q < room) {
-          e.neurons[base + q] = s[q];
-          e.steps[base + q] = static_cast<std::int64_t>(step);
-        }
-      });
+      pol.for_each(s.size, [&](std::size_t q) { record_event(e, s, base, q, step); });
       pol.barrier();
-      pol.single([&] {
-        const std::uint64_t kept = s.size < room ? s.size : room;
-        *e.count = base + kept;
-        *e.dropped += s.size - kept;
-      });
+      pol.single([&] { count_events(e, base, s.size); });
     }
   }
   record_state(pol, v, t);
