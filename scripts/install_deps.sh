@@ -9,9 +9,11 @@
 set -euo pipefail
 # cmake: tests/consumers builds a CMake project against the installed library. clang and
 # libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
-# libFuzzer runtime of libclang-rt-dev, which clang only recommends).
+# libFuzzer runtime of libclang-rt-dev, which clang only recommends). libopenmpi-dev and
+# openmpi-bin: networks and experiments over MPI ranks (-Dmpi=auto) and their mpirun tests.
 packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
-          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev cmake)
+          libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev cmake
+          libopenmpi-dev openmpi-bin)
 for option in "$@"; do
   case "$option" in
     --python)

@@ -112,6 +112,14 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   j["dt_ms"] = dt;
   j["seed"] = o.seed;
   j["threads"] = net.threads_used();
+  // Over MPI ranks: this rank's time in the spike exchanges (waiting for the others included)
+  // and what they carried.
+  const auto& x = net.exchange_stats();
+  j["ranks"] = net.ranks().size;
+  j["exchanges"] = x.exchanges;
+  j["spikes_exchanged"] = x.spikes;
+  j["exchange_s"] = x.seconds;
+  j["exchange_share"] = wall_s > 0 ? x.seconds / wall_s : 0.0;
   if (net.threads_used() != net.threads())
     std::fprintf(stderr, "%s: warning: %zu threads asked for, the OpenMP runtime gave %zu\n",
                  facts.model, net.threads(), net.threads_used());
@@ -166,6 +174,12 @@ inline void report(const nlohmann::ordered_json& j, const options& o) {
       j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(), j["cpu_s"].get<double>(),
       j["setup_s"].get<double>(), j["synaptic_events_per_s"].get<double>(),
       j["neuron_updates_per_s"].get<double>());
+  if (j["ranks"].get<int>() > 1)
+    std::printf("  %d ranks: %.4f s in %llu spike exchanges (%.1f%% of the wall time), %.4g "
+                "spikes exchanged\n",
+                j["ranks"].get<int>(), j["exchange_s"].get<double>(),
+                (unsigned long long)j["exchanges"], 100.0 * j["exchange_share"].get<double>(),
+                double(j["spikes_exchanged"].get<std::uint64_t>()));
   if (!o.record.empty())
     std::printf("  spikes written to %s_neurons.npy and %s_steps.npy\n", o.record.c_str(),
                 o.record.c_str());

@@ -87,9 +87,10 @@ double delivered_events(const Net& net) {
 /// A network of `Model` (cuba.hpp, coba.hpp) ready to run.
 template <class Model>
 typename Model::network_type build(std::uint64_t n_neurons, std::uint64_t seed,
-                                   std::size_t threads) {
-  typename Model::network_type net({.dt_ms = dt_ms, .seed = seed, .threads = threads},
-                                   sizes_of(n_neurons).layers());
+                                   std::size_t threads, const rank_group& ranks = {}) {
+  typename Model::network_type net(
+      {.dt_ms = dt_ms, .seed = seed, .threads = threads, .ranks = ranks},
+      sizes_of(n_neurons).layers());
   Model::set_up(net, n_neurons);
   return net;
 }

@@ -5,11 +5,16 @@
 //   spiketorch_mnist --n_neurons 400 --epochs 3 --save runs/n400
 //   spiketorch_mnist --mode test --load runs/n400          evaluate a checkpoint
 //   spiketorch_mnist --device cuda ...                     the same on the GPU (built with nvcc)
+//   mpirun -np 2 spiketorch_mnist ...                      over two MPI ranks (built with MPI):
+//                                                          training steps one network on both,
+//                                                          labelling and testing split the
+//                                                          examples; the same results
 #include <cstdio>
 #include <exception>
 
 #include "command_line.hpp"
 #include "program.hpp"
+#include "spiketorch/distributed/mpi_session.hpp"
 
 #if SPIKETORCH_MNIST_CUDA
 namespace mnist_example {
@@ -20,15 +25,25 @@ int run_cuda(const options& o);  // main_cuda.cu
 int main(int argc, char** argv) {
   namespace st = spiketorch;
   using namespace mnist_example;
+  // Under mpirun the ranks train one network together and split the frozen passes (program.hpp).
+  const st::mpi_session mpi(&argc, &argv);
+  const st::rank_group& ranks = mpi.world();
   std::optional<options> o;
   try {
     o = parse_options(argc, argv);
   } catch (const command_line_error& e) {
-    std::fprintf(stderr, "error: %s\nRun spiketorch_mnist --help for the options.\n", e.what());
+    // Every rank parses the same command line: rank 0 alone says what is wrong.
+    if (ranks.leads())
+      std::fprintf(stderr, "error: %s\nRun spiketorch_mnist --help for the options.\n", e.what());
     return 2;
   }
   if (!o) return 0;  // --help
   try {
+    if (ranks.distributed()) {
+      if (o->device == "cuda")
+        throw st::invalid_argument("--device cuda runs on one process; start it without mpirun");
+      return run<st::backend::cpu>(*o, ranks);
+    }
     if (o->device == "cuda") {
 #if SPIKETORCH_MNIST_CUDA
       return run_cuda(*o);
@@ -41,6 +56,8 @@ int main(int argc, char** argv) {
     }
     return run<st::backend::cpu>(*o);
   } catch (const std::exception& e) {
+    // One rank's error ends all of them (they could be waiting for it in a collective).
+    if (ranks.distributed()) st::abort_all(ranks, "spiketorch_mnist", e.what());
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }

@@ -101,11 +101,24 @@ inline double seconds_of(const report_json& report, const char* part) {
 }  // namespace detail
 
 /// The whole program on `Backend`: returns the exit status.
+/// `ranks`: the MPI ranks that run the program together (every rank runs it with the same
+/// options): they train one network together (its populations split over the ranks) and split
+/// the examples of the frozen passes; results, checkpoints and reports are those of one process.
+/// Rank 0 prints and writes the files.
 template <class Backend>
-int run(const options& o) {
+int run(options o, const st::rank_group& ranks = {}) {
   using namespace detail;
   using model_t = st::models::diehl_cook_2015<Backend>;
   const double t_setup = now_s();
+  if (!ranks.leads()) {
+    o.quiet = true;
+    o.plot.clear();
+    o.json.clear();
+    // Its reports would repeat rank 0's.
+    if (std::freopen("/dev/null", "w", stdout) == nullptr)
+      throw st::io_error("cannot silence the standard output of rank " +
+                         std::to_string(ranks.rank));
+  }
   // Output paths that cannot be written fail now, not once the training is done.
   if (!o.save.empty()) {
     try {
@@ -124,10 +137,12 @@ int run(const options& o) {
   if (o.mode == "test") {
     // Every checkpoint is evaluated with exact decay, whatever scheme it was trained with (see
     // --synapse_decay), as before checkpoints recorded the scheme: results stay comparable.
-    auto [loaded, info] =
-        st::models::load_diehl_cook<Backend>(o.load, [](st::models::diehl_cook_params& p) {
+    auto [loaded, info] = st::models::load_diehl_cook<Backend>(
+        o.load,
+        [](st::models::diehl_cook_params& p) {
           p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::exact;
-        });
+        },
+        ranks);
     params = info.params;
     assignment = std::move(info.assignment);
     model.emplace(std::move(loaded));
@@ -135,7 +150,7 @@ int run(const options& o) {
       std::fprintf(stderr, "loaded checkpoint %s (%zu neurons, %lld training examples)\n",
                    o.load.c_str(), params.n_neurons, (long long)info.examples_trained);
   } else {
-    model.emplace(params);
+    model.emplace(params, ranks);
   }
   // The data are read once the model (or checkpoint) fixes the input size, so that images of
   // another shape are refused here, naming the file, before any work.
@@ -152,12 +167,15 @@ int run(const options& o) {
   report["params"] = params;
   report["setup_seconds"] = setup_s;
   report["threads"] = o.threads;
+  report["ranks"] = ranks.size;
   report["device"] = o.device;
   constexpr bool on_gpu = std::is_same_v<Backend, st::backend::cuda>;
   // How the frozen passes run, for the report lines.
   char eval_how[64];
   if (on_gpu)
     std::snprintf(eval_how, sizeof eval_how, "GPU batches");
+  else if (ranks.distributed())
+    std::snprintf(eval_how, sizeof eval_how, "%d ranks x %zu threads", ranks.size, o.threads);
   else
     std::snprintf(eval_how, sizeof eval_how, "%zu threads", o.threads);
   visualisation vis(o.plot, params.n_neurons);

@@ -52,6 +52,7 @@
 #include <vector>
 
 #include "spiketorch/backend/concepts.hpp"
+#include "spiketorch/distributed/collectives.hpp"
 #include "spiketorch/encoding/poisson.hpp"
 #include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/learning/stdp_triplet.hpp"
@@ -92,8 +93,13 @@ class diehl_cook_2015 {
  public:
   using network_type = diehl_cook_network<Backend>;
 
-  explicit diehl_cook_2015(const diehl_cook_params& p)
-      : p_((p.validate(), p)), net_({.dt_ms = p.dt_ms, .seed = p.seed}, {p.n_input, p.n_neurons, p.n_neurons}) {
+  /// `ranks`: the MPI ranks that step the network together (network_config::ranks): every
+  /// rank builds the model alike and calls the same members with the same images; the results
+  /// are those of one process.
+  explicit diehl_cook_2015(const diehl_cook_params& p, const rank_group& ranks = {})
+      : p_((p.validate(), p)),
+        net_({.dt_ms = p.dt_ms, .seed = p.seed, .ranks = ranks},
+             {p.n_input, p.n_neurons, p.n_neurons}) {
     net_.template set_params<"Ae">(p.exc, p.exc_synapses);
     net_.template set_params<"Ai">(p.inh, p.inh_synapses);
     net_.template set_encoder_params<"X">(p.encoder);
@@ -258,23 +264,15 @@ void check_respond_all(const Model& model, const Images& images, std::size_t fir
 }
 }  // namespace detail
 
-/// Responses (spike counts, learning frozen, from the rested state: respond(image, id)) of the
-/// model to images[first, first + count), as a [count, n_neurons] array. Example e has the id
-/// `id_base + e`, so the result depends on the seed and the ids, not on `threads` (contiguous
-/// chunks, each run by its own copy of the model). `progress(done)` is called about four times a
-/// second from a reporter thread (and once at the end), so it must only print.
-/// `stop`, when given and set (from another thread: the Python module's Ctrl-C), ends every chunk
-/// after its current example; the counts of the examples not reached are then zero. It changes
-/// nothing else.
-/// The CUDA backend's overload (models/diehl_cook_2015_cuda.cuh) gives the same result.
+namespace detail {
+/// respond_all in this process: contiguous chunks over `threads` threads.
 template <class Model, class Images, class Progress>
-xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& images,
-                                          std::size_t first, std::size_t count,
-                                          std::size_t threads, std::uint64_t id_base,
-                                          Progress&& progress, std::uint64_t* input_spikes = nullptr,
-                                          std::uint64_t* presentations = nullptr,
-                                          const std::atomic<bool>* stop = nullptr) {
-  detail::check_respond_all(model, images, first, count, id_base);
+xt::xtensor<std::uint32_t, 2> respond_here(const Model& model, const Images& images,
+                                           std::size_t first, std::size_t count,
+                                           std::size_t threads, std::uint64_t id_base,
+                                           Progress&& progress, std::uint64_t* input_spikes,
+                                           std::uint64_t* presentations,
+                                           const std::atomic<bool>* stop) {
   const std::size_t n = model.params().n_neurons, pixels = model.params().n_input;
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   threads = std::max<std::size_t>(1, std::min(threads, count));
@@ -335,6 +333,49 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
   if (input_spikes) *input_spikes = std::accumulate(spikes.begin(), spikes.end(), std::uint64_t{0});
   if (presentations) *presentations = std::accumulate(pres.begin(), pres.end(), std::uint64_t{0});
   return counts;
+}
+}  // namespace detail
+
+/// Responses (spike counts, learning frozen, from the rested state: respond(image, id)) of the
+/// model to images[first, first + count), as a [count, n_neurons] array. Example e has the id
+/// `id_base + e`, so the result depends on the seed and the ids, not on `threads` (contiguous
+/// chunks, each run by its own copy of the model). `progress(done)` is called about four times a
+/// second from a reporter thread (and once at the end), so it must only print.
+/// `stop`, when given and set (from another thread: the Python module's Ctrl-C), ends every chunk
+/// after its current example; the counts of the examples not reached are then zero. It changes
+/// nothing else.
+/// The CUDA backend's overload (models/diehl_cook_2015_cuda.cuh) gives the same result.
+template <class Model, class Images, class Progress>
+xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& images,
+                                          std::size_t first, std::size_t count,
+                                          std::size_t threads, std::uint64_t id_base,
+                                          Progress&& progress, std::uint64_t* input_spikes = nullptr,
+                                          std::uint64_t* presentations = nullptr,
+                                          const std::atomic<bool>* stop = nullptr) {
+  detail::check_respond_all(model, images, first, count, id_base);
+  // Over MPI ranks the examples are split instead of the network: each rank's copy, alone,
+  // responds to its block, then every rank gets all the rows (the ids make them the same).
+  if constexpr (requires { model.net().ranks(); }) {
+    if (const rank_group g = model.net().ranks(); g.distributed()) {
+      Model alone = model;
+      alone.net().set_ranks({});
+      const auto [lo, hi] = my_block(g, count);
+      std::uint64_t spikes = 0, pres = 0;
+      const auto part = detail::respond_here(
+          alone, images, first + lo, hi - lo, threads, id_base,
+          [&](std::uint64_t d) { progress(hi > lo ? d * count / (hi - lo) : count); }, &spikes,
+          &pres, stop);
+      const std::size_t n = model.params().n_neurons;
+      xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
+      std::copy(part.begin(), part.end(), counts.data() + lo * n);
+      gather_row_blocks(g, counts.data(), count, n);
+      if (input_spikes) *input_spikes = sum_over_ranks(g, spikes);
+      if (presentations) *presentations = sum_over_ranks(g, pres);
+      return counts;
+    }
+  }
+  return detail::respond_here(model, images, first, count, threads, id_base, progress,
+                              input_spikes, presentations, stop);
 }
 
 }  // namespace spiketorch::models

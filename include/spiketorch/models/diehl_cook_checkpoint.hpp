@@ -23,10 +23,15 @@
 
 namespace spiketorch::models {
 
+/// Writes a checkpoint of the model. A model stepped by several MPI ranks holds the same state
+/// on each after every run (distributed/gather_state.hpp), so the checkpoint is the one a
+/// single process writes and loads on any number of ranks; the leading rank writes it, the
+/// others return at once (the caller meets them afterwards, before anyone reads it).
 template <class Model>
 void save_diehl_cook(const std::filesystem::path& dir, Model& model,
                      const evaluation::label_assignment& assignment,
                      std::uint64_t examples_trained) {
+  if (!model.net().ranks().leads()) return;
   const auto& p = model.params();
   require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
           " assignments for ", p.n_neurons, " neurons");
@@ -91,7 +96,7 @@ inline diehl_cook_params diehl_cook_checkpoint_params(const checkpoint_reader& r
 template <class Backend = backend::default_backend>
 std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
     const std::filesystem::path& dir,
-    const std::function<void(diehl_cook_params&)>& adjust = nullptr) {
+    const std::function<void(diehl_cook_params&)>& adjust = nullptr, const rank_group& ranks = {}) {
   checkpoint_reader r(dir);
   require(r.get_string("model", "") == "diehl_cook_2015", "checkpoint ", dir.string(),
           " is not a Diehl & Cook 2015 network (model = '", r.get_string("model", ""), "')");
@@ -102,7 +107,7 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
   info.examples_trained = r.get_int("examples_trained", 0);
   require(info.examples_trained >= 0, "checkpoint ", dir.string(), ": examples_trained = ",
           info.examples_trained, ", expected a count >= 0");
-  diehl_cook_2015<Backend> model(p);
+  diehl_cook_2015<Backend> model(p, ranks);
   const auto w = r.array<float>("weights");
   const auto theta = r.array<float>("theta");
   // A transposed matrix has the right size; non-finite or negative values would evaluate

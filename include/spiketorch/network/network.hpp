@@ -42,6 +42,7 @@
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/core/time.hpp"
+#include "spiketorch/distributed/rank_group.hpp"
 #include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/network/initial_values.hpp"
 #include "spiketorch/network/layer.hpp"
@@ -74,6 +75,11 @@ struct network_config {
   /// Threads that step the network together on the CPU (backend/cpu/team_execution.hpp; the
   /// results do not depend on it). More than one needs a build with OpenMP (-fopenmp).
   std::size_t threads = 1;
+  /// The MPI ranks that step the network together (distributed/rank_group.hpp; one process by
+  /// default). Every rank builds the network alike and calls the same members in the same
+  /// order; the results do not depend on the number of ranks. Several ranks need a build with
+  /// MPI, one thread per rank and the CPU backend.
+  rank_group ranks{};
 };
 
 template <class Layers, class Projections, class Backend = backend::default_backend>
@@ -228,6 +234,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
             "network: dt_ms must be finite and > 0, got ", config.dt_ms);
     check_threads(config.threads);
+    check_ranks(config.ranks, config.threads);
     for (std::size_t i = 0; i < n_layers; ++i)
       require(sizes[i] > 0, "network: layer '", layer_names[i], "' must have at least one neuron");
     sizes_ = sizes;
@@ -268,9 +275,22 @@ class network<layers<L...>, projections<P...>, Backend> {
   std::size_t threads_used() const { return threads_used_; }
   /// For backends: the team size of the run just done.
   void ran_on_threads(std::size_t n) { threads_used_ = n; }
+  /// The ranks that step the network (network_config::ranks).
+  const rank_group& ranks() const { return config_.ranks; }
+  /// The ranks for the following runs; every rank of the old group and of the new one must
+  /// call it alike. A copy of the network set to one rank (rank_group{}) runs alone: the
+  /// data-parallel passes of models::respond_all give each rank's copy its own examples.
+  void set_ranks(const rank_group& g) {
+    check_ranks(g, config_.threads);
+    config_.ranks = g;
+  }
+  /// What the spike exchanges between ranks cost so far (zero on one rank).
+  const spiketorch::exchange_stats& exchange_stats() const { return exchange_stats_; }
+  spiketorch::exchange_stats& exchange_stats() { return exchange_stats_; }
   /// The number of CPU threads for the following runs (see network_config::threads).
   void set_threads(std::size_t n) {
     check_threads(n);
+    check_ranks(config_.ranks, n);
     config_.threads = n;
   }
   template <fixed_string Name>
@@ -911,6 +931,19 @@ class network<layers<L...>, projections<P...>, Backend> {
 #endif
   }
 
+  static void check_ranks(const rank_group& g, std::size_t threads) {
+    require(g.size >= 1 && g.rank >= 0 && g.rank < g.size, "network: rank ", g.rank, " of ",
+            g.size, " is not a rank of the group");
+    if (!g.distributed()) return;
+#if !defined(SPIKETORCH_USE_MPI)
+    require(false, "network: ", g.size, " ranks need a build with MPI (SPIKETORCH_USE_MPI)");
+#endif
+    require(std::is_same_v<Backend, backend::cpu>, "network: ranks = ", g.size,
+            " needs the CPU backend; this network runs on ", Backend::name);
+    require(threads == 1, "network: ", g.size, " ranks with threads = ", threads,
+            ": one thread per rank (start more ranks instead)");
+  }
+
   void check_connected() const {
     std::size_t k = 0;
     std::apply(
@@ -955,6 +988,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   std::tuple<projection_state<P>...> projections_;
   bool learning_ = true;
   std::size_t threads_used_ = 1;
+  spiketorch::exchange_stats exchange_stats_{};
   std::uint64_t step_ = 0;
   std::uint64_t presentation_ = 0;
 };

@@ -22,6 +22,24 @@
 
 namespace spiketorch::stages {
 
+/// A policy whose processes hold copies of the state rather than sharing it (MPI ranks:
+/// distributed/distributed_execution.hpp): loops over a population's own neurons run on each
+/// rank's share only (for_each_owned), every other loop runs whole on every rank.
+template <class Policy>
+concept distributed_policy = requires { requires Policy::distributed; };
+
+/// f(i) for the neurons of a population of n whose state this process keeps current: all of
+/// them, split among the threads of a team as for_each splits any loop; a rank's share of
+/// them under a distributed policy.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class F>
+SPIKETORCH_HD void for_each_owned(const Policy& pol, std::size_t n, F&& f) {
+  if constexpr (distributed_policy<Policy>)
+    pol.for_each_owned(n, f);
+  else
+    pol.for_each(n, f);
+}
+
 /// Update: drive, integrate, decay the synaptic state, threshold; then the spike list in
 /// increasing index order, and the reset of the neurons on it. The per-neuron pass has no
 /// branch on the spike, so the CPU compiler vectorises it. `nd_of(i)` gives neuron i's derived
@@ -38,11 +56,12 @@ SPIKETORCH_HD void update_neurons(const Policy& pol, const population_view<Neuro
   std::uint8_t* __restrict fired = v.fired;
   if constexpr (neurons::HasPeriodicUpdate<Neuron>) {
     if (Neuron::periodic_due(v.nd, ctx))
-      pol.for_each(n, [=](std::size_t i) { Neuron::periodic(element{nbase + i, n}, nd_of(i)); });
+      for_each_owned(pol, n,
+                     [=](std::size_t i) { Neuron::periodic(element{nbase + i, n}, nd_of(i)); });
   }
   // Captures by value: the per-neuron loop then sees its pointers and constants as values the
   // vectoriser can hoist.
-  pol.for_each(n, [=](std::size_t i) {
+  for_each_owned(pol, n, [=](std::size_t i) {
     const element ns{nbase + i, n};
     const element ss{sbase + i, n};
     const synaptic_drive in = Synapse::drive(ss, sd, ns[Neuron::v]);
@@ -50,13 +69,29 @@ SPIKETORCH_HD void update_neurons(const Policy& pol, const population_view<Neuro
     Synapse::decay(ss, sd);
     fired[i] = Neuron::spiked(ns, nd_of(i));
   });
-  // A partitioning team (backend/cpu/team_execution.hpp) compacts in each thread the flags that
-  // thread has just written; the others read every flag.
-  if constexpr (!Policy::partitions_targets) pol.barrier();
-  const std::uint32_t count =
-      pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes,
-                        [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd_of(i), ctx); });
-  pol.single([&] { *v.n_spikes = count; });
+  const auto reset = [&](std::size_t i) { Neuron::reset(element{nbase + i, n}, nd_of(i), ctx); };
+  if constexpr (distributed_policy<Policy>) {
+    // Each rank lists the spikes of its share; the ranks exchange the lists of every population
+    // at once when the update stage ends (exchange_spikes).
+    pol.list_spikes(fired, static_cast<std::uint32_t>(n), v.spikes, v.n_spikes, reset);
+  } else {
+    // A partitioning team (backend/cpu/team_execution.hpp) compacts in each thread the flags
+    // that thread has just written; the others read every flag.
+    if constexpr (!Policy::partitions_targets) pol.barrier();
+    const std::uint32_t count =
+        pol.compact_flags(fired, static_cast<std::uint32_t>(n), v.spikes, reset);
+    pol.single([&] { *v.n_spikes = count; });
+  }
+}
+
+/// The end of the update stage: every population's spike list is complete and visible to all.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy>
+SPIKETORCH_HD void end_update(const Policy& pol) {
+  if constexpr (distributed_policy<Policy>)
+    pol.exchange_spikes();
+  else
+    pol.barrier();
 }
 
 /// The population's derived constants, the same for every neuron.
@@ -158,7 +193,7 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
     }
     // Slot 0 now holds what was scheduled for this step plus this step's delay-0 synapses.
     real* __restrict now = ring.row(0);
-    pol.for_each(n_post, [&](std::size_t j) {
+    for_each_owned(pol, n_post, [&](std::size_t j) {
       channel[j] += now[j];
       now[j] = 0;
     });
@@ -195,6 +230,14 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       });
     }
   }
+}
+
+/// Deliver into a subgroup under a distributed policy: a rank's share of the subgroup's targets
+/// is its own neurons of the parent.
+template <class Policy, class Subgroup, class Projection>
+void deliver_into_subgroup(const Policy& pol, const Subgroup& post, const Projection& p,
+                           spike_list pre, real* channel) {
+  deliver(pol.within(post.parent_size, post.offset), p, pre, channel);
 }
 
 /// Learn: one step of a plastic projection's rule, in the order of learning/concepts.hpp, with
@@ -336,7 +379,17 @@ SPIKETORCH_HD void record_state(const Policy& pol, const View& v, std::uint64_t 
         // before they update them in the next step (step/step.hpp, owner_computes).
         if constexpr (Policy::partitions_targets) pol.barrier();
         const real* values = v.field(v.rec.field);
-        pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
+        if constexpr (distributed_policy<Policy>) {
+          // The owner's value, zero bits from the others: gather_owned_state merges the frames
+          // with a bitwise or after the run.
+          const auto [lo, hi] = pol.target_share(v.size);
+          pol.for_each(v.rec.k, [&](std::size_t q) {
+            const index_t i = v.rec.neurons[q];
+            frame[q] = i >= lo && i < hi ? values[i] : real(0);
+          });
+        } else {
+          pol.for_each(v.rec.k, [&](std::size_t q) { frame[q] = values[v.rec.neurons[q]]; });
+        }
         if constexpr (Policy::partitions_targets) pol.barrier();
       }
     }

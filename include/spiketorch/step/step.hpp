@@ -61,16 +61,20 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
       if constexpr (!layer::is_input && !layer::is_subgroup)
         stages::update_population(pol, tuple_at<I>(v.layers), ctx);
     });
-    pol.barrier();
+    stages::end_update(pol);
     // 3. deliver
     static_for<Desc::n_projections>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
       using P = typename Desc::template projection_t<I>;
       using post_layer = typename Desc::template layer_t<P::post_index>;
-      real* channel = tuple_at<P::post_index>(v.layers).channel(
-          post_layer::synapse_type::channel_field(P::target_receptor));
-      stages::deliver(pol, tuple_at<I>(v.projections),
-                      tuple_at<P::pre_index>(v.layers).emitted(t), channel);
+      const auto& post = tuple_at<P::post_index>(v.layers);
+      real* channel = post.channel(post_layer::synapse_type::channel_field(P::target_receptor));
+      if constexpr (stages::distributed_policy<Policy> && post_layer::is_subgroup)
+        stages::deliver_into_subgroup(pol, post, tuple_at<I>(v.projections),
+                                      tuple_at<P::pre_index>(v.layers).emitted(t), channel);
+      else
+        stages::deliver(pol, tuple_at<I>(v.projections),
+                        tuple_at<P::pre_index>(v.layers).emitted(t), channel);
       if constexpr (!owner_computes<Policy, Desc>) pol.barrier();
     });
     // 4. learn

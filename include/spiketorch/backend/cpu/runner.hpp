@@ -1,6 +1,7 @@
 // The CPU runs a presentation as the step's loop (step/step.hpp) over the network's own host
-// arrays: with one thread (backend/cpu/execution.hpp), or with a team of network_config::threads
-// OpenMP threads that split every stage (backend/cpu/team_execution.hpp) and give the same bits.
+// arrays: with one thread (backend/cpu/execution.hpp), with a team of network_config::threads
+// OpenMP threads that split every stage (backend/cpu/team_execution.hpp), or as one of the MPI
+// ranks of network_config::ranks (distributed/distributed_execution.hpp); all give the same bits.
 #pragma once
 
 #include "spiketorch/config.hpp"
@@ -15,6 +16,8 @@
 #include "spiketorch/backend/cpu/team_execution.hpp"
 #include "spiketorch/backend/cpu/thread_sanitizer.hpp"
 #include "spiketorch/core/array_map.hpp"
+#include "spiketorch/distributed/distributed_execution.hpp"
+#include "spiketorch/distributed/gather_state.hpp"
 #include "spiketorch/step/step.hpp"
 #if defined(SPIKETORCH_USE_OPENMP)
 #include <omp.h>
@@ -27,6 +30,12 @@ struct runner<cpu> {
   template <class Net>
   static void run(Net& net, std::uint64_t n_steps) {
     const auto view = net.view(host_map{});
+#if defined(SPIKETORCH_USE_MPI)
+    if (net.ranks().distributed()) {
+      run_distributed(net, view, n_steps);
+      return;
+    }
+#endif
 #if defined(SPIKETORCH_USE_OPENMP)
     if (net.threads() > 1) {
       std::uint32_t shared = 0;
@@ -71,6 +80,31 @@ struct runner<cpu> {
     run_steps(cpu_execution{}, view, n_steps);
     net.ran_on_threads(1);
   }
+
+#if defined(SPIKETORCH_USE_MPI)
+  /// One rank's part of a run over MPI ranks (distributed/distributed_execution.hpp), then
+  /// the state of every rank's neurons to all.
+  template <class Net, class View>
+  static void run_distributed(Net& net, const View& view, std::uint64_t n_steps) {
+    const rank_group& g = net.ranks();
+    const auto n_ranks = static_cast<std::size_t>(g.size);
+    std::size_t populations = 0, most = 0;
+    static_for<View::desc::n_layers>([&](auto ic) {
+      using layer = typename View::desc::template layer_t<decltype(ic)::value>;
+      if constexpr (!layer::is_input && !layer::is_subgroup) {
+        ++populations;
+        most += distributed_execution::max_share(tuple_at<decltype(ic)::value>(view.layers).size,
+                                                 n_ranks);
+      }
+    });
+    spike_exchange exchange(populations, most, n_ranks);
+    const distributed_execution pol{g.comm(), static_cast<std::size_t>(g.rank), n_ranks,
+                                    &exchange, &net.exchange_stats()};
+    run_steps(pol, view, n_steps);
+    gather_owned_state(pol, view);
+    net.ran_on_threads(1);
+  }
+#endif
 };
 
 }  // namespace spiketorch::backend

@@ -1,0 +1,327 @@
+// A network stepped by several MPI ranks (network_config::ranks,
+// distributed/distributed_execution.hpp) gives the same bits as one process: spikes, potentials,
+// recordings and learned weights. Run under mpirun with 1, 2 and 4 ranks (tests/mpi/meson.build);
+// each rank also runs the network alone and compares, so every rank's copy is checked.
+#include <spiketorch/spiketorch.hpp>
+
+#include <mpi.h>
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spiketorch/distributed/rank_group.hpp"
+#include "spiketorch/models/diehl_cook_checkpoint.hpp"
+
+using namespace spiketorch;
+
+namespace {
+
+rank_group world() { return rank_group::of(MPI_COMM_WORLD); }
+
+// Brette et al.'s CUBA network, small, with axonal delays on the excitatory connections (0-2 ms)
+// and none on the inhibitory ones.
+using recurrent_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
+                                     population<"I", neurons::lif, synapses::exp_current>>,
+                              projections<projection<"E", "E", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"E", "I", topology::sparse, learning::none,
+                                                     delays::uniform, receptor::excitatory>,
+                                          projection<"I", "E", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>,
+                                          projection<"I", "I", topology::sparse, learning::none,
+                                                     delays::none, receptor::inhibitory>>>;
+
+struct recurrent_run {
+  std::vector<index_t> neurons;
+  std::vector<std::int64_t> steps;
+  std::vector<real> v, ge;
+  std::vector<std::uint8_t> raster;
+  std::vector<real> trace;
+  exchange_stats exchanged;
+  std::uint64_t steps_run = 0;
+};
+
+// sizes not multiples of 16 or of the rank count: the shares are uneven.
+// synchronous: three neurons in four start above threshold and spike in the first step, more
+// than the exchange's first block holds (distributed_execution.hpp: the second collective).
+recurrent_run run_recurrent(const rank_group& ranks, bool synchronous = false) {
+  recurrent_net net({.dt_ms = 0.1, .seed = 3, .ranks = ranks}, {803, 197});
+  const neurons::lif::params p{.tau_m_ms = 20,
+                               .v_rest_mv = -49,
+                               .v_reset_mv = -60,
+                               .v_thresh_mv = -50,
+                               .refractory_ms = 5,
+                               .v_init_mv = -60,
+                               .refractory = neurons::refractory_rule::since_spike};
+  const synapses::exp_current::params s{
+      .tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact};
+  net.set_params<"E">(p, s);
+  net.set_params<"I">(p, s);
+  const topology::sparse::params sparse{.probability = 0.08};
+  net.connect<"E", "E">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
+  net.connect<"E", "I">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
+  net.connect<"I", "E">({.topology = sparse, .weights = {9.0, 9.0}});
+  net.connect<"I", "I">({.topology = sparse, .weights = {9.0, 9.0}});
+  net.set_initial_uniform<"E">("v", -60, -50);
+  net.set_initial_uniform<"I">("v", -60, -50);
+  if (synchronous) {
+    for (auto v : {net.state<"E", "v">(), net.state<"I", "v">()})
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (i % 4 != 0) v[i] = real(-45);
+  }
+  net.record_events<"E">(100000);
+  net.record_events<"I">(100000);
+  net.record_spikes<"E">(1000);
+  // Neurons of both ranks' shares (and of the last of four).
+  net.record_state<"E">("v", {0, 5, 450, 802}, 3, 400);
+  net.run(60.0);
+  net.run(40.0);  // continues the first: delay rings, refractory counters, recorders
+  recurrent_run r;
+  for (auto [first, events] :
+       {std::pair{0, &net.events<"E">()}, std::pair{803, &net.events<"I">()}}) {
+    for (std::size_t e = 0; e < events->size(); ++e) {
+      r.neurons.push_back(events->neurons()[e] + index_t(first));
+      r.steps.push_back(events->steps()[e]);
+    }
+  }
+  for (auto x : net.state<"E", "v">()) r.v.push_back(x);
+  for (auto x : net.state<"I", "v">()) r.v.push_back(x);
+  for (auto x : net.state<"E", "i_exc">()) r.ge.push_back(x);
+  const auto raster = net.spike_raster<"E">();
+  const auto trace = net.state_trace<"E">();
+  r.raster.assign(raster.begin(), raster.end());
+  r.trace.assign(trace.begin(), trace.end());
+  r.exchanged = net.exchange_stats();
+  r.steps_run = net.steps_done();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "distributed: a recurrent network with delays gives one process's spikes, potentials "
+    "and recordings on every rank",
+    "[mpi]") {
+  const rank_group g = world();
+  const bool synchronous = GENERATE(false, true);
+  const recurrent_run alone = run_recurrent({}, synchronous);
+  const recurrent_run split = run_recurrent(g, synchronous);
+  INFO("rank " << g.rank << " of " << g.size << (synchronous ? ", synchronous start" : ""));
+  REQUIRE(alone.neurons.size() > 300);  // self-sustained activity
+  CHECK(split.neurons == alone.neurons);
+  CHECK(split.steps == alone.steps);
+  CHECK(split.v == alone.v);
+  CHECK(split.ge == alone.ge);
+  CHECK(split.raster == alone.raster);
+  CHECK(split.trace == alone.trace);
+  CHECK(alone.exchanged.exchanges == 0);
+  if (g.distributed()) {
+    // One exchange per step for both populations, carrying every spike once.
+    CHECK(split.exchanged.exchanges == split.steps_run);
+    CHECK(split.exchanged.spikes == alone.neurons.size());
+  }
+}
+
+namespace {
+
+// Brette et al.'s layout: subgroups of one population, one projecting into the other subgroup
+// (whose shares are not its parent's) with delays.
+using subgroup_net = network<
+    layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
+           subgroup<"Pi", "P">>,
+    projections<
+        projection<"Pe", "P", topology::sparse, learning::none, delays::none, receptor::excitatory>,
+        projection<"Pi", "P", topology::sparse, learning::none, delays::none, receptor::inhibitory>,
+        projection<"Pe", "Pi", topology::sparse, learning::none, delays::uniform,
+                   receptor::excitatory>>>;
+
+std::pair<std::vector<index_t>, std::vector<real>> run_subgroups(const rank_group& ranks) {
+  subgroup_net net({.dt_ms = 0.1, .seed = 5, .ranks = ranks}, {1000, 790, 210});
+  net.set_params<"P">({.tau_m_ms = 20,
+                       .v_rest_mv = -49,
+                       .v_reset_mv = -60,
+                       .v_thresh_mv = -50,
+                       .refractory_ms = 5,
+                       .v_init_mv = -60},
+                      {.tau_exc_ms = 5, .tau_inh_ms = 10});
+  net.set_initial_uniform<"P">("v", -60, -50);
+  const topology::sparse::params sp{.probability = 0.06};
+  net.connect<"Pe", "P">({.topology = sp, .weights = {1.62, 1.62}});
+  net.connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}});
+  net.connect<"Pe", "Pi">({.topology = sp, .weights = {0.5, 1.0}, .delays = {0.5, 3.0}});
+  net.record_events<"P">(100000);
+  net.run(80.0);
+  std::vector<index_t> events;
+  const auto& e = net.events<"P">();
+  for (std::size_t k = 0; k < e.size(); ++k) {
+    events.push_back(index_t(e.steps()[k]));
+    events.push_back(e.neurons()[k]);
+  }
+  const auto v = net.state<"P", "v">();
+  const auto gi = net.state<"P", "i_inh">();
+  std::vector<real> state(v.begin(), v.end());
+  state.insert(state.end(), gi.begin(), gi.end());
+  return {events, state};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "distributed: subgroups, and a projection with delays into a subgroup, give one "
+    "process's spikes and state",
+    "[mpi]") {
+  const auto alone = run_subgroups({});
+  const auto split = run_subgroups(world());
+  INFO("rank " << world().rank << " of " << world().size);
+  REQUIRE(alone.first.size() > 600);  // steps and neurons: 300 spikes
+  CHECK(split.first == alone.first);
+  CHECK(split.second == alone.second);
+}
+
+namespace {
+
+using plastic_net = network<
+    layers<input<"X", encoding::poisson>, population<"E", neurons::lif, synapses::exp_current>>,
+    projections<projection<"X", "E", topology::dense, learning::stdp_pair, delays::uniform>,
+                projection<"E", "E", topology::all_but_self, learning::none, delays::none,
+                           receptor::inhibitory>>>;
+
+std::vector<real> run_plastic(const rank_group& ranks, std::uint64_t& spikes) {
+  plastic_net net({.dt_ms = 0.5, .seed = 42, .ranks = ranks}, {100, 37});
+  net.set_params<"E">({.tau_m_ms = 20,
+                       .v_rest_mv = -65,
+                       .v_reset_mv = -65,
+                       .v_thresh_mv = -55,
+                       .refractory_ms = 2,
+                       .v_init_mv = -65});
+  net.connect<"X", "E">({.weights = {0.5, 2.5},
+                         .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
+                         .delays = {.min_ms = 0, .max_ms = 5}});
+  net.connect<"E", "E">({.weights = {2.0, 2.0}});
+  std::vector<float> rates(100);
+  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);
+  net.run(rates, 150.0);
+  net.run(rates, 100.0);
+  spikes = net.total_spikes<"E">();
+  const auto w = net.weights<"X", "E">();
+  return {w.begin(), w.end()};
+}
+
+}  // namespace
+
+TEST_CASE("distributed: STDP with delays and lateral inhibition learns one process's weights",
+          "[mpi]") {
+  std::uint64_t spikes_alone = 0, spikes_split = 0;
+  const auto alone = run_plastic({}, spikes_alone);
+  const auto split = run_plastic(world(), spikes_split);
+  REQUIRE(spikes_alone > 20);
+  CHECK(spikes_split == spikes_alone);
+  CHECK(split == alone);
+}
+
+namespace {
+
+models::diehl_cook_params small_diehl_cook() {
+  models::diehl_cook_params p;
+  p.n_neurons = 37;
+  p.seed = 11;
+  return p;
+}
+
+// Images with a bright bar whose place depends on the example.
+std::vector<std::uint8_t> bar_image(std::size_t e) {
+  std::vector<std::uint8_t> image(784, 0);
+  const std::size_t row = 4 + (e * 7) % 20;
+  for (std::size_t c = 4; c < 24; ++c) image[row * 28 + c] = 255;
+  for (std::size_t r = 4; r < 24; ++r) image[r * 28 + (e * 5) % 28] = 200;
+  return image;
+}
+
+struct diehl_cook_run {
+  std::vector<real> weights, theta;
+  std::vector<std::uint32_t> counts;
+};
+
+template <class Model>
+diehl_cook_run train_and_respond(Model& model, std::size_t first, std::size_t n) {
+  diehl_cook_run r;
+  for (std::size_t e = first; e < first + n; ++e) {
+    const auto image = bar_image(e);
+    const auto res = model.train(image);
+    r.counts.insert(r.counts.end(), res.counts.begin(), res.counts.end());
+  }
+  const auto image = bar_image(99);
+  const auto res = model.respond(image, 99);
+  r.counts.insert(r.counts.end(), res.counts.begin(), res.counts.end());
+  r.weights.assign(model.input_weights().begin(), model.input_weights().end());
+  r.theta.assign(model.theta().begin(), model.theta().end());
+  return r;
+}
+
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "distributed: Diehl & Cook trains the same weights and thresholds; its checkpoint is "
+    "one process's and loads on any number of ranks",
+    "[mpi][diehl_cook]") {
+  const rank_group g = world();
+  models::diehl_cook_2015<> alone(small_diehl_cook());
+  models::diehl_cook_2015<> split(small_diehl_cook(), g);
+  const auto a = train_and_respond(alone, 0, 4);
+  const auto s = train_and_respond(split, 0, 4);
+  REQUIRE(a.theta != std::vector<real>(a.theta.size(), 0));  // it learned
+  CHECK(s.counts == a.counts);
+  CHECK(s.weights == a.weights);
+  CHECK(s.theta == a.theta);
+
+  // Rank 0 writes both checkpoints; the directory name is the same on every rank.
+  std::string dir_name =
+      (std::filesystem::temp_directory_path() / "spiketorch_mpi_XXXXXX").string();
+  if (g.leads()) REQUIRE(mkdtemp(dir_name.data()) != nullptr);
+  MPI_Bcast(dir_name.data(), static_cast<int>(dir_name.size()), MPI_CHAR, 0, MPI_COMM_WORLD);
+  const std::filesystem::path dir = dir_name;
+  evaluation::label_assignment assignment;
+  assignment.labels.assign(37, -1);
+  assignment.proportions = xt::zeros<double>({std::size_t(37), std::size_t(10)});
+  if (g.leads()) models::save_diehl_cook(dir / "alone", alone, assignment, 4);
+  models::save_diehl_cook(dir / "split", split, assignment, 4);
+  MPI_Barrier(MPI_COMM_WORLD);
+  for (const char* f : {"weights.npy", "theta.npy", "manifest.json"})
+    CHECK(file_bytes(dir / "split" / f) == file_bytes(dir / "alone" / f));
+
+  // Saved by these ranks, loaded by one process and by all ranks: the same continuation.
+  auto [one, info1] = models::load_diehl_cook(dir / "split");
+  auto [all, info2] = models::load_diehl_cook(dir / "split", nullptr, g);
+  CHECK(all.net().ranks().size == g.size);
+  const auto c1 = train_and_respond(one, 4, 2);
+  const auto c2 = train_and_respond(all, 4, 2);
+  CHECK(c2.weights == c1.weights);
+  CHECK(c2.theta == c1.theta);
+  CHECK(c2.counts == c1.counts);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (g.leads()) std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("distributed: one thread per rank, the CPU backend, a rank of the group", "[mpi]") {
+  const rank_group g = world();
+  using net_t =
+      network<layers<population<"E", neurons::lif, synapses::exp_current>>, projections<>>;
+  if (g.distributed()) {
+    REQUIRE_THROWS_WITH((net_t({.threads = 2, .ranks = g}, {10})),
+                        Catch::Contains("one thread per rank"));
+  }
+  rank_group bad = g;
+  bad.rank = g.size;
+  REQUIRE_THROWS_WITH((net_t({.ranks = bad}, {10})), Catch::Contains("is not a rank of the group"));
+}
