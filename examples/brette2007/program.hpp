@@ -34,9 +34,14 @@ template <class Model>
 int main_of(int argc, char** argv, const char* program, const char* description) {
   const spiketorch::mpi_session mpi(&argc, &argv);
   const spiketorch::rank_group& ranks = mpi.world();
+  // Rank 0 prints (--help and the summary); the others would repeat it.
+  if (!ranks.leads() && std::freopen("/dev/null", "w", stdout) == nullptr) return 1;
   try {
     auto o = parse_options(argc, argv, program, description);
     if (!o) return 0;
+    spiketorch_examples::check(!ranks.distributed() || o->threads == 1, "--threads ", o->threads,
+                               " with ", ranks.size, " MPI ranks: one thread per rank (start ",
+                               "more ranks instead)");
     if (!ranks.leads()) {
       o->quiet = true;
       o->record.clear();

@@ -147,7 +147,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
         "CPU threads for labelling and testing, 1..4096 (training is\n"
         "sequential; the results do not depend on T)")
       ->type_name("T")
-      ->default_str("all cores");
+      ->default_str("all cores, shared by the MPI ranks on a machine");
   text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\n"
        "run (created if needed; checked before the run starts)");
   text("--json", o.json, "FILE",
@@ -169,6 +169,15 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
 
   if (!spiketorch_examples::parse_or_help(app, argc, argv)) return std::nullopt;
 
+  // Ranks started by mpirun on one machine share its cores, unless --threads says otherwise.
+  if (app.count("--threads") == 0) {
+    for (const char* v : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"}) {
+      if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 1) {
+        o.threads = std::max<std::size_t>(1, o.threads / static_cast<std::size_t>(std::atoi(n)));
+        break;
+      }
+    }
+  }
   using detail::check;
   check(o.mode != "test" || !o.load.empty(),
         "--mode test needs --load DIR (a checkpoint from --save)");

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   // Under mpirun the ranks train one network together and split the frozen passes (program.hpp).
   const st::mpi_session mpi(&argc, &argv);
   const st::rank_group& ranks = mpi.world();
+  // Rank 0 prints (--help and the reports); the others would repeat it.
+  if (!ranks.leads() && std::freopen("/dev/null", "w", stdout) == nullptr) return 1;
   std::optional<options> o;
   try {
     o = parse_options(argc, argv);
@@ -38,12 +40,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!o) return 0;  // --help
+  if (ranks.distributed() && o->device == "cuda") {
+    if (ranks.leads())
+      std::fprintf(stderr, "error: --device cuda runs on one process: start it without mpirun\n");
+    return 2;
+  }
   try {
-    if (ranks.distributed()) {
-      if (o->device == "cuda")
-        throw st::invalid_argument("--device cuda runs on one process; start it without mpirun");
-      return run<st::backend::cpu>(*o, ranks);
-    }
+    if (ranks.distributed()) return run<st::backend::cpu>(*o, ranks);
     if (o->device == "cuda") {
 #if SPIKETORCH_MNIST_CUDA
       return run_cuda(*o);

@@ -110,14 +110,12 @@ int run(options o, const st::rank_group& ranks = {}) {
   using namespace detail;
   using model_t = st::models::diehl_cook_2015<Backend>;
   const double t_setup = now_s();
+  // Rank 0 prints and writes the files (main.cpp silences the others' standard output); the
+  // others record what --plot records, as every rank of a network must.
+  const std::string plot_dir = ranks.leads() ? o.plot : std::string();
   if (!ranks.leads()) {
     o.quiet = true;
-    o.plot.clear();
     o.json.clear();
-    // Its reports would repeat rank 0's.
-    if (std::freopen("/dev/null", "w", stdout) == nullptr)
-      throw st::io_error("cannot silence the standard output of rank " +
-                         std::to_string(ranks.rank));
   }
   // Output paths that cannot be written fail now, not once the training is done.
   if (!o.save.empty()) {
@@ -178,7 +176,7 @@ int run(options o, const st::rank_group& ranks = {}) {
     std::snprintf(eval_how, sizeof eval_how, "%d ranks x %zu threads", ranks.size, o.threads);
   else
     std::snprintf(eval_how, sizeof eval_how, "%zu threads", o.threads);
-  visualisation vis(o.plot, params.n_neurons);
+  visualisation vis(plot_dir, params.n_neurons, !o.plot.empty());
   vis.attach(*model);
 
   // Labels from a frozen pass over the first n_label training examples.

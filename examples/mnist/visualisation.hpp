@@ -29,7 +29,10 @@ namespace mnist_example {
 
 class visualisation {
  public:
-  visualisation(std::string dir, std::size_t n_neurons) : dir_(std::move(dir)), n_(n_neurons) {
+  /// `record`: attach the recorders (attach) even where nothing is written (an empty `dir`):
+  /// the ranks of a distributed network must all have the same recorders.
+  visualisation(std::string dir, std::size_t n_neurons, bool record)
+      : dir_(std::move(dir)), n_(n_neurons), record_(record || !dir_.empty()) {
     if (!enabled()) return;
     std::filesystem::create_directories(dir_);
   }
@@ -38,7 +41,7 @@ class visualisation {
   /// Attaches the recorders: one example's worth of spikes, and voltages of up to 8 neurons.
   template <class Model>
   void attach(Model& model) {
-    if (!enabled()) return;
+    if (!record_) return;
     const auto& p = model.params();
     const auto steps = static_cast<std::size_t>(spiketorch::steps_of(p.time_ms, p.dt_ms) +
                                                 spiketorch::steps_of(p.rest_ms, p.dt_ms));
@@ -138,6 +141,7 @@ class visualisation {
 
   std::string dir_;
   std::size_t n_;
+  bool record_;
   std::vector<double> seen_, acc_all_, acc_prop_;
 };
 

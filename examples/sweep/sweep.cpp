@@ -15,8 +15,10 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xview.hpp>
@@ -28,6 +30,7 @@
 #include "spiketorch/distributed/mpi_session.hpp"
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/atomic_file.hpp"
+#include "spiketorch/io/output_path.hpp"
 #include "spiketorch/io/progress_bar.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
 #include "spiketorch/models/diehl_cook_params_json.hpp"
@@ -274,6 +277,18 @@ int main(int argc, char** argv) {
       check(n >= 1 && n <= 100000, "--n_neurons: sizes must be 1..100000, got ", n);
     check(o.n_train >= 1 && o.n_train <= 60000, "--n_train must be 1..60000, got ", o.n_train);
     check(o.n_test >= 1 && o.n_test <= 10000, "--n_test must be 1..10000, got ", o.n_test);
+    // The table's files are checked now, not after the runs.
+    for (const auto& [name, file] : {std::pair{"--csv", &o.csv}, std::pair{"--json", &o.json}}) {
+      if (file->empty()) continue;
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      const fs::path path = *file;
+      const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+      check(path.has_filename() && !fs::is_directory(path, ec), name, " ", *file,
+            ": expected the name of a file to write the table to");
+      check(fs::is_directory(dir, ec) && st::can_create_in(dir), name, " ", *file,
+            ": cannot create files in ", dir.string(), " (missing, read-only or no permission)");
+    }
     for (const auto& s : o.sets) grid.push_back(parse_set(s));
     runs = plan(o, grid);
   } catch (const std::exception& e) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xtensor.hpp>
 
 #include "spiketorch/distributed/rank_group.hpp"
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
@@ -138,8 +140,8 @@ using subgroup_net = network<
     projections<
         projection<"Pe", "P", topology::sparse, learning::none, delays::none, receptor::excitatory>,
         projection<"Pi", "P", topology::sparse, learning::none, delays::none, receptor::inhibitory>,
-        projection<"Pe", "Pi", topology::sparse, learning::none, delays::uniform,
-                   receptor::excitatory>>>;
+        projection<"Pi", "Pe", topology::sparse, learning::none, delays::uniform,
+                   receptor::inhibitory>>>;
 
 std::pair<std::vector<index_t>, std::vector<real>> run_subgroups(const rank_group& ranks) {
   subgroup_net net({.dt_ms = 0.1, .seed = 5, .ranks = ranks}, {1000, 790, 210});
@@ -154,9 +156,11 @@ std::pair<std::vector<index_t>, std::vector<real>> run_subgroups(const rank_grou
   const topology::sparse::params sp{.probability = 0.06};
   net.connect<"Pe", "P">({.topology = sp, .weights = {1.62, 1.62}});
   net.connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}});
-  net.connect<"Pe", "Pi">({.topology = sp, .weights = {0.5, 1.0}, .delays = {0.5, 3.0}});
+  // Pe = [0, 790) straddles the shares' boundaries on 2 and 4 ranks.
+  net.connect<"Pi", "Pe">({.topology = sp, .weights = {0.5, 1.0}, .delays = {0.5, 3.0}});
   net.record_events<"P">(100000);
-  net.run(80.0);
+  net.run(50.0);
+  net.run(30.0);  // continues from the delay ring into Pe as gathered after the first run
   std::vector<index_t> events;
   const auto& e = net.events<"P">();
   for (std::size_t k = 0; k < e.size(); ++k) {
@@ -288,7 +292,10 @@ TEST_CASE(
   // Rank 0 writes both checkpoints; the directory name is the same on every rank.
   std::string dir_name =
       (std::filesystem::temp_directory_path() / "spiketorch_mpi_XXXXXX").string();
-  if (g.leads()) REQUIRE(mkdtemp(dir_name.data()) != nullptr);
+  // Every rank learns whether rank 0 made it before any REQUIRE, so none is left waiting.
+  int made = g.leads() ? int(mkdtemp(dir_name.data()) != nullptr) : 0;
+  MPI_Bcast(&made, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  REQUIRE(made == 1);
   MPI_Bcast(dir_name.data(), static_cast<int>(dir_name.size()), MPI_CHAR, 0, MPI_COMM_WORLD);
   const std::filesystem::path dir = dir_name;
   evaluation::label_assignment assignment;
@@ -324,4 +331,38 @@ TEST_CASE("distributed: one thread per rank, the CPU backend, a rank of the grou
   rank_group bad = g;
   bad.rank = g.size;
   REQUIRE_THROWS_WITH((net_t({.ranks = bad}, {10})), Catch::Contains("is not a rank of the group"));
+}
+
+TEST_CASE(
+    "distributed: respond_all splits the examples over the ranks and gives one process's "
+    "counts, also for fewer examples than ranks",
+    "[mpi][diehl_cook]") {
+  const rank_group g = world();
+  models::diehl_cook_2015<> alone(small_diehl_cook());
+  models::diehl_cook_2015<> split(small_diehl_cook(), g);
+  for (std::size_t e = 0; e < 2; ++e) {
+    alone.train(bar_image(e));
+    split.train(bar_image(e));
+  }
+  xt::xtensor<std::uint8_t, 3> images = xt::xtensor<std::uint8_t, 3>::from_shape({9, 28, 28});
+  for (std::size_t e = 0; e < 9; ++e) {
+    const auto image = bar_image(10 + e);
+    std::copy(image.begin(), image.end(), images.data() + e * 784);
+  }
+  // 7 examples from the third: blocks of 3 and 4 on 2 ranks, of 1 and 2 on 4; one example:
+  // ranks without any.
+  for (const auto [first, count] : {std::pair{2, 7}, std::pair{0, 1}}) {
+    INFO("examples " << first << " + " << count << ", rank " << g.rank << " of " << g.size);
+    std::uint64_t spikes_a = 0, pres_a = 0, spikes_s = 0, pres_s = 0;
+    const auto none = [](std::uint64_t) {};
+    const auto a = models::respond_all(alone, images, first, count, 1, 5, none, &spikes_a, &pres_a);
+    const auto s = models::respond_all(split, images, first, count, 1, 5, none, &spikes_s, &pres_s);
+    REQUIRE(a.shape()[0] == std::size_t(count));
+    CHECK(xt::sum(a)() > 0);
+    CHECK(s == a);
+    CHECK(spikes_s == spikes_a);
+    CHECK(pres_s == pres_a);
+  }
+  // The model built over the ranks stays so.
+  CHECK(split.net().ranks().size == g.size);
 }

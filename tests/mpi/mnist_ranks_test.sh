@@ -16,8 +16,11 @@ trap 'rm -rf "$work"' EXIT
 fail=0
 args=(--data "$data" --n_neurons 50 --seed 4 --n_train 60 --n_label 60 --n_test 60 --quiet)
 for n in 1 2 4; do
-  "$here/run_mpi.sh" $n "$program" "${args[@]}" --save "$work/ckpt$n" --json "$work/r$n.json" \
-    > "$work/out$n.txt" 2>&1 || { echo "FAIL: $n ranks:"; cat "$work/out$n.txt"; exit 1; }
+  # --plot on 2 ranks: every rank records what the figures show, rank 0 alone writes them.
+  plot=()
+  [ $n -eq 2 ] && plot=(--plot "$work/plots2")
+  timeout 240 "$here/run_mpi.sh" $n "$program" "${args[@]}" "${plot[@]}" --save "$work/ckpt$n" \
+    --json "$work/r$n.json" > "$work/out$n.txt" 2>&1 || { echo "FAIL: $n ranks:"; cat "$work/out$n.txt"; exit 1; }
   grep "test accuracy" "$work/out$n.txt" | sed "s/^/$n ranks: /"
 done
 for n in 2 4; do
@@ -29,6 +32,8 @@ for n in 2 4; do
   [ "$a" = "$b" ] || { echo "FAIL: accuracy differs between 1 and $n ranks"; fail=1; }
   grep -q "\"ranks\": $n" "$work/r$n.json" || { echo "FAIL: the report of $n ranks does not say so"; fail=1; }
 done
+[ -f "$work/plots2/weights.png" ] && [ -f "$work/plots2/voltages.npy" ] ||
+  { echo "FAIL: --plot on 2 ranks wrote no figures"; fail=1; }
 # Saved by 2 ranks, evaluated (labelling again, testing) by 1 and by 4.
 for n in 1 4; do
   "$here/run_mpi.sh" $n "$program" --mode test --load "$work/ckpt2" --data "$data" --n_label 60 \

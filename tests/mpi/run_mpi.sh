@@ -13,4 +13,6 @@ export OMPI_MCA_btl=self,vader
 # Containers often forbid the cross-memory attach that vader would use for large messages.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMPI_MCA_rmaps_base_oversubscribe=1
+# More ranks than cores: a rank waiting in a collective gives its core to the others.
+export OMPI_MCA_mpi_yield_when_idle=1
 exec mpirun --allow-run-as-root --oversubscribe --bind-to none -np "$n" "$@"

@@ -31,10 +31,12 @@ done
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['runs'])==8 and d['ranks']==2" \
   "$work/t2.json" 2> /dev/null || { echo "FAIL: the JSON table"; fail=1; }
 # Bad values: status 2, one message naming the problem (from rank 0 only).
-for bad in "bogus=1:unknown parameter 'bogus'" "intensity=-3:intensity must be > 0" "intensity:--set needs KEY=V1"; do
+for bad in "bogus=1:unknown parameter 'bogus'" "intensity=-3:intensity must be > 0" "intensity:--set needs KEY=V1" \
+    "intensity=2 --csv /nonexistent/t.csv:cannot create files in /nonexistent"; do
   value=${bad%%:*}
   words=${bad#*:}
-  "$here/run_mpi.sh" 2 "$program" --data "$data" --set "$value" --n_train 5 --n_test 5 > "$work/bad.txt" 2>&1
+  # shellcheck disable=SC2086 # $value may carry a second option
+  "$here/run_mpi.sh" 2 "$program" --data "$data" --set $value --n_train 5 --n_test 5 > "$work/bad.txt" 2>&1
   rc=$?
   if [ $rc -ne 2 ] || [ "$(grep -c -- "$words" "$work/bad.txt")" -ne 1 ]; then
     echo "FAIL: --set $value: exit status $rc, expected 2 and one line with '$words':"

@@ -46,6 +46,10 @@ class mpi_session {
     MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     owns_ = true;
     world_ = rank_group::of(MPI_COMM_WORLD);
+    if (provided < MPI_THREAD_FUNNELED && world_.leads())
+      std::fprintf(stderr,
+                   "spiketorch: warning: this MPI library does not support threads "
+                   "(MPI_THREAD_FUNNELED); use one thread per rank (--threads 1)\n");
   }
   mpi_session(const mpi_session&) = delete;
   mpi_session& operator=(const mpi_session&) = delete;
@@ -65,6 +69,11 @@ class mpi_session {
                                    int code = 1) {
   if (!g.distributed()) {
     std::fprintf(stderr, "%s: error: %s\n", program, message);
+    // Alone under mpirun: end MPI properly, or mpirun adds a report of an improper exit.
+    int initialised = 0, finalised = 0;
+    MPI_Initialized(&initialised);
+    MPI_Finalized(&finalised);
+    if (initialised && !finalised) MPI_Finalize();
     std::exit(code);
   }
   std::fprintf(stderr, "%s: error on rank %d of %d: %s\n", program, g.rank, g.size, message);
@@ -80,12 +89,14 @@ class mpi_session {
 class mpi_session {
  public:
   explicit mpi_session(int*, char***, bool = false) {
-    if (const char* n = std::getenv("OMPI_COMM_WORLD_SIZE"); n != nullptr && std::atoi(n) > 1) {
-      std::fprintf(stderr,
-                   "spiketorch: started by mpirun with %s ranks, but built without MPI "
-                   "(-Dmpi=disabled or no MPI found): each rank would run the whole job\n",
-                   n);
-      std::exit(2);
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"}) {
+      if (const char* n = std::getenv(v); n != nullptr && std::atoi(n) > 1) {
+        std::fprintf(stderr,
+                     "spiketorch: started by an MPI launcher with %s ranks, but built without "
+                     "MPI (-Dmpi=disabled or no MPI found): each rank would run the whole job\n",
+                     n);
+        std::exit(2);
+      }
     }
   }
   const rank_group& world() const { return world_; }

@@ -359,7 +359,9 @@ xt::xtensor<std::uint32_t, 2> respond_all(const Model& model, const Images& imag
     if (const rank_group g = model.net().ranks(); g.distributed()) {
       Model alone = model;
       alone.net().set_ranks({});
-      const auto [lo, hi] = my_block(g, count);
+      // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+      const auto block = my_block(g, count);
+      const std::size_t lo = block.first, hi = block.second;
       std::uint64_t spikes = 0, pres = 0;
       const auto part = detail::respond_here(
           alone, images, first + lo, hi - lo, threads, id_base,

@@ -11,11 +11,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <xtensor/xadapt.hpp>
 
+#include "spiketorch/distributed/collectives.hpp"
 #include "spiketorch/evaluation/labels.hpp"
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/models/diehl_cook_2015.hpp"
@@ -23,15 +25,37 @@
 
 namespace spiketorch::models {
 
+namespace detail {
+template <class Weights, class Theta>
+void write_diehl_cook(const std::filesystem::path& dir, const diehl_cook_params& p,
+                      const Weights& weights, const Theta& theta,
+                      const evaluation::label_assignment& assignment,
+                      std::uint64_t examples_trained) {
+  checkpoint_writer w(dir);
+  w.set("model", std::string("diehl_cook_2015"));
+  w.set("params", p);
+  w.set("examples_trained", examples_trained);
+  w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
+                                   std::vector<std::size_t>{p.n_input, p.n_neurons}));
+  w.add_array("theta", xt::adapt(theta.data(), theta.size(), xt::no_ownership(),
+                                 std::vector<std::size_t>{p.n_neurons}));
+  xt::xtensor<std::int32_t, 1> labels = xt::zeros<std::int32_t>({p.n_neurons});
+  for (std::size_t n = 0; n < p.n_neurons; ++n) labels(n) = assignment.labels[n];
+  w.add_array("assignments", labels);
+  w.add_array("proportions", assignment.proportions);
+  w.commit();
+}
+}  // namespace detail
+
 /// Writes a checkpoint of the model. A model stepped by several MPI ranks holds the same state
 /// on each after every run (distributed/gather_state.hpp), so the checkpoint is the one a
-/// single process writes and loads on any number of ranks; the leading rank writes it, the
-/// others return at once (the caller meets them afterwards, before anyone reads it).
+/// single process writes and loads on any number of ranks. Then every rank calls this: each
+/// checks the model, the leading rank writes, and all return once it is written, or all throw
+/// if it could not be (no rank is left waiting for one that failed).
 template <class Model>
 void save_diehl_cook(const std::filesystem::path& dir, Model& model,
                      const evaluation::label_assignment& assignment,
                      std::uint64_t examples_trained) {
-  if (!model.net().ranks().leads()) return;
   const auto& p = model.params();
   require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
           " assignments for ", p.n_neurons, " neurons");
@@ -46,19 +70,20 @@ void save_diehl_cook(const std::filesystem::path& dir, Model& model,
   for (std::size_t j = 0; j < theta.size(); ++j)
     require(std::isfinite(theta[j]) && theta[j] >= 0, "save_diehl_cook: theta ", theta[j],
             " of neuron ", j, " is not a finite value >= 0");
-  checkpoint_writer w(dir);
-  w.set("model", std::string("diehl_cook_2015"));
-  w.set("params", p);
-  w.set("examples_trained", examples_trained);
-  w.add_array("weights", xt::adapt(weights.data(), weights.size(), xt::no_ownership(),
-                                   std::vector<std::size_t>{p.n_input, p.n_neurons}));
-  w.add_array("theta", xt::adapt(theta.data(), theta.size(), xt::no_ownership(),
-                                 std::vector<std::size_t>{p.n_neurons}));
-  xt::xtensor<std::int32_t, 1> labels = xt::zeros<std::int32_t>({p.n_neurons});
-  for (std::size_t n = 0; n < p.n_neurons; ++n) labels(n) = assignment.labels[n];
-  w.add_array("assignments", labels);
-  w.add_array("proportions", assignment.proportions);
-  w.commit();
+  const rank_group& ranks = model.net().ranks();
+  std::exception_ptr failed;
+  if (ranks.leads()) {
+    try {
+      detail::write_diehl_cook(dir, p, weights, theta, assignment, examples_trained);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  }
+  if (sum_over_ranks(ranks, failed ? 1 : 0) > 0) {
+    if (failed) std::rethrow_exception(failed);
+    throw io_error(spiketorch::detail::concat("checkpoint ", dir.string(),
+                                              ": rank 0 could not write it"));
+  }
 }
 
 struct loaded_diehl_cook {

@@ -233,8 +233,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   network(network_config config, std::array<std::size_t, n_layers> sizes) : config_(config) {
     require(std::isfinite(config.dt_ms) && config.dt_ms > 0,
             "network: dt_ms must be finite and > 0, got ", config.dt_ms);
-    check_threads(config.threads);
     check_ranks(config.ranks, config.threads);
+    check_threads(config.threads);
     for (std::size_t i = 0; i < n_layers; ++i)
       require(sizes[i] > 0, "network: layer '", layer_names[i], "' must have at least one neuron");
     sizes_ = sizes;
@@ -289,8 +289,8 @@ class network<layers<L...>, projections<P...>, Backend> {
   spiketorch::exchange_stats& exchange_stats() { return exchange_stats_; }
   /// The number of CPU threads for the following runs (see network_config::threads).
   void set_threads(std::size_t n) {
-    check_threads(n);
     check_ranks(config_.ranks, n);
+    check_threads(n);
     config_.threads = n;
   }
   template <fixed_string Name>

@@ -382,7 +382,9 @@ SPIKETORCH_HD void record_state(const Policy& pol, const View& v, std::uint64_t 
         if constexpr (distributed_policy<Policy>) {
           // The owner's value, zero bits from the others: gather_owned_state merges the frames
           // with a bitwise or after the run.
-          const auto [lo, hi] = pol.target_share(v.size);
+          // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+          const auto share = pol.target_share(v.size);
+          const std::size_t lo = share.first, hi = share.second;
           pol.for_each(v.rec.k, [&](std::size_t q) {
             const index_t i = v.rec.neurons[q];
             frame[q] = i >= lo && i < hi ? values[i] : real(0);
