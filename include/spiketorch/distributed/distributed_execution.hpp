@@ -39,6 +39,7 @@
 
 #include "spiketorch/backend/cpu/execution.hpp"
 #include "spiketorch/backend/cpu/flag_scan.hpp"
+#include "spiketorch/backend/cpu/shares.hpp"
 #include "spiketorch/distributed/rank_group.hpp"
 
 namespace spiketorch::backend {
@@ -84,14 +85,13 @@ struct distributed_execution {
   // Shares of a subgroup's targets (within): the parent's size and the subgroup's first neuron.
   std::size_t parent_size = 0, offset = 0;
 
-  /// Where rank r's share of [0, n) starts (multiples of 16, as backend/cpu/team_execution.hpp).
-  std::size_t share_begin(std::size_t n, std::size_t r) const {
-    return r == n_ranks ? n : n * r / n_ranks / 16 * 16;
-  }
+  /// This rank's share of [0, n), split as a CPU team splits it (backend/cpu/shares.hpp).
   std::pair<std::size_t, std::size_t> target_share(std::size_t n) const {
-    if (parent_size == 0) return {share_begin(n, rank), share_begin(n, rank + 1)};
+    if (parent_size == 0)
+      return {share_begin(n, rank, n_ranks), share_begin(n, rank + 1, n_ranks)};
     const auto local = [&](std::size_t x) { return std::clamp(x, offset, offset + n) - offset; };
-    return {local(share_begin(parent_size, rank)), local(share_begin(parent_size, rank + 1))};
+    return {local(share_begin(parent_size, rank, n_ranks)),
+            local(share_begin(parent_size, rank + 1, n_ranks))};
   }
   /// The policy for a projection into neurons [offset, offset + n) of a population of
   /// parent_size.
@@ -109,9 +109,7 @@ struct distributed_execution {
   template <class F>
   void for_each_owned(std::size_t n, F&& f) const {
     const auto [lo, hi] = target_share(n);
-    auto body = f;  // as in cpu_execution: its captures become values the vectoriser can hoist
-    SPIKETORCH_SIMD_LOOP
-    for (std::size_t i = lo; i < hi; ++i) body(i);
+    for_each_in(lo, hi, f);
   }
   void barrier() const {}
   template <class F>
@@ -193,9 +191,6 @@ struct distributed_execution {
     ++stats->exchanges;
     stats->spikes += total;
   }
-
-  /// The most neurons in one rank's share of a population of n.
-  static std::size_t max_share(std::size_t n, std::size_t n_ranks) { return n / n_ranks + 16; }
 };
 
 }  // namespace spiketorch::backend

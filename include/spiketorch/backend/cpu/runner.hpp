@@ -13,6 +13,7 @@
 
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/backend/cpu/shares.hpp"
 #include "spiketorch/backend/cpu/team_execution.hpp"
 #include "spiketorch/backend/cpu/thread_sanitizer.hpp"
 #include "spiketorch/core/array_map.hpp"
@@ -61,7 +62,7 @@ struct runner<cpu> {
           static_for<std::remove_cvref_t<decltype(view)>::desc::n_layers>([&](auto ic) {
             largest = std::max(largest, tuple_at<decltype(ic)::value>(view.layers).size);
           });
-          scratch_each = (cpu_team_execution::max_share(largest, size) + 15) / 16 * 16;
+          scratch_each = (max_share(largest, size) + 15) / 16 * 16;
           scratch.assign(size * scratch_each, 0);
           net.ran_on_threads(size);
           tsan_release(&meeting);
@@ -93,8 +94,7 @@ struct runner<cpu> {
       using layer = typename View::desc::template layer_t<decltype(ic)::value>;
       if constexpr (!layer::is_input && !layer::is_subgroup) {
         ++populations;
-        most += distributed_execution::max_share(tuple_at<decltype(ic)::value>(view.layers).size,
-                                                 n_ranks);
+        most += max_share(tuple_at<decltype(ic)::value>(view.layers).size, n_ranks);
       }
     });
     spike_exchange exchange(populations, most, n_ranks);

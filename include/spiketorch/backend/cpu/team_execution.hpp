@@ -32,6 +32,7 @@
 
 #include "spiketorch/backend/cpu/execution.hpp"
 #include "spiketorch/backend/cpu/flag_scan.hpp"
+#include "spiketorch/backend/cpu/shares.hpp"
 
 namespace spiketorch::backend {
 
@@ -82,21 +83,15 @@ struct cpu_team_execution {
   index_t* scratch = nullptr;       // this thread's: max_share(largest population) indices
   mutable std::uint64_t round = 0;  // this thread's compactions so far (each has its own copy)
 
-  /// Where thread t's share of [0, n) starts: a multiple of 16, so that each share of a state
-  /// array starts on a cache line (core/aligned_vector.hpp) and no line is written by two threads.
-  std::size_t share_begin(std::size_t n, std::size_t t) const {
-    return t == n_threads ? n : n * t / n_threads / 16 * 16;
-  }
+  /// This thread's share of [0, n) (backend/cpu/shares.hpp).
   std::pair<std::size_t, std::size_t> target_share(std::size_t n) const {
-    return {share_begin(n, thread), share_begin(n, thread + 1)};
+    return {share_begin(n, thread, n_threads), share_begin(n, thread + 1, n_threads)};
   }
 
   template <class F>
   void for_each(std::size_t n, F&& f) const {
     const auto [lo, hi] = target_share(n);
-    auto body = f;  // as in cpu_execution: its captures become values the vectoriser can hoist
-    SPIKETORCH_SIMD_LOOP
-    for (std::size_t i = lo; i < hi; ++i) body(i);
+    for_each_in(lo, hi, f);
   }
 
   void barrier() const { meeting->wait(); }
@@ -143,8 +138,6 @@ struct cpu_team_execution {
     return total;
   }
 
-  /// The most neurons in one thread's share of a population of n (what `scratch` must hold).
-  static std::size_t max_share(std::size_t n, std::size_t n_threads) { return n / n_threads + 16; }
 };
 
 }  // namespace spiketorch::backend
