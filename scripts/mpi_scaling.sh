@@ -3,7 +3,8 @@
 #   1. the Brette et al. CUBA (or COBA) network at each size on one process, on 2 threads of one
 #      process and on 2 MPI ranks: time per simulated second (the median of --repeat runs),
 #      speed-up over one process, the spike exchanges' share of the ranks' wall time (waiting
-#      for the slower rank included) and their volume;
+#      for the slower rank included), their volume, and the peak memory of one process and of the
+#      largest rank (each rank stores the synapses into its own neurons);
 #   2. Diehl & Cook at N = 6,400 (--dc_train examples) on one process and on 2 ranks: time per
 #      training example.
 #   scripts/mpi_scaling.sh [--build build] [--model cuba|coba] [--sizes 64000,256000]
@@ -40,8 +41,8 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
 ranks=(mpirun --allow-run-as-root -np 2 --bind-to core)
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-printf "| %s N | 1 process (s per simulated s) | 2 threads | 2 ranks | speed-up, 2 ranks | exchange share | spikes per exchange |\n" "$model"
-printf "|---|---|---|---|---|---|---|\n"
+printf "| %s N | 1 process (s per simulated s) | 2 threads | 2 ranks | speed-up, 2 ranks | exchange share | spikes per exchange | peak memory: 1 process, largest rank (MiB) |\n" "$model"
+printf "|---|---|---|---|---|---|---|---|\n"
 for n in ${sizes//,/ }; do
   for r in $(seq "$repeat"); do
     "$program" --n_neurons "$n" --duration "$duration" --quiet --json "$work/one$r.json" > /dev/null
@@ -61,16 +62,22 @@ med = {c: statistics.median(j["wall_per_sim_s"] for j in runs[c]) for c in runs}
 share = statistics.median(j["exchange_share"] for j in runs["ranks"])
 rk = runs["ranks"][0]
 per = rk["spikes_exchanged"] / max(rk["exchanges"], 1)
+mem = {c: statistics.median(j["peak_memory_mib"] for j in runs[c]) for c in ("one", "ranks")}
 print(f"| {n:,} | {med['one']:.3f} | {med['threads']:.3f} ({med['one'] / med['threads']:.2f}x) | "
       f"{med['ranks']:.3f} | {med['one'] / med['ranks']:.2f}x | {100 * share:.1f}% | "
-      f"{per:.1f} ({4 * per:.0f} bytes) |")
+      f"{per:.1f} ({4 * per:.0f} bytes) | {mem['one']:.0f}, {mem['ranks']:.0f} |")
 PY
 done
 echo
-printf "| Diehl & Cook N | 1 process (ms per training example) | 2 ranks | speed-up |\n|---|---|---|---|\n"
+printf "| Diehl & Cook N | 1 process (ms per training example) | 2 ranks | speed-up | peak memory: 1 process, largest rank (MiB) |\n|---|---|---|---|---|\n"
 args=(--n_neurons "$dc_neurons" --n_train "$dc_train" --n_test 0 --no-label-pass --quiet)
-one=$("$mnist" "${args[@]}" --save "$work/dc1" | sed -n 's/.* s: \([0-9.]*\) ms per example.*/\1/p')
-two=$("${ranks[@]}" "$mnist" "${args[@]}" --save "$work/dc2" | sed -n 's/.* s: \([0-9.]*\) ms per example.*/\1/p')
+# Each process's peak resident memory (GNU time, one line per process on stderr).
+rss=(/usr/bin/time -f "peak_rss_kib %M")
+one=$("${rss[@]}" "$mnist" "${args[@]}" --save "$work/dc1" 2> "$work/rss1" |
+  sed -n 's/.* s: \([0-9.]*\) ms per example.*/\1/p')
+two=$("${ranks[@]}" "${rss[@]}" "$mnist" "${args[@]}" --save "$work/dc2" 2> "$work/rss2" |
+  sed -n 's/.* s: \([0-9.]*\) ms per example.*/\1/p')
 cmp -s "$work/dc1/weights.npy" "$work/dc2/weights.npy" || { echo "the D&C runs differ" >&2; exit 1; }
-/usr/bin/python3 -c "import sys; a, b, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]); print(f'| {n:,} | {a:.1f} | {b:.1f} | {a / b:.2f}x |')" \
-  "$one" "$two" "$dc_neurons"
+largest() { sed -n 's/^peak_rss_kib //p' "$1" | sort -n | tail -1; }
+/usr/bin/python3 -c "import sys; a, b, n, m1, m2 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]); print(f'| {n:,} | {a:.1f} | {b:.1f} | {a / b:.2f}x | {m1 / 1024:.0f}, {m2 / 1024:.0f} |')" \
+  "$one" "$two" "$dc_neurons" "$(largest "$work/rss1")" "$(largest "$work/rss2")"

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <nlohmann/json.hpp>
 #include <xtensor/xadapt.hpp>
 
@@ -21,6 +23,7 @@
 #include "spike_statistics.hpp"
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/time.hpp"
+#include "spiketorch/distributed/collectives.hpp"
 #include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/npy.hpp"
 #include "spiketorch/io/progress_bar.hpp"
@@ -136,6 +139,10 @@ nlohmann::ordered_json run_benchmark(Net& net, const options& o, const network_f
   j["cpu_s"] = cpu_s;
   j["synaptic_events_per_s"] = events / wall_s;
   j["neuron_updates_per_s"] = double(n_neurons) * double(total_steps) / wall_s;
+  // Over MPI ranks each rank stores the synapses into its own neurons: the largest process.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  j["peak_memory_mib"] = spiketorch::max_over_ranks(net.ranks(), double(usage.ru_maxrss) / 1024.0);
 
   if (!o.record.empty()) {
     const std::array<std::size_t, 1> shape{all_neurons.size()};
@@ -170,10 +177,11 @@ inline void report(const nlohmann::ordered_json& j, const options& o) {
       (unsigned long long)j["n_spikes"], j["synaptic_events"].get<double>());
   std::printf(
       "  wall %.4f s (%.4f s per simulated second; CPU %.4f s; set-up %.3f s), %.4g synaptic "
-      "events/s, %.4g neuron updates/s\n",
+      "events/s, %.4g neuron updates/s, peak memory %.0f MiB%s\n",
       j["wall_s"].get<double>(), j["wall_per_sim_s"].get<double>(), j["cpu_s"].get<double>(),
       j["setup_s"].get<double>(), j["synaptic_events_per_s"].get<double>(),
-      j["neuron_updates_per_s"].get<double>());
+      j["neuron_updates_per_s"].get<double>(), j["peak_memory_mib"].get<double>(),
+      j["ranks"].get<int>() > 1 ? " (the largest rank)" : "");
   if (j["ranks"].get<int>() > 1)
     std::printf("  %d ranks: %.4f s in %llu spike exchanges (%.1f%% of the wall time), %.4g "
                 "spikes exchanged\n",

@@ -11,6 +11,7 @@
 
 #include "options.hpp"
 #include "spiketorch/core/random.hpp"
+#include "spiketorch/distributed/collectives.hpp"
 #include "spiketorch/learning/static_rule.hpp"
 #include "spiketorch/network/network.hpp"
 #include "spiketorch/neurons/lif.hpp"
@@ -63,25 +64,30 @@ void connect(Net& net, std::uint64_t n_neurons, double w_exc, double w_inh) {
   net.template connect<"Pi", "P">({.topology = p, .weights = {w_inh, w_inh}});
 }
 
+/// The synapses of the network (over MPI ranks each rank stores those into its own neurons:
+/// a collective, the sum over the ranks).
 template <class Net>
 std::uint64_t n_synapses(const Net& net) {
-  return net.template projection<"Pe", "P">().topo.n_synapses() +
-         net.template projection<"Pi", "P">().topo.n_synapses();
+  return sum_over_ranks(net.ranks(), net.template stored_synapses<"Pe", "P">().n_synapses() +
+                                         net.template stored_synapses<"Pi", "P">().n_synapses());
 }
 
-/// Spikes delivered times their synapses, from the spike counts.
+/// Spikes delivered times their synapses, from the spike counts (this rank's synapses).
 template <fixed_string Pre, fixed_string Post, class Net>
 double delivered_by(const Net& net) {
   const auto counts = net.template spike_counts<Pre>();
-  const auto rows = net.template projection<Pre, Post>().topo.row_offsets();
+  const auto rows = net.template stored_synapses<Pre, Post>().row_offsets();
   double events = 0;
   for (std::size_t i = 0; i < counts.size(); ++i)
     events += double(counts[i]) * double(rows[i + 1] - rows[i]);
   return events;
 }
+/// All ranks' (a collective over the ranks).
 template <class Net>
 double delivered_events(const Net& net) {
-  return delivered_by<"Pe", "P">(net) + delivered_by<"Pi", "P">(net);
+  const double mine = delivered_by<"Pe", "P">(net) + delivered_by<"Pi", "P">(net);
+  // Exact: counts below 2^53 per rank.
+  return double(sum_over_ranks(net.ranks(), static_cast<std::uint64_t>(mine)));
 }
 
 /// A network of `Model` (cuba.hpp, coba.hpp) ready to run.

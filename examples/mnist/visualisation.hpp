@@ -56,10 +56,13 @@ class visualisation {
   template <class Model>
   void network_state(Model& model, const spiketorch::evaluation::label_assignment& a,
                      const std::string& when) {
+    if (!record_) return;
+    // Over MPI ranks each rank stores the weights into its own neurons: all take part in
+    // collecting them (record_ is alike on every rank), the one that writes draws them.
+    const std::vector<spiketorch::real> w = model.gather_input_weights();
     if (!enabled()) return;
     namespace plot = spiketorch::plot;
     const auto& p = model.params();
-    const auto w = model.input_weights();
     xt::xtensor<float, 2> weights = xt::adapt(w.data(), w.size(), xt::no_ownership(),
                                               std::vector<std::size_t>{p.n_input, p.n_neurons});
     save("weights", weights);
@@ -77,10 +80,10 @@ class visualisation {
   void training_update(Model& model, const spiketorch::evaluation::label_assignment& a,
                        std::uint64_t seen, double all_activity, double proportion,
                        std::span<const std::uint8_t> last_image) {
+    network_state(model, a, "after " + std::to_string(seen) + " examples");
     if (!enabled()) return;
     namespace plot = spiketorch::plot;
     const auto& p = model.params();
-    network_state(model, a, "after " + std::to_string(seen) + " examples");
     if (all_activity >= 0) {
       seen_.push_back(double(seen));
       acc_all_.push_back(100 * all_activity);

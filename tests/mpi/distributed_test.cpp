@@ -39,6 +39,19 @@ using recurrent_net = network<layers<population<"E", neurons::lif, synapses::exp
                                           projection<"I", "I", topology::sparse, learning::none,
                                                      delays::none, receptor::inhibitory>>>;
 
+// The same with delays of 0.5-2 ms on every projection: the ranks exchange the spikes of 6 steps
+// at once (network::exchange_interval: the shortest delay, 5 steps, + 1).
+using delayed_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
+                                   population<"I", neurons::lif, synapses::exp_current>>,
+                            projections<projection<"E", "E", topology::sparse, learning::none,
+                                                   delays::uniform, receptor::excitatory>,
+                                        projection<"E", "I", topology::sparse, learning::none,
+                                                   delays::uniform, receptor::excitatory>,
+                                        projection<"I", "E", topology::sparse, learning::none,
+                                                   delays::uniform, receptor::inhibitory>,
+                                        projection<"I", "I", topology::sparse, learning::none,
+                                                   delays::uniform, receptor::inhibitory>>>;
+
 struct recurrent_run {
   std::vector<index_t> neurons;
   std::vector<std::int64_t> steps;
@@ -52,8 +65,10 @@ struct recurrent_run {
 // sizes not multiples of 16 or of the rank count: the shares are uneven.
 // synchronous: three neurons in four start above threshold and spike in the first step, more
 // than the exchange's first block holds (distributed_execution.hpp: the second collective).
+template <class Net = recurrent_net>
 recurrent_run run_recurrent(const rank_group& ranks, bool synchronous = false) {
-  recurrent_net net({.dt_ms = 0.1, .seed = 3, .ranks = ranks}, {803, 197});
+  Net net({.dt_ms = 0.1, .seed = 3, .ranks = ranks}, {803, 197});
+  constexpr bool all_delayed = std::is_same_v<Net, delayed_net>;
   const neurons::lif::params p{.tau_m_ms = 20,
                                .v_rest_mv = -49,
                                .v_reset_mv = -60,
@@ -63,40 +78,50 @@ recurrent_run run_recurrent(const rank_group& ranks, bool synchronous = false) {
                                .refractory = neurons::refractory_rule::since_spike};
   const synapses::exp_current::params s{
       .tau_exc_ms = 5, .tau_inh_ms = 10, .scheme = synapses::current_scheme::exact};
-  net.set_params<"E">(p, s);
-  net.set_params<"I">(p, s);
+  net.template set_params<"E">(p, s);
+  net.template set_params<"I">(p, s);
   const topology::sparse::params sparse{.probability = 0.08};
-  net.connect<"E", "E">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
-  net.connect<"E", "I">({.topology = sparse, .weights = {1.62, 1.62}, .delays = {0.0, 2.0}});
-  net.connect<"I", "E">({.topology = sparse, .weights = {9.0, 9.0}});
-  net.connect<"I", "I">({.topology = sparse, .weights = {9.0, 9.0}});
-  net.set_initial_uniform<"E">("v", -60, -50);
-  net.set_initial_uniform<"I">("v", -60, -50);
+  const double shortest = all_delayed ? 0.5 : 0.0;
+  net.template connect<"E", "E">(
+      {.topology = sparse, .weights = {1.62, 1.62}, .delays = {shortest, 2.0}});
+  net.template connect<"E", "I">(
+      {.topology = sparse, .weights = {1.62, 1.62}, .delays = {shortest, 2.0}});
+  if constexpr (all_delayed) {
+    net.template connect<"I", "E">(
+        {.topology = sparse, .weights = {9.0, 9.0}, .delays = {shortest, 2.0}});
+    net.template connect<"I", "I">(
+        {.topology = sparse, .weights = {9.0, 9.0}, .delays = {shortest, 2.0}});
+  } else {
+    net.template connect<"I", "E">({.topology = sparse, .weights = {9.0, 9.0}});
+    net.template connect<"I", "I">({.topology = sparse, .weights = {9.0, 9.0}});
+  }
+  net.template set_initial_uniform<"E">("v", -60, -50);
+  net.template set_initial_uniform<"I">("v", -60, -50);
   if (synchronous) {
-    for (auto v : {net.state<"E", "v">(), net.state<"I", "v">()})
+    for (auto v : {net.template state<"E", "v">(), net.template state<"I", "v">()})
       for (std::size_t i = 0; i < v.size(); ++i)
         if (i % 4 != 0) v[i] = real(-45);
   }
-  net.record_events<"E">(100000);
-  net.record_events<"I">(100000);
-  net.record_spikes<"E">(1000);
+  net.template record_events<"E">(100000);
+  net.template record_events<"I">(100000);
+  net.template record_spikes<"E">(1000);
   // Neurons of both ranks' shares (and of the last of four).
-  net.record_state<"E">("v", {0, 5, 450, 802}, 3, 400);
+  net.template record_state<"E">("v", {0, 5, 450, 802}, 3, 400);
   net.run(60.0);
   net.run(40.0);  // continues the first: delay rings, refractory counters, recorders
   recurrent_run r;
   for (auto [first, events] :
-       {std::pair{0, &net.events<"E">()}, std::pair{803, &net.events<"I">()}}) {
+       {std::pair{0, &net.template events<"E">()}, std::pair{803, &net.template events<"I">()}}) {
     for (std::size_t e = 0; e < events->size(); ++e) {
       r.neurons.push_back(events->neurons()[e] + index_t(first));
       r.steps.push_back(events->steps()[e]);
     }
   }
-  for (auto x : net.state<"E", "v">()) r.v.push_back(x);
-  for (auto x : net.state<"I", "v">()) r.v.push_back(x);
-  for (auto x : net.state<"E", "i_exc">()) r.ge.push_back(x);
-  const auto raster = net.spike_raster<"E">();
-  const auto trace = net.state_trace<"E">();
+  for (auto x : net.template state<"E", "v">()) r.v.push_back(x);
+  for (auto x : net.template state<"I", "v">()) r.v.push_back(x);
+  for (auto x : net.template state<"E", "i_exc">()) r.ge.push_back(x);
+  const auto raster = net.template spike_raster<"E">();
+  const auto trace = net.template state_trace<"E">();
   r.raster.assign(raster.begin(), raster.end());
   r.trace.assign(trace.begin(), trace.end());
   r.exchanged = net.exchange_stats();
@@ -126,6 +151,29 @@ TEST_CASE(
   if (g.distributed()) {
     // One exchange per step for both populations, carrying every spike once.
     CHECK(split.exchanged.exchanges == split.steps_run);
+    CHECK(split.exchanged.spikes == alone.neurons.size());
+  }
+}
+
+TEST_CASE(
+    "distributed: where every synapse has a delay, the ranks exchange the spikes of several steps "
+    "at once, with one process's results",
+    "[mpi]") {
+  const rank_group g = world();
+  const bool synchronous = GENERATE(false, true);
+  const recurrent_run alone = run_recurrent<delayed_net>({}, synchronous);
+  const recurrent_run split = run_recurrent<delayed_net>(g, synchronous);
+  INFO("rank " << g.rank << " of " << g.size << (synchronous ? ", synchronous start" : ""));
+  REQUIRE(alone.neurons.size() > 300);
+  CHECK(split.neurons == alone.neurons);
+  CHECK(split.steps == alone.steps);
+  CHECK(split.v == alone.v);
+  CHECK(split.ge == alone.ge);
+  CHECK(split.raster == alone.raster);
+  CHECK(split.trace == alone.trace);
+  if (g.distributed()) {
+    // 600 and 400 steps in exchanges of 6 steps, the last of each run shorter.
+    CHECK(split.exchanged.exchanges == 100 + 67);
     CHECK(split.exchanged.spikes == alone.neurons.size());
   }
 }
@@ -213,8 +261,29 @@ std::vector<real> run_plastic(const rank_group& ranks, std::uint64_t& spikes) {
   net.run(rates, 150.0);
   net.run(rates, 100.0);
   spikes = net.total_spikes<"E">();
-  const auto w = net.weights<"X", "E">();
-  return {w.begin(), w.end()};
+  return net.gather_weights<"X", "E">();
+}
+
+// The same, its first run on `first` and its second on `second` (set_ranks between them).
+std::vector<real> run_plastic_moved(const rank_group& first, const rank_group& second,
+                                    std::size_t n_e = 37) {
+  plastic_net net({.dt_ms = 0.5, .seed = 42, .ranks = first}, {100, n_e});
+  net.set_params<"E">({.tau_m_ms = 20,
+                       .v_rest_mv = -65,
+                       .v_reset_mv = -65,
+                       .v_thresh_mv = -55,
+                       .refractory_ms = 2,
+                       .v_init_mv = -65});
+  net.connect<"X", "E">({.weights = {0.5, 2.5},
+                         .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
+                         .delays = {.min_ms = 0, .max_ms = 5}});
+  net.connect<"E", "E">({.weights = {2.0, 2.0}});
+  std::vector<float> rates(100);
+  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);
+  net.run(rates, 150.0);
+  net.set_ranks(second);
+  net.run(rates, 100.0);
+  return net.gather_weights<"X", "E">();
 }
 
 }  // namespace
@@ -227,6 +296,40 @@ TEST_CASE("distributed: STDP with delays and lateral inhibition learns one proce
   REQUIRE(spikes_alone > 20);
   CHECK(spikes_split == spikes_alone);
   CHECK(split == alone);
+}
+
+TEST_CASE(
+    "distributed: each rank stores the synapses into its own neurons; set_ranks moves them with "
+    "their spikes in flight and learning state",
+    "[mpi]") {
+  const rank_group g = world();
+  plastic_net net({.dt_ms = 0.5, .seed = 42, .ranks = g}, {100, 37});
+  net.connect<"X", "E">({.weights = {0.5, 2.5}, .delays = {.min_ms = 0, .max_ms = 5}});
+  net.connect<"E", "E">({.weights = {2.0, 2.0}});
+  // The shares of the targets partition them, and a rank stores its targets' synapses only.
+  const auto cx = net.stored_columns<"X", "E">(), ce = net.stored_columns<"E", "E">();
+  CHECK(cx.first == ce.first);
+  CHECK(cx.count == ce.count);
+  CHECK(net.stored_synapses<"X", "E">().n_synapses() == 100 * cx.count);
+  CHECK(net.stored_synapses<"E", "E">().n_synapses() == 36 * ce.count);
+  CHECK(sum_over_ranks(g, cx.count) == 37);
+  CHECK(sum_over_ranks(g, net.stored_synapses<"X", "E">().n_synapses()) == 3700);
+  CHECK(sum_over_ranks(g, net.stored_synapses<"E", "E">().n_synapses()) == 37 * 36);
+  if (g.distributed()) {
+    CHECK(cx.count < 37);
+    CHECK_THROWS_WITH((net.weights<"X", "E">()), Catch::Contains("gather_weights"));
+  }
+  // One run on the ranks, the next alone on each, and the other way round: the weights of a
+  // single process throughout, though spikes are in flight (delays up to 10 steps) and traces
+  // non-zero when the synapses move.
+  const auto same = run_plastic_moved({}, {});
+  const auto to_one = run_plastic_moved(g, {});
+  const auto to_all = run_plastic_moved({}, g);
+  CHECK(to_one == same);
+  CHECK(to_all == same);
+  // 10 neurons: on 2 ranks one holds them all (shares start at multiples of 16), so its share
+  // stays as it is when the other's changes.
+  CHECK(run_plastic_moved(g, {}, 10) == run_plastic_moved({}, {}, 10));
 }
 
 namespace {
@@ -263,7 +366,7 @@ diehl_cook_run train_and_respond(Model& model, std::size_t first, std::size_t n)
   const auto image = bar_image(99);
   const auto res = model.respond(image, 99);
   r.counts.insert(r.counts.end(), res.counts.begin(), res.counts.end());
-  r.weights.assign(model.input_weights().begin(), model.input_weights().end());
+  r.weights = model.gather_input_weights();
   r.theta.assign(model.theta().begin(), model.theta().end());
   return r;
 }

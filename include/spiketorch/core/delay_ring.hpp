@@ -50,6 +50,13 @@ class delay_ring {
   const std::size_t* offsets() const { return offsets_.data(); }
   real* data() { return data_.data(); }
   void clear() { std::fill(data_.begin(), data_.end(), real(0)); }
+  /// The slot of the current step, and setting it (a ring rebuilt for other targets continues
+  /// where the old one was: network::set_ranks).
+  std::size_t head() const { return head_; }
+  void set_head(std::size_t h) {
+    head_ = h;
+    update_rows();
+  }
   /// Moves to the next step; the slot just left is zeroed so it can collect step t + D (what
   /// the step does after draining slot 0, here for host code).
   void advance() {

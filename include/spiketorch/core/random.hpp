@@ -100,6 +100,29 @@ class sequential_uniforms {
   int used_ = 4;
 };
 
+/// Draw n of the sequence `sequential_uniforms(stream, a, b)` gives, for any n: what a process
+/// that stores only some of a projection's synapses (distributed/) draws for synapse n, the same
+/// value as one that stores them all. Increasing n reuses each Philox call for four draws.
+class indexed_uniforms {
+ public:
+  indexed_uniforms(random_stream stream, std::uint32_t a, std::uint32_t b)
+      : stream_(stream), a_(a), b_(b) {}
+  float at(std::uint64_t n) {
+    const std::uint64_t block = n / 4;
+    if (block != block_index_) {
+      block_ = stream_.uniform4(a_, b_, static_cast<std::uint32_t>(block));
+      block_index_ = block;
+    }
+    return block_[n % 4];
+  }
+
+ private:
+  random_stream stream_;
+  std::uint32_t a_, b_;
+  std::uint64_t block_index_ = ~std::uint64_t(0);
+  std::array<float, 4> block_{};
+};
+
 /// Uniform integers from a stream for host-side set-up code (connectors): 32-bit words in order
 /// from consecutive counters of one coordinate pair, four per Philox call. Integers come from
 /// whole words (or pairs of words), not from the 24-bit floats of `sequential_uniforms`, so that

@@ -5,6 +5,7 @@
 
 #include "spiketorch/config.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -74,6 +75,22 @@ inline double max_over_ranks(const rank_group& g, double x) {
   return m;
 #else
   return x;
+#endif
+}
+
+/// data: `bytes` bytes, each rank's own parts set and zero bits elsewhere (parts of a projection
+/// stored by its ranks: network::gather_weights); afterwards every rank holds every part.
+inline void or_over_ranks(const rank_group& g, void* data, std::size_t bytes) {
+  if (!g.distributed()) return;
+#if defined(SPIKETORCH_USE_MPI)
+  // In pieces whose count fits MPI's int.
+  constexpr std::size_t piece = std::size_t(1) << 30;
+  auto* p = static_cast<unsigned char*>(data);
+  for (std::size_t done = 0; done < bytes; done += piece)
+    MPI_Allreduce(MPI_IN_PLACE, p + done, static_cast<int>(std::min(piece, bytes - done)),
+                  MPI_BYTE, MPI_BOR, g.comm());
+#else
+  (void)data, (void)bytes;
 #endif
 }
 

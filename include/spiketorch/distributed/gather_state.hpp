@@ -1,6 +1,7 @@
 // After a distributed run (distributed/distributed_execution.hpp) only the owner of a neuron
-// holds its current state: its share of each population's neuron and synapse fields, of the
-// delay rings into it, and its column of the state recorders' frames. gather_owned_state copies
+// holds its current state: its share of each population's neuron and synapse fields, and its
+// column of the state recorders' frames (the synapses into it, their delay rings and learning
+// state are stored by the owner alone anyway). gather_owned_state copies
 // every share to every rank, bit for bit, so that all ranks hold the whole network again.
 #pragma once
 
@@ -54,23 +55,6 @@ void gather_owned_state(const distributed_execution& pol, const network_view<Des
         MPI_Allreduce(MPI_IN_PLACE, p.rec.data, static_cast<int>(p.rec.window * p.rec.k),
                       MPI_UINT32_T, MPI_BOR, pol.comm);
       }
-    }
-  });
-  static_for<Desc::n_projections>([&](auto ic) {
-    constexpr std::size_t I = decltype(ic)::value;
-    using P = typename Desc::template projection_t<I>;
-    if constexpr (P::delay_type::has_delays) {
-      const auto& ring = tuple_at<I>(v.projections).ring;
-      using post_layer = typename Desc::template layer_t<P::post_index>;
-      const distributed_execution into = [&] {
-        if constexpr (post_layer::is_subgroup) {
-          const auto& s = tuple_at<P::post_index>(v.layers);
-          return pol.within(s.parent_size, s.offset);
-        } else {
-          return pol;
-        }
-      }();
-      gather_shared_rows(into, ring.data, ring.slots, ring.width, ring.width);
     }
   });
 }

@@ -203,6 +203,31 @@ class trace_state {
   /// After `n_steps` learning steps through view().
   void ran(std::uint64_t n_steps) { t_ += n_steps; }
 
+  /// f(data, element_bytes, rows) for each array with a column per target (rows of n_post
+  /// elements): what a share of the targets holds of this state (network::set_ranks moves
+  /// them); the rest is per source or per step, the same for every share.
+  template <class F>
+  void for_each_target_table(F&& f) {
+    f(static_cast<void*>(post_.data()), sizeof(real), n_post_f);
+    f(static_cast<void*>(post_hist_.data()), sizeof(real), slots_ * n_post_f);
+    f(static_cast<void*>(last_post_.data()), sizeof(std::uint64_t), std::size_t(1));
+    f(static_cast<void*>(in_active_.data()), sizeof(std::uint8_t), std::size_t(1));
+  }
+  /// This state for other targets: the per-source state and step of `o`, whose per-target
+  /// tables were copied in already (for_each_target_table); the active targets in increasing
+  /// order (their order changes no value: each target's updates are its own).
+  void continue_from(const trace_state& o) {
+    hist_step_ = o.hist_step_;
+    hist_value_ = o.hist_value_;
+    hist_head_ = o.hist_head_;
+    recent_ = o.recent_;
+    n_recent_ = o.n_recent_;
+    t_ = o.t_;
+    n_active_ = 0;
+    for (std::size_t j = 0; j < n_post_; ++j)
+      if (in_active_[j]) active_[n_active_++] = static_cast<index_t>(j);
+  }
+
  private:
   typename R::derived d_{};
   soa_block post_;

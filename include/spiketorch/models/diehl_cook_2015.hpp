@@ -189,7 +189,11 @@ class diehl_cook_2015 {
       rates[i] = std::min(float(image[i]) * scale, max_rate_hz_);
   }
 
+  /// The input weights, n_input x n_neurons row-major. Over MPI ranks a rank stores those into
+  /// its own neurons only: gather_input_weights gives them all.
   std::span<real> input_weights() { return net_.template weights<"X", "Ae">(); }
+  /// All input weights on every rank (a collective over the ranks; a copy on one process).
+  std::vector<real> gather_input_weights() const { return net_.template gather_weights<"X", "Ae">(); }
   std::span<real> theta() { return net_.template state<"Ae", "theta">(); }
 
  private:

@@ -61,7 +61,7 @@ void save_diehl_cook(const std::filesystem::path& dir, Model& model,
           " assignments for ", p.n_neurons, " neurons");
   // What load_diehl_cook refuses is refused here too, before anything is written: values written
   // through the Python views could otherwise make a checkpoint that cannot be read back.
-  const auto weights = model.input_weights();
+  const std::vector<real> weights = model.gather_input_weights();
   for (std::size_t k = 0; k < weights.size(); ++k)
     require(std::isfinite(weights[k]) && weights[k] >= 0, "save_diehl_cook: weight ", weights[k],
             " of input ", k / p.n_neurons, " to neuron ", k % p.n_neurons,

@@ -24,6 +24,7 @@
 
 #include "spiketorch/config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -42,6 +43,8 @@
 #include "spiketorch/core/fixed_string.hpp"
 #include "spiketorch/core/random.hpp"
 #include "spiketorch/core/time.hpp"
+#include "spiketorch/backend/cpu/shares.hpp"
+#include "spiketorch/distributed/collectives.hpp"
 #include "spiketorch/distributed/rank_group.hpp"
 #include "spiketorch/learning/normalization.hpp"
 #include "spiketorch/network/initial_values.hpp"
@@ -280,9 +283,44 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// The ranks for the following runs; every rank of the old group and of the new one must
   /// call it alike. A copy of the network set to one rank (rank_group{}) runs alone: the
   /// data-parallel passes of models::respond_all give each rank's copy its own examples.
+  /// Each rank stores the synapses into its own neurons only (stored_synapses), so a change of
+  /// the ranks moves the synapses, their spikes in flight and learning state to their new
+  /// owners: a collective over the old group (a rank's copy set to rank_group{} gathers the
+  /// whole network).
   void set_ranks(const rank_group& g) {
     check_ranks(g, config_.threads);
+    const rank_group old = config_.ranks;
+    const bool same = old.rank == g.rank && old.size == g.size &&
+                      std::memcmp(old.comm_bytes, g.comm_bytes, sizeof g.comm_bytes) == 0;
+    static_for<n_projections>([&](auto ic) {
+      constexpr std::size_t I = decltype(ic)::value;
+      using Pj = std::tuple_element_t<I, std::tuple<P...>>;
+      auto& proj = std::get<I>(projections_);
+      if (same || !proj.connected) return;
+      const topology::column_range to = stored_columns<Pj::post>(g);
+      // Over several old ranks every rank takes part (one may keep its share while another's
+      // changes); one old rank holds everything and needs no one.
+      if (old.distributed() || to.first != proj.columns.first || to.count != proj.columns.count)
+        proj.reshare(to, [&](void* data, std::size_t bytes) { or_over_ranks(old, data, bytes); });
+    });
     config_.ranks = g;
+  }
+  /// Steps between the spike exchanges of a run over MPI ranks. A spike must reach the ranks that
+  /// store its synapses before the shortest delay of any synapse has passed: every step where a
+  /// projection has no delay, else the shortest delay + 1 steps. Every step while a plastic
+  /// projection learns: its rule takes each step's presynaptic spikes in that step.
+  std::size_t exchange_interval(bool learning) const {
+    if (!config_.ranks.distributed()) return 1;
+    std::size_t shortest = delays::max_steps;
+    bool plastic = false;
+    std::apply(
+        [&](const auto&... proj) {
+          ((shortest = std::min(shortest, proj.min_delay),
+            plastic = plastic || std::remove_cvref_t<decltype(proj)>::rule_type::is_plastic),
+           ...);
+        },
+        projections_);
+    return learning && plastic ? 1 : shortest + 1;
   }
   /// What the spike exchanges between ranks cost so far (zero on one rank).
   const spiketorch::exchange_stats& exchange_stats() const { return exchange_stats_; }
@@ -450,7 +488,8 @@ class network<layers<L...>, projections<P...>, Backend> {
     }
     const auto stream = projection_stream<Pre, Post>();
     proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
-                 synapses::takes_signed_weights<typename population_type<Post>::synapse_type>);
+                 synapses::takes_signed_weights<typename population_type<Post>::synapse_type>,
+                 stored_columns<Post>(config_.ranks));
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -700,9 +739,36 @@ class network<layers<L...>, projections<P...>, Backend> {
     }
   }
 
+  /// The weights of a projection in its topology's synapse order. Over MPI ranks a rank stores
+  /// the synapses into its own share of the targets only (stored_synapses); gather_weights
+  /// gives them all there.
   template <fixed_string Pre, fixed_string Post>
   std::span<real> weights() {
+    auto& proj = projection<Pre, Post>();
+    require_all_stored(proj, "weights");
+    return proj.topo.weights();
+  }
+  /// The synapses this process stores: all of them, or over MPI ranks those into its share of
+  /// the targets (`columns()`: targets [first, first + count) of the projection, numbered from
+  /// `first` in the topology), with their weights.
+  template <fixed_string Pre, fixed_string Post>
+  const auto& stored_synapses() const {
+    return projection<Pre, Post>().topo;
+  }
+  template <fixed_string Pre, fixed_string Post>
+  topology::column_range stored_columns() const {
+    return projection<Pre, Post>().columns;
+  }
+  template <fixed_string Pre, fixed_string Post>
+  std::span<real> stored_weights() {
     return projection<Pre, Post>().topo.weights();
+  }
+  /// All weights of a projection, in the order of weights() on one process: a collective over
+  /// the ranks (every rank calls it and gets them all); a copy of weights() on one process.
+  template <fixed_string Pre, fixed_string Post>
+  std::vector<real> gather_weights() const {
+    return projection<Pre, Post>().whole_weights(
+        [&](void* data, std::size_t bytes) { or_over_ranks(config_.ranks, data, bytes); });
   }
   /// Dense projections as an n_pre x n_post Eigen matrix view (row-major, no copy); needs
   /// spiketorch/network/weight_matrix.hpp.
@@ -710,19 +776,20 @@ class network<layers<L...>, projections<P...>, Backend> {
   auto weight_matrix() {
     using topo_t = typename projection_type<Pre, Post>::topology_type;
     static_assert(topo_t::contiguous_rows, "spiketorch: weight_matrix needs a dense projection");
+    require_all_stored(projection<Pre, Post>(), "weight_matrix");
     auto& topo = projection<Pre, Post>().topo;
     return detail::array_adaptor<Tag>::matrix(topo.weights().data(), topo.n_pre(), topo.n_post());
   }
   /// Replaces all weights (their number and finiteness checked; the rule's bounds apply from the
-  /// next update on).
+  /// next update on). Over MPI ranks every rank passes them all and keeps its own.
   template <fixed_string Pre, fixed_string Post>
   void set_weights(std::span<const real> values) {
     auto& proj = projection<Pre, Post>();
     require(proj.connected, "set_weights<", Pre.view(), ", ", Post.view(),
             ">: connect the projection first");
-    auto w = proj.topo.weights();
-    require(values.size() == w.size(), "set_weights<", Pre.view(), ", ", Post.view(),
-            ">: expected ", w.size(), " weights, got ", values.size());
+    const std::uint64_t n = proj.topo.whole_synapses();
+    require(values.size() == n, "set_weights<", Pre.view(), ", ", Post.view(),
+            ">: expected ", n, " weights, got ", values.size());
     constexpr bool signed_ok =
         synapses::takes_signed_weights<typename population_type<Post>::synapse_type>;
     for (std::size_t k = 0; k < values.size(); ++k) {
@@ -731,8 +798,10 @@ class network<layers<L...>, projections<P...>, Backend> {
               ">: weight ", k, " is ", values[k],
               "; this synapse kernel (conductances) takes weights >= 0 only");
     }
-    std::copy(values.begin(), values.end(), w.begin());
+    proj.set_whole_weights(values);
   }
+  /// The delays of a projection's synapses (weights() order); over ranks, those of the synapses
+  /// this rank stores (stored_synapses).
   template <fixed_string Pre, fixed_string Post>
   std::span<const delays::steps_t> delay_steps() const {
     return projection<Pre, Post>().delay_steps;
@@ -942,6 +1011,28 @@ class network<layers<L...>, projections<P...>, Backend> {
             " needs the CPU backend; this network runs on ", Backend::name);
     require(threads == 1, "network: ", g.size, " ranks with threads = ", threads,
             ": one thread per rank (start more ranks instead)");
+  }
+
+  /// The targets of a projection into `Post` whose synapses a rank of `g` stores: its share of
+  /// the population's neurons (as distributed/distributed_execution.hpp splits them), in the
+  /// numbering of `Post` (a subgroup's share of its parent's, clipped to it).
+  template <fixed_string Post>
+  topology::column_range stored_columns(const rank_group& g) const {
+    const std::size_t n = size<Post>();
+    if (!g.distributed()) return {0, n};
+    const std::size_t whole = sizes_[owner_index<Post>()], off = offset_of<Post>();
+    const auto r = static_cast<std::size_t>(g.rank), R = static_cast<std::size_t>(g.size);
+    const auto local = [&](std::size_t x) { return std::clamp(x, off, off + n) - off; };
+    const std::size_t lo = local(backend::share_begin(whole, r, R));
+    return {lo, local(backend::share_begin(whole, r + 1, R)) - lo};
+  }
+  template <class Proj>
+  static void require_all_stored(const Proj& proj, const char* what) {
+    require(proj.stores_all(), what, "<", Proj::pre_name(), ", ", Proj::post_name(),
+            ">: this rank stores the synapses into its targets ", proj.columns.first, "..",
+            proj.columns.first + proj.columns.count, " of ", proj.n_post,
+            " only (a network over MPI ranks): gather_weights gives all the weights on every "
+            "rank (each rank calls it), stored_weights this rank's");
   }
 
   void check_connected() const {

@@ -84,15 +84,6 @@ SPIKETORCH_HD void update_neurons(const Policy& pol, const population_view<Neuro
   }
 }
 
-/// The end of the update stage: every population's spike list is complete and visible to all.
-SPIKETORCH_EXEC_CHECK_DISABLE
-template <class Policy>
-SPIKETORCH_HD void end_update(const Policy& pol) {
-  if constexpr (distributed_policy<Policy>)
-    pol.exchange_spikes();
-  else
-    pol.barrier();
-}
 
 /// The population's derived constants, the same for every neuron.
 template <class Derived>
@@ -232,12 +223,11 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
   }
 }
 
-/// Deliver into a subgroup under a distributed policy: a rank's share of the subgroup's targets
-/// is its own neurons of the parent.
-template <class Policy, class Subgroup, class Projection>
-void deliver_into_subgroup(const Policy& pol, const Subgroup& post, const Projection& p,
-                           spike_list pre, real* channel) {
-  deliver(pol.within(post.parent_size, post.offset), p, pre, channel);
+/// Deliver under a distributed policy: a rank stores the synapses into its own targets only
+/// (projection_view::first_target on), and delivers every spike of the step into them.
+template <class Policy, class Projection>
+void deliver_stored(const Policy& pol, const Projection& p, spike_list pre, real* channel) {
+  deliver(pol.local(), p, pre, channel + p.first_target);
 }
 
 /// Learn: one step of a plastic projection's rule, in the order of learning/concepts.hpp, with
@@ -350,6 +340,44 @@ SPIKETORCH_HD void learn(const Policy& pol, const projection_view<Topology, R, D
   pol.barrier();
 }
 
+/// Deliver under a distributed policy, by parts: the spikes of a step `age` steps back, which a
+/// rank learns of only now (its exchange interval: network::exchange_interval), into the slots
+/// of the ring that many steps nearer than their delays (every delay is longer than the age);
+/// a rank adds them in the order of their steps, as one process does.
+template <class Projection>
+void scatter_stored(const Projection& p, spike_list pre, std::size_t age) {
+  const auto& topo = p.topo;
+  const real* __restrict w = topo.w;
+  const delays::steps_t* __restrict d = p.delays;
+  const std::size_t* __restrict off = p.ring.offsets;
+  real* __restrict buf = p.ring.data;
+  for (index_t i : pre)
+    topo.for_each_target(i, [&](index_t j, std::size_t k) { buf[off[d[k] - age] + j] += w[k]; });
+}
+/// ... and at every step, the slot due now into the targets' receptor channel.
+template <class Projection>
+void drain_stored(const Projection& p, real* channel) {
+  const delay_ring_view ring = p.ring;
+  real* __restrict now = ring.row(0);
+  real* __restrict c = channel + p.first_target;
+  for (std::size_t j = 0; j < ring.width; ++j) {
+    c[j] += now[j];
+    now[j] = 0;
+  }
+  const std::size_t next = ring.next(*ring.head);
+  for (std::size_t s = 0; s < ring.slots; ++s) ring.set_offset(next, s);
+  *ring.head = next;
+}
+
+/// Learn under a distributed policy: the rule of the synapses a rank stores, with the spikes of
+/// its own targets among the postsynaptic ones.
+template <class Policy, class Projection>
+void learn_stored(const Policy& pol, const Projection& p, spike_list pre, spike_list post,
+                  std::uint64_t t_local) {
+  learn(pol.local(), p, pre, post.between(p.first_target, p.first_target + p.topo.n_post),
+        t_local);
+}
+
 /// Spike q of this step into the event recorder after its first `base` events, if there is room
 /// (a full buffer keeps what it has; count_events counts the rest as dropped).
 SPIKETORCH_HD inline void record_event(const event_recorder_view& e, spike_list s,
@@ -398,11 +426,12 @@ SPIKETORCH_HD void record_state(const Policy& pol, const View& v, std::uint64_t 
   }
 }
 
-/// Record: spike counts, the spike raster, the event recorder and the state recorder of a layer.
+/// Record, the spikes' part: spike counts, the spike raster and the event recorder of a layer.
 /// `t` is the step of the run, `step` the network's step counter (what events are stamped with).
 SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class View>
-SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std::uint64_t step) {
+SPIKETORCH_HD void record_spikes(const Policy& pol, const View& v, std::uint64_t t,
+                                 std::uint64_t step) {
   const spike_list s = v.emitted(t);
   pol.for_each(s.size, [&](std::size_t q) { ++v.counts[s[q]]; });
   pol.single([&] { *v.total += s.size; });
@@ -430,6 +459,13 @@ SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std
       pol.single([&] { count_events(e, base, s.size); });
     }
   }
+}
+
+/// Record: the spikes' part and the state recorder of a layer.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class View>
+SPIKETORCH_HD void record(const Policy& pol, const View& v, std::uint64_t t, std::uint64_t step) {
+  record_spikes(pol, v, t, step);
   record_state(pol, v, t);
 }
 

@@ -48,55 +48,128 @@ enum class step_stage { inputs, update, deliver, learn, record };
 template <class Policy, class Desc>
 inline constexpr bool owner_computes = Policy::partitions_targets && !Desc::projects_into_subgroup;
 
+namespace detail {
+
+/// 2. update: each population, in declaration order.
 SPIKETORCH_EXEC_CHECK_DISABLE
 template <class Policy, class Desc>
-SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std::uint64_t n_steps) {
+SPIKETORCH_HD void update_all(const Policy& pol, const network_view<Desc>& v, step_context ctx) {
+  static_for<Desc::n_layers>([&](auto ic) {
+    constexpr std::size_t I = decltype(ic)::value;
+    using layer = typename Desc::template layer_t<I>;
+    if constexpr (!layer::is_input && !layer::is_subgroup)
+      stages::update_population(pol, tuple_at<I>(v.layers), ctx);
+  });
+}
+
+/// f(projection view, its source layer's view, the receptor channel it adds into), for each
+/// projection in declaration order.
+template <class Desc, class F>
+SPIKETORCH_HD void for_each_projection(const network_view<Desc>& v, F&& f) {
+  static_for<Desc::n_projections>([&](auto ic) {
+    constexpr std::size_t I = decltype(ic)::value;
+    using P = typename Desc::template projection_t<I>;
+    using post_layer = typename Desc::template layer_t<P::post_index>;
+    const auto& post = tuple_at<P::post_index>(v.layers);
+    real* channel = post.channel(post_layer::synapse_type::channel_field(P::target_receptor));
+    f(ic, tuple_at<I>(v.projections), tuple_at<P::pre_index>(v.layers), channel);
+  });
+}
+
+/// The steps over MPI ranks (distributed/distributed_execution.hpp): each rank updates its own
+/// neurons every step, and every `pol.steps_per_exchange()` steps (and at the end of the run)
+/// the ranks exchange the spikes of those steps. Then each rank delivers them, step after step,
+/// into the targets whose synapses it stores, learns and records their spikes; the delay rings
+/// drain every step. With an interval of one step this is the order of run_steps.
+template <class Policy, class Desc>
+void run_steps_exchanging(const Policy& pol, const network_view<Desc>& v,
+                          std::uint64_t n_steps) {
+  const std::uint64_t interval = pol.steps_per_exchange();
+  std::uint64_t first = 0;  // the first step whose spikes the ranks have not exchanged
   for (std::uint64_t t = 0; t < n_steps; ++t) {
-    const step_context ctx{v.step0 + t, v.learning};
-    // 1. inputs: input layers read their schedule through emitted(t).
-    // 2. update
-    static_for<Desc::n_layers>([&](auto ic) {
-      constexpr std::size_t I = decltype(ic)::value;
-      using layer = typename Desc::template layer_t<I>;
-      if constexpr (!layer::is_input && !layer::is_subgroup)
-        stages::update_population(pol, tuple_at<I>(v.layers), ctx);
-    });
-    stages::end_update(pol);
-    // 3. deliver
-    static_for<Desc::n_projections>([&](auto ic) {
-      constexpr std::size_t I = decltype(ic)::value;
-      using P = typename Desc::template projection_t<I>;
-      using post_layer = typename Desc::template layer_t<P::post_index>;
-      const auto& post = tuple_at<P::post_index>(v.layers);
-      real* channel = post.channel(post_layer::synapse_type::channel_field(P::target_receptor));
-      if constexpr (stages::distributed_policy<Policy> && post_layer::is_subgroup)
-        stages::deliver_into_subgroup(pol, post, tuple_at<I>(v.projections),
-                                      tuple_at<P::pre_index>(v.layers).emitted(t), channel);
-      else
-        stages::deliver(pol, tuple_at<I>(v.projections),
-                        tuple_at<P::pre_index>(v.layers).emitted(t), channel);
-      if constexpr (!owner_computes<Policy, Desc>) pol.barrier();
-    });
-    // 4. learn
-    if (v.learning) {
-      if constexpr (owner_computes<Policy, Desc> && Desc::has_plastic_projection)
-        pol.barrier();  // the rules read and write any weight
-      static_for<Desc::n_projections>([&](auto ic) {
-        constexpr std::size_t I = decltype(ic)::value;
-        using P = typename Desc::template projection_t<I>;
-        if constexpr (P::rule_type::is_plastic)
-          stages::learn(pol, tuple_at<I>(v.projections),
-                        tuple_at<P::pre_index>(v.layers).emitted(t),
-                        tuple_at<P::post_index>(v.layers).emitted(t), t);
-      });
+    update_all(pol, v, step_context{v.step0 + t, v.learning});
+    if (t + 1 - first == interval || t + 1 == n_steps) {
+      pol.exchange_spikes();
+      for (std::uint64_t e = first; e <= t; ++e) {
+        pol.unpack_step(static_cast<std::size_t>(e - first));
+        for_each_projection(v, [&](auto, const auto& proj, const auto& pre, real* channel) {
+          if (interval == 1)
+            stages::deliver_stored(pol, proj, pre.emitted(e), channel);
+          else
+            stages::scatter_stored(proj, pre.emitted(e), static_cast<std::size_t>(t - e));
+        });
+        // exchange_interval is one step while learning is on.
+        if (v.learning) {
+          static_for<Desc::n_projections>([&](auto ic) {
+            constexpr std::size_t I = decltype(ic)::value;
+            using P = typename Desc::template projection_t<I>;
+            if constexpr (P::rule_type::is_plastic)
+              stages::learn_stored(pol, tuple_at<I>(v.projections),
+                                   tuple_at<P::pre_index>(v.layers).emitted(e),
+                                   tuple_at<P::post_index>(v.layers).emitted(e), e);
+          });
+        }
+        static_for<Desc::n_layers>([&](auto ic) {
+          constexpr std::size_t I = decltype(ic)::value;
+          if constexpr (!Desc::template layer_t<I>::is_subgroup)
+            stages::record_spikes(pol, tuple_at<I>(v.layers), e, v.step0 + e);
+        });
+      }
+      first = t + 1;
     }
-    // 5. record (a subgroup's spikes are counted and recorded by its parent)
+    if (interval > 1)
+      for_each_projection(v, [&](auto ic, const auto& proj, const auto&, real* channel) {
+        using P = typename Desc::template projection_t<decltype(ic)::value>;
+        if constexpr (P::delay_type::has_delays) stages::drain_stored(proj, channel);
+      });
     static_for<Desc::n_layers>([&](auto ic) {
       constexpr std::size_t I = decltype(ic)::value;
       if constexpr (!Desc::template layer_t<I>::is_subgroup)
-        stages::record(pol, tuple_at<I>(v.layers), t, v.step0 + t);
+        stages::record_state(pol, tuple_at<I>(v.layers), t);
     });
-    if constexpr (!owner_computes<Policy, Desc>) pol.barrier();
+  }
+}
+
+}  // namespace detail
+
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class Desc>
+SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std::uint64_t n_steps) {
+  if constexpr (stages::distributed_policy<Policy>) {
+    detail::run_steps_exchanging(pol, v, n_steps);
+  } else {
+    for (std::uint64_t t = 0; t < n_steps; ++t) {
+      const step_context ctx{v.step0 + t, v.learning};
+      // 1. inputs: input layers read their schedule through emitted(t).
+      // 2. update
+      detail::update_all(pol, v, ctx);
+      pol.barrier();
+      // 3. deliver
+      detail::for_each_projection(v, [&](auto, const auto& proj, const auto& pre, real* channel) {
+        stages::deliver(pol, proj, pre.emitted(t), channel);
+        if constexpr (!owner_computes<Policy, Desc>) pol.barrier();
+      });
+      // 4. learn
+      if (v.learning) {
+        if constexpr (owner_computes<Policy, Desc> && Desc::has_plastic_projection)
+          pol.barrier();  // the rules read and write any weight
+        static_for<Desc::n_projections>([&](auto ic) {
+          constexpr std::size_t I = decltype(ic)::value;
+          using P = typename Desc::template projection_t<I>;
+          if constexpr (P::rule_type::is_plastic)
+            stages::learn(pol, tuple_at<I>(v.projections),
+                          tuple_at<P::pre_index>(v.layers).emitted(t),
+                          tuple_at<P::post_index>(v.layers).emitted(t), t);
+        });
+      }
+      // 5. record (a subgroup's spikes are counted and recorded by its parent)
+      static_for<Desc::n_layers>([&](auto ic) {
+        constexpr std::size_t I = decltype(ic)::value;
+        if constexpr (!Desc::template layer_t<I>::is_subgroup)
+          stages::record(pol, tuple_at<I>(v.layers), t, v.step0 + t);
+      });
+      if constexpr (!owner_computes<Policy, Desc>) pol.barrier();
+    }
   }
 }
 

@@ -44,6 +44,24 @@ struct spike_list {
   SPIKETORCH_HD iterator begin() const { return {data, offset}; }
   SPIKETORCH_HD iterator end() const { return {data + size, offset}; }
   SPIKETORCH_HD index_t operator[](std::size_t s) const { return data[s] - offset; }
+  /// The spikes of neurons [lo, hi) of this list, numbered from lo (two binary searches).
+  SPIKETORCH_HD spike_list between(std::size_t lo, std::size_t hi) const {
+    const std::uint32_t a = first_at_least(0, lo), b = first_at_least(a, hi);
+    return {data + a, b - a, static_cast<index_t>(offset + lo)};
+  }
+
+ private:
+  SPIKETORCH_HD std::uint32_t first_at_least(std::uint32_t from, std::size_t x) const {
+    std::uint32_t l = from, h = size;
+    while (l < h) {
+      const std::uint32_t mid = l + (h - l) / 2;
+      if (std::size_t(data[mid] - offset) < x)
+        l = mid + 1;
+      else
+        h = mid;
+    }
+    return l;
+  }
 };
 
 /// An input layer: this presentation's spike schedule (a CSR over steps built by the encoder),
@@ -139,8 +157,11 @@ using rule_view_t =
     std::conditional_t<Rule::is_plastic, learning::trace_view<Rule>, no_rule_view>;
 
 /// A projection: its topology's view (weights, structure), delays and ring, learning state.
+/// The topology holds the synapses into targets first_target.. of the target layer (all of
+/// them but over MPI ranks: topology::column_range), numbered from there.
 template <class Topology, class Rule, class Delays>
 struct projection_view {
+  std::size_t first_target;
   typename Topology::view_type topo;
   const delays::steps_t* delays;  // per synapse; nullptr without delays
   delay_ring_view ring;

@@ -31,6 +31,16 @@ namespace spiketorch::topology {
 /// `find` result for a pair that is not connected.
 inline constexpr std::size_t no_synapse = static_cast<std::size_t>(-1);
 
+/// Targets [first, first + count) of a projection: the share of them one process stores when
+/// ranks step a network together (distributed/). A topology built for a share holds the synapses
+/// into those targets only, numbered from there (its target j is target first + j of the whole
+/// projection), and names the index each stored synapse has in the whole projection
+/// (`global_synapse(i, k)`), whose random draws (weights, delays) it takes.
+struct column_range {
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+
 /// A synapse seen from its target: source neuron and synapse index.
 struct synapse_ref {
   index_t pre;

@@ -23,6 +23,11 @@ using steps_t = std::uint8_t;
 inline constexpr unsigned max_steps = 255;
 
 namespace detail {
+/// Local synapse k is synapse k of the whole projection (a process that stores all of them).
+struct same_index {
+  std::uint64_t operator()(std::size_t k) const { return k; }
+};
+
 inline steps_t to_steps(double ms, double dt_ms, const char* what) {
   const std::uint64_t steps = steps_of(ms, dt_ms, what);
   require(steps <= max_steps, what, ": ", ms, " ms is ", steps, " steps at dt = ", dt_ms,
@@ -43,8 +48,9 @@ struct fixed {
   struct params {
     double delay_ms = 1.0;
   };
+  template <class Global = detail::same_index>
   static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
-                                   random_stream) {
+                                   random_stream, Global = {}) {
     return std::vector<steps_t>(n_synapses, detail::to_steps(p.delay_ms, dt_ms, "fixed delay"));
   }
 };
@@ -57,18 +63,21 @@ struct uniform {
     double min_ms = 0.0;
     double max_ms = 10.0;
   };
+  /// `global(k)`: the index in the whole projection of stored synapse k, whose draw it takes
+  /// (distributed/: a rank stores some synapses only, with the delays one process gives them).
+  template <class Global = detail::same_index>
   static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
-                                   random_stream stream) {
+                                   random_stream stream, Global global = {}) {
     const steps_t lo = detail::to_steps(p.min_ms, dt_ms, "uniform delay min_ms");
     const steps_t hi = detail::to_steps(p.max_ms, dt_ms, "uniform delay max_ms");
     require(lo <= hi, "uniform delay: min_ms (", p.min_ms, ") must not exceed max_ms (", p.max_ms,
             ")");
     std::vector<steps_t> out(n_synapses);
-    sequential_uniforms u(stream, 2, 0);
+    indexed_uniforms u(stream, 2, 0);
     const unsigned span = unsigned(hi) - lo + 1;
-    for (auto& d : out) {
-      unsigned k = static_cast<unsigned>(u.next() * span);
-      d = static_cast<steps_t>(lo + (k < span ? k : span - 1));
+    for (std::size_t k = 0; k < n_synapses; ++k) {
+      const unsigned x = static_cast<unsigned>(u.at(global(k)) * span);
+      out[k] = static_cast<steps_t>(lo + (x < span ? x : span - 1));
     }
     return out;
   }
@@ -84,18 +93,20 @@ struct normal {
     double mean_ms = 1.0;
     double sd_ms = 0.0;
   };
+  template <class Global = detail::same_index>
   static std::vector<steps_t> draw(std::size_t n_synapses, const params& p, double dt_ms,
-                                   random_stream stream) {
+                                   random_stream stream, Global global = {}) {
     require(std::isfinite(p.mean_ms) && p.mean_ms >= 0,
             "normal delay: mean_ms must be finite and >= 0, got ", p.mean_ms);
     require(std::isfinite(p.sd_ms) && p.sd_ms >= 0,
             "normal delay: sd_ms must be finite and >= 0, got ", p.sd_ms);
     std::vector<steps_t> out(n_synapses);
-    sequential_uniforms u(stream, 2, 1);
-    for (auto& d : out) {
-      const double u1 = 1.0 - double(u.next()), u2 = u.next();  // Box-Muller; u1 in (0, 1]
+    indexed_uniforms u(stream, 2, 1);
+    for (std::size_t k = 0; k < n_synapses; ++k) {
+      const std::uint64_t g = global(k);
+      const double u1 = 1.0 - double(u.at(2 * g)), u2 = u.at(2 * g + 1);  // Box-Muller; u1 in (0, 1]
       const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      d = detail::to_steps(std::max(0.0, p.mean_ms + p.sd_ms * z), dt_ms, "normal delay");
+      out[k] = detail::to_steps(std::max(0.0, p.mean_ms + p.sd_ms * z), dt_ms, "normal delay");
     }
     return out;
   }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spiketorch/core/array_map.hpp"
+#include "spiketorch/core/random.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
 namespace spiketorch::topology {
@@ -43,12 +44,31 @@ class dense : public visits_through_view<dense> {
       : n_pre_(n_pre), n_post_(n_post), w_(n_pre * n_post, real(0)) {
     require(n_pre > 0 && n_post > 0, "dense topology: layer sizes must be > 0");
   }
+  /// The synapses into targets c (topology/concepts.hpp, column_range) only.
+  dense(std::size_t n_pre, std::size_t n_post, const params& p, random_stream, column_range c)
+      : dense(n_pre, n_post, p) {
+    require(c.first + c.count <= n_post, "dense topology: targets ", c.first, "..",
+            c.first + c.count, " outside the ", n_post, " of the layer");
+    n_post_ = c.count;
+    first_ = c.first;
+    n_whole_ = n_post;
+    w_.assign(n_pre * c.count, real(0));
+  }
 
   std::size_t n_pre() const { return n_pre_; }
   std::size_t n_post() const { return n_post_; }
   std::size_t n_synapses() const { return w_.size(); }
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
+  /// The synapses of the whole projection (more than n_synapses() in a share).
+  std::uint64_t whole_synapses() const {
+    return std::uint64_t(n_pre_) * (n_whole_ == 0 ? n_post_ : n_whole_);
+  }
+  /// The index in the whole projection of stored synapse k (from source i).
+  std::uint64_t global_synapse(index_t i, std::size_t k) const {
+    return first_ == 0 && n_whole_ == 0 ? k
+                                        : std::uint64_t(i) * n_whole_ + first_ + (k - i * n_post_);
+  }
 
   /// The view; `learning` says whether the step writes the weights.
   template <class Map>
@@ -63,6 +83,7 @@ class dense : public visits_through_view<dense> {
 
  private:
   std::size_t n_pre_ = 0, n_post_ = 0;
+  std::size_t first_ = 0, n_whole_ = 0;  // a share's first target and the projection's targets
   std::vector<real> w_;
 };
 

@@ -86,28 +86,47 @@ class sparse : public visits_through_view<sparse> {
   /// Draws a random structure from `stream`. Coordinates (1, i) for fixed_probability,
   /// (3, j) for fixed_in_degree and (4, 0) for fixed_total, so they never overlap the weight
   /// draws (0, ·) and delay draws (2, ·) of the same projection.
-  sparse(std::size_t n_pre, std::size_t n_post, const params& p, random_stream stream = {}) {
+  sparse(std::size_t n_pre, std::size_t n_post, const params& p, random_stream stream = {})
+      : sparse(n_pre, n_post, p, stream, column_range{0, n_post}) {}
+  /// The synapses into targets c only (column_range), out of the structure the whole projection
+  /// draws: every rank draws it all (the connectors' draws are per source or over all pairs) but
+  /// keeps its share, and each source's count of synapses before it (global_synapse).
+  sparse(std::size_t n_pre, std::size_t n_post, const params& p, random_stream stream,
+         column_range c) {
     require(n_pre > 0 && n_post > 0, "sparse topology: layer sizes must be > 0");
     require(n_pre <= 0xffffffffu && n_post <= 0xffffffffu,
             "sparse topology: layer sizes must be below 2^32");
-    std::vector<std::pair<index_t, index_t>> pairs;
+    require(c.first + c.count <= n_post, "sparse topology: targets ", c.first, "..",
+            c.first + c.count, " outside the ", n_post, " of the layer");
+    share_collector share(n_pre, n_post, c);
     switch (p.rule) {
       case connector::fixed_probability:
         // NaN fails both comparisons.
         require(p.probability >= 0.0 && p.probability <= 1.0,
                 "sparse topology: probability must be in [0, 1], got ", p.probability);
-        pairs = draw_probability(n_pre, n_post, p, stream);
+        draw_probability(n_pre, n_post, p, stream, share);
         break;
       case connector::fixed_in_degree:
-        pairs = draw_in_degree(n_pre, n_post, p, stream);
+        draw_in_degree(n_pre, n_post, p, stream, share);
         break;
       case connector::fixed_total:
-        pairs = draw_total(n_pre, n_post, p, stream);
+        draw_total(n_pre, n_post, p, stream, share);
         break;
       default:
         throw invalid_argument("sparse topology: unknown connector");
     }
-    build(n_pre, n_post, std::move(pairs));
+    build(n_pre, c.count, std::move(share.pairs));
+    if (!share.whole) {
+      // Source i's first stored synapse follows all its synapses before it in the projection:
+      // those of the sources before i, and its own into targets below the share.
+      global_row_.assign(n_pre, 0);
+      std::uint64_t before = 0;
+      for (std::size_t i = 0; i < n_pre; ++i) {
+        global_row_[i] = before + share.row_below[i];
+        before += share.row_total[i];
+      }
+      whole_ = before;
+    }
   }
   /// Explicit structure from (pre, post) pairs; duplicates are rejected.
   sparse(std::size_t n_pre, std::size_t n_post, std::vector<std::pair<index_t, index_t>> pairs) {
@@ -120,6 +139,11 @@ class sparse : public visits_through_view<sparse> {
   std::size_t n_synapses() const { return col_.size(); }
   std::span<real> weights() { return w_; }
   std::span<const real> weights() const { return w_; }
+  std::uint64_t whole_synapses() const { return global_row_.empty() ? col_.size() : whole_; }
+  /// The index in the whole projection of stored synapse k (from source i).
+  std::uint64_t global_synapse(index_t i, std::size_t k) const {
+    return global_row_.empty() ? k : global_row_[i] + (k - row_ptr_[i]);
+  }
   /// CSR structure: the synapses of source i are row_offsets()[i] .. row_offsets()[i + 1] - 1,
   /// with targets columns()[k] in increasing order (the CUDA backend searches them).
   std::span<const std::size_t> row_offsets() const { return row_ptr_; }
@@ -146,14 +170,43 @@ class sparse : public visits_through_view<sparse> {
  private:
   using pair_list = std::vector<std::pair<index_t, index_t>>;
 
+  // The pairs of a share of the targets, renumbered from its first, and how many pairs of each
+  // source fall before the share and in all; all pairs as they are for the whole projection.
+  struct share_collector {
+    column_range c;
+    bool whole;
+    pair_list pairs;
+    std::vector<std::uint64_t> row_below, row_total;
+    share_collector(std::size_t n_pre, std::size_t n_post, column_range range)
+        : c(range), whole(range.first == 0 && range.count == n_post) {
+      if (!whole) {
+        row_below.assign(n_pre, 0);
+        row_total.assign(n_pre, 0);
+      }
+    }
+    void reserve(std::size_t n) {
+      if (whole) pairs.reserve(n);
+    }
+    void add(index_t i, index_t j) {
+      if (whole) {
+        pairs.emplace_back(i, j);
+        return;
+      }
+      ++row_total[i];
+      if (j < c.first)
+        ++row_below[i];
+      else if (j - c.first < c.count)
+        pairs.emplace_back(i, static_cast<index_t>(j - c.first));
+    }
+  };
+
   // Source i's targets, skipping from one to the next by geometrically distributed gaps (the
   // number of failed Bernoulli(p) trials before a success), so drawing costs the synapses made,
   // not n_pre x n_post trials: 256k neurons at p = 80/256k take 20M draws, not 6.6e10. The gap
   // is floor(ln u / ln(1 - p)) for u uniform in (0, 1], from 53 bits of two words.
-  static pair_list draw_probability(std::size_t n_pre, std::size_t n_post, const params& p,
-                                    random_stream stream) {
-    pair_list pairs;
-    if (p.probability == 0.0) return pairs;
+  static void draw_probability(std::size_t n_pre, std::size_t n_post, const params& p,
+                               random_stream stream, share_collector& pairs) {
+    if (p.probability == 0.0) return;
     const double expected = p.probability * double(n_pre) * double(n_post);
     pairs.reserve(static_cast<std::size_t>(expected + 6 * std::sqrt(expected) + 16));
     const double log_miss = std::log1p(-p.probability);  // -inf for p = 1: every gap is 0
@@ -166,24 +219,22 @@ class sparse : public visits_through_view<sparse> {
         const double gap = p.probability == 1.0 ? 0.0 : std::floor(std::log(u) / log_miss);
         if (gap >= double(n_post - j)) break;
         j += static_cast<std::uint64_t>(gap);
-        if (p.allow_self || i != j) pairs.emplace_back(i, static_cast<index_t>(j));
+        if (p.allow_self || i != j) pairs.add(i, static_cast<index_t>(j));
         if (++j >= n_post) break;
       }
     }
-    return pairs;
   }
 
   // Target j draws its sources by Floyd's algorithm (K distinct values out of N with exactly K
   // draws, whatever K / N). Without self-connections j's candidates are the other sources:
   // candidate c stands for source c + (c >= j).
-  static pair_list draw_in_degree(std::size_t n_pre, std::size_t n_post, const params& p,
-                                  random_stream stream) {
+  static void draw_in_degree(std::size_t n_pre, std::size_t n_post, const params& p,
+                             random_stream stream, share_collector& pairs) {
     const std::size_t k = p.in_degree;
     const std::size_t limit = p.allow_self ? n_pre : n_pre - 1;
     require(k <= limit, "sparse topology: in_degree ", k, " exceeds the ", limit,
             " possible sources per target (", n_pre, " in the source layer",
             p.allow_self ? "" : ", minus the target itself without self-connections", ")");
-    pair_list pairs;
     pairs.reserve(k * n_post);
     std::vector<std::uint8_t> taken(n_pre, 0);
     std::vector<index_t> chosen;
@@ -201,16 +252,15 @@ class sparse : public visits_through_view<sparse> {
       }
       for (index_t c : chosen) {
         taken[c] = 0;
-        pairs.emplace_back(skip_self && c >= j ? c + 1 : c, j);
+        pairs.add(skip_self && c >= j ? c + 1 : c, j);
       }
     }
-    return pairs;
   }
 
   // Floyd's algorithm over the possible pairs, numbered row by row. Without self-connections the
   // first min(n_pre, n_post) rows have n_post - 1 pairs (the diagonal left out), the rest n_post.
-  static pair_list draw_total(std::size_t n_pre, std::size_t n_post, const params& p,
-                              random_stream stream) {
+  static void draw_total(std::size_t n_pre, std::size_t n_post, const params& p,
+                         random_stream stream, share_collector& pairs) {
     const std::uint64_t n_diag = std::min(n_pre, n_post);
     const std::uint64_t possible =
         std::uint64_t(n_pre) * n_post - (p.allow_self ? 0 : n_diag);
@@ -227,7 +277,6 @@ class sparse : public visits_through_view<sparse> {
     }
     const std::uint64_t short_rows = p.allow_self ? 0 : n_diag;
     const std::uint64_t short_len = n_post - 1;
-    pair_list pairs;
     pairs.reserve(m);
     for (std::uint64_t c : taken) {
       std::uint64_t i, j;
@@ -240,9 +289,9 @@ class sparse : public visits_through_view<sparse> {
         i = short_rows + q / n_post;
         j = q % n_post;
       }
-      pairs.emplace_back(static_cast<index_t>(i), static_cast<index_t>(j));
+      pairs.add(static_cast<index_t>(i), static_cast<index_t>(j));
     }
-    return pairs;  // build() sorts them, so the set's order does not matter
+    // build() sorts them, so the set's order does not matter
   }
 
   void build(std::size_t n_pre, std::size_t n_post, std::vector<std::pair<index_t, index_t>> pairs) {
@@ -277,6 +326,8 @@ class sparse : public visits_through_view<sparse> {
 
   std::size_t n_pre_ = 0, n_post_ = 0;
   std::vector<std::size_t> row_ptr_, col_ptr_, syn_of_;
+  std::vector<std::uint64_t> global_row_;  // a share's: global_synapse of each row's first
+  std::uint64_t whole_ = 0;                // a share's: the synapses of the whole projection
   std::vector<index_t> col_, row_of_;
   std::vector<real> w_;
 };

@@ -97,7 +97,7 @@ struct runner<cpu> {
         most += max_share(tuple_at<decltype(ic)::value>(view.layers).size, n_ranks);
       }
     });
-    spike_exchange exchange(populations, most, n_ranks);
+    spike_exchange exchange(populations, most, n_ranks, net.exchange_interval(view.learning));
     const distributed_execution pol{g.comm(), static_cast<std::size_t>(g.rank), n_ranks,
                                     &exchange, &net.exchange_stats()};
     run_steps(pol, view, n_steps);
