@@ -191,32 +191,51 @@ using subgroup_net = network<
         projection<"Pi", "Pe", topology::sparse, learning::none, delays::uniform,
                    receptor::inhibitory>>>;
 
+using delayed_subgroup_net =
+    network<layers<population<"P", neurons::lif, synapses::exp_current>, subgroup<"Pe", "P">,
+                   subgroup<"Pi", "P">>,
+            projections<projection<"Pe", "P", topology::sparse, learning::none, delays::uniform,
+                                   receptor::excitatory>,
+                        projection<"Pi", "P", topology::sparse, learning::none, delays::uniform,
+                                   receptor::inhibitory>,
+                        projection<"Pi", "Pe", topology::sparse, learning::none, delays::uniform,
+                                   receptor::inhibitory>>>;
+
+// all_delayed: delays of 0.3-3 ms on every projection, so that the ranks exchange every 4 steps.
+template <class Net = subgroup_net>
 std::pair<std::vector<index_t>, std::vector<real>> run_subgroups(const rank_group& ranks) {
-  subgroup_net net({.dt_ms = 0.1, .seed = 5, .ranks = ranks}, {1000, 790, 210});
-  net.set_params<"P">({.tau_m_ms = 20,
-                       .v_rest_mv = -49,
-                       .v_reset_mv = -60,
-                       .v_thresh_mv = -50,
-                       .refractory_ms = 5,
-                       .v_init_mv = -60},
-                      {.tau_exc_ms = 5, .tau_inh_ms = 10});
-  net.set_initial_uniform<"P">("v", -60, -50);
+  constexpr bool all_delayed = !std::is_same_v<Net, subgroup_net>;
+  Net net({.dt_ms = 0.1, .seed = 5, .ranks = ranks}, {1000, 790, 210});
+  net.template set_params<"P">({.tau_m_ms = 20,
+                                .v_rest_mv = -49,
+                                .v_reset_mv = -60,
+                                .v_thresh_mv = -50,
+                                .refractory_ms = 5,
+                                .v_init_mv = -60},
+                               {.tau_exc_ms = 5, .tau_inh_ms = 10});
+  net.template set_initial_uniform<"P">("v", -60, -50);
   const topology::sparse::params sp{.probability = 0.06};
-  net.connect<"Pe", "P">({.topology = sp, .weights = {1.62, 1.62}});
-  net.connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}});
+  if constexpr (all_delayed) {
+    net.template connect<"Pe", "P">(
+        {.topology = sp, .weights = {1.62, 1.62}, .delays = {0.3, 3.0}});
+    net.template connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}, .delays = {0.3, 3.0}});
+  } else {
+    net.template connect<"Pe", "P">({.topology = sp, .weights = {1.62, 1.62}});
+    net.template connect<"Pi", "P">({.topology = sp, .weights = {9.0, 9.0}});
+  }
   // Pe = [0, 790) straddles the shares' boundaries on 2 and 4 ranks.
-  net.connect<"Pi", "Pe">({.topology = sp, .weights = {0.5, 1.0}, .delays = {0.5, 3.0}});
-  net.record_events<"P">(100000);
+  net.template connect<"Pi", "Pe">({.topology = sp, .weights = {0.5, 1.0}, .delays = {0.5, 3.0}});
+  net.template record_events<"P">(100000);
   net.run(50.0);
-  net.run(30.0);  // continues from the delay ring into Pe as gathered after the first run
+  net.run(30.0);  // continues from the delay rings each rank keeps
   std::vector<index_t> events;
-  const auto& e = net.events<"P">();
+  const auto& e = net.template events<"P">();
   for (std::size_t k = 0; k < e.size(); ++k) {
     events.push_back(index_t(e.steps()[k]));
     events.push_back(e.neurons()[k]);
   }
-  const auto v = net.state<"P", "v">();
-  const auto gi = net.state<"P", "i_inh">();
+  const auto v = net.template state<"P", "v">();
+  const auto gi = net.template state<"P", "i_inh">();
   std::vector<real> state(v.begin(), v.end());
   state.insert(state.end(), gi.begin(), gi.end());
   return {events, state};
@@ -234,6 +253,12 @@ TEST_CASE(
   REQUIRE(alone.first.size() > 600);  // steps and neurons: 300 spikes
   CHECK(split.first == alone.first);
   CHECK(split.second == alone.second);
+  // Every projection delayed (0.3 ms and more: 3 steps), the exchanges 4 steps apart.
+  const auto alone4 = run_subgroups<delayed_subgroup_net>({});
+  const auto split4 = run_subgroups<delayed_subgroup_net>(world());
+  REQUIRE(alone4.first.size() > 600);
+  CHECK(split4.first == alone4.first);
+  CHECK(split4.second == alone4.second);
 }
 
 namespace {

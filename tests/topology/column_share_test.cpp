@@ -46,16 +46,28 @@ void check_shares(std::size_t n_pre, std::size_t n_post, const typename Topo::pa
         REQUIRE(share.n_pre() == n_pre);
         CHECK(share.whole_synapses() == whole.n_synapses());
         std::size_t stored = 0;
-        // Row visits: the whole projection's synapse of (i, first + j), under its index.
-        for (index_t i = 0; i < n_pre; ++i)
+        // Row visits: the whole projection's synapse of (i, first + j), under its index; a
+        // source's synapses consecutive in both numberings.
+        for (index_t i = 0; i < n_pre; ++i) {
+          std::size_t last_k = 0;
+          std::uint64_t last_g = 0;
+          bool first_of_row = true;
           share.for_each_target(i, [&](index_t j, std::size_t k) {
             const std::uint64_t g = share.global_synapse(i, k);
+            if (!first_of_row) {
+              CHECK(k == last_k + 1);
+              CHECK(g == last_g + 1);
+            }
+            first_of_row = false;
+            last_k = k;
+            last_g = g;
             REQUIRE(g < seen.size());
             ++seen[g];
             ++stored;
             CHECK(whole.find(i, index_t(c.first + j)) == g);
             CHECK(share.find(i, j) == k);
           });
+        }
         CHECK(stored == share.n_synapses());
         // Target visits: the same sources in the same order as the whole projection's.
         for (index_t j = 0; j < c.count; ++j) {

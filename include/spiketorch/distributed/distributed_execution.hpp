@@ -1,7 +1,8 @@
 // Several processes (MPI ranks, network_config::ranks) step one network together. Each rank
 // holds every population's state, built alike from the seed, and of each projection the
 // synapses into its own share of the targets (network::stored_columns), with their delays,
-// spikes in flight and learning state. It runs the whole step (step/step.hpp) with this policy:
+// spikes in flight and learning state. It runs the steps in the order of step/step.hpp
+// (run_steps_exchanging) with this policy:
 //   for_each_owned(n, f)  the rank's share of a population's neurons, [n·r/R, n·(r+1)/R) rounded
 //                         as a CPU team rounds it: the neuron update. Only the owner's copy of a
 //                         neuron's state is current during a run;
@@ -20,9 +21,8 @@
 //                         block's size is agreed from the previous exchange's longest list; a
 //                         rank whose list is longer sends the rest in a second collective
 //                         (MPI_Allgatherv), so an exchange costs one collective as a rule;
-//   for_each, single, compact   the whole loop on every rank: what every rank needs whole (the
-//                         spike counts and recorders) is computed alike by all, from the same
-//                         spike lists;
+//   for_each, single      the whole loop on every rank: what every rank needs whole (the spike
+//                         counts and recorders) is computed alike by all, from the same lists;
 //   barrier()             nothing: no memory is shared.
 // After the run, gather_owned_state (distributed/gather_state.hpp) copies every share of the
 // per-neuron state to every rank, so between runs each rank holds every population's state, the
@@ -71,16 +71,15 @@ struct spike_exchange {
   std::size_t cap = 0;                 // entries per rank in the Allgather: the same on every rank
   std::size_t used_cap = 0;            // the last exchange's (unpack_step reads its blocks)
 
-  /// `most_indices`: the most spikes one rank can list in one step.
+  /// `most_indices`: the most spikes one rank can list in one step. The buffers start at one
+  /// step's worth and grow with the spikes an exchange carries (at most an interval's worth).
   spike_exchange(std::size_t populations, std::size_t most_indices, std::size_t ranks,
                  std::size_t steps_per_exchange = 1)
       : n_populations(populations),
         interval(steps_per_exchange),
         n_headers(populations * steps_per_exchange),
         max_payload(most_indices * steps_per_exchange),
-        send(n_headers + max_payload, 0),
-        blocks(ranks * (n_headers + max_payload), 0),
-        overflow(ranks * max_payload, 0),
+        send(n_headers + most_indices, 0),
         counts(ranks, 0),
         displs(ranks, 0),
         lists(n_headers),
@@ -120,10 +119,6 @@ struct distributed_execution {
   void single(F&& f) const {
     f();
   }
-  template <class Keep, class Value>
-  std::uint32_t compact(std::uint32_t n, Keep&& keep, Value&& value, index_t* out) const {
-    return cpu_execution{}.compact(n, keep, value, out);
-  }
 
   /// The spikes of this rank's share of a population of n (resetting each), for the exchange
   /// that will fill out[0, *n_out) with the whole list.
@@ -132,6 +127,9 @@ struct distributed_execution {
                    F&& f) const {
     spike_exchange& x = *exchange;
     const auto [lo, hi] = target_share(n);
+    // Room for the whole share (the vector doubles: few allocations, only in the first steps).
+    if (x.send.size() < x.n_headers + x.payload + (hi - lo))
+      x.send.resize(std::max(2 * x.send.size(), x.n_headers + x.payload + (hi - lo)));
     index_t* listed = x.send.data() + x.n_headers + x.payload;
     std::uint32_t c = 0;
     for_each_flag(flags, lo, hi, [&](std::size_t i) {
@@ -155,6 +153,8 @@ struct distributed_execution {
     // Counts of steps not listed in a short exchange (the end of a run) are zero.
     std::fill(x.send.begin() + static_cast<std::ptrdiff_t>(x.listed),
               x.send.begin() + static_cast<std::ptrdiff_t>(H), index_t(0));
+    if (x.send.size() < cap) x.send.resize(cap);  // a block beyond what this rank listed
+    if (x.blocks.size() < n_ranks * cap) x.blocks.resize(n_ranks * cap);
     MPI_Allgather(x.send.data(), static_cast<int>(cap), MPI_UINT32_T, x.blocks.data(),
                   static_cast<int>(cap), MPI_UINT32_T, comm);
     std::size_t longest = 0, beyond = 0;
@@ -167,6 +167,7 @@ struct distributed_execution {
       x.displs[r] = static_cast<int>(beyond);
       beyond += over;
     }
+    if (x.overflow.size() < beyond) x.overflow.resize(beyond);
     if (beyond > 0)
       MPI_Allgatherv(x.send.data() + cap, x.counts[rank], MPI_UINT32_T, x.overflow.data(),
                      x.counts.data(), x.displs.data(), MPI_UINT32_T, comm);

@@ -1,8 +1,8 @@
 // After a distributed run (distributed/distributed_execution.hpp) only the owner of a neuron
 // holds its current state: its share of each population's neuron and synapse fields, and its
-// column of the state recorders' frames (the synapses into it, their delay rings and learning
-// state are stored by the owner alone anyway). gather_owned_state copies
-// every share to every rank, bit for bit, so that all ranks hold the whole network again.
+// column of the state recorders' frames. gather_owned_state copies every share to every rank,
+// bit for bit, so that all ranks hold every population's state again (the synapses into a
+// neuron, their delay rings and learning state stay with its owner: network::gather_weights).
 #pragma once
 
 #include "spiketorch/config.hpp"

@@ -297,7 +297,7 @@ class network<layers<L...>, projections<P...>, Backend> {
       using Pj = std::tuple_element_t<I, std::tuple<P...>>;
       auto& proj = std::get<I>(projections_);
       if (same || !proj.connected) return;
-      const topology::column_range to = stored_columns<Pj::post>(g);
+      const topology::column_range to = share_of<Pj::post>(g);
       // Over several old ranks every rank takes part (one may keep its share while another's
       // changes); one old rank holds everything and needs no one.
       if (old.distributed() || to.first != proj.columns.first || to.count != proj.columns.count)
@@ -489,7 +489,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     const auto stream = projection_stream<Pre, Post>();
     proj.connect(size<Pre>(), size<Post>(), options, config_.dt_ms, stream,
                  synapses::takes_signed_weights<typename population_type<Post>::synapse_type>,
-                 stored_columns<Post>(config_.ranks));
+                 share_of<Post>(config_.ranks));
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -1017,7 +1017,7 @@ class network<layers<L...>, projections<P...>, Backend> {
   /// the population's neurons (as distributed/distributed_execution.hpp splits them), in the
   /// numbering of `Post` (a subgroup's share of its parent's, clipped to it).
   template <fixed_string Post>
-  topology::column_range stored_columns(const rank_group& g) const {
+  topology::column_range share_of(const rank_group& g) const {
     const std::size_t n = size<Post>();
     if (!g.distributed()) return {0, n};
     const std::size_t whole = sizes_[owner_index<Post>()], off = offset_of<Post>();
@@ -1026,13 +1026,16 @@ class network<layers<L...>, projections<P...>, Backend> {
     const std::size_t lo = local(backend::share_begin(whole, r, R));
     return {lo, local(backend::share_begin(whole, r + 1, R)) - lo};
   }
+  /// Refused over several ranks whatever this rank's share (a rank may hold all the targets of
+  /// a small population and another none): every rank fails alike.
   template <class Proj>
-  static void require_all_stored(const Proj& proj, const char* what) {
-    require(proj.stores_all(), what, "<", Proj::pre_name(), ", ", Proj::post_name(),
-            ">: this rank stores the synapses into its targets ", proj.columns.first, "..",
+  void require_all_stored(const Proj& proj, const char* what) const {
+    require(!config_.ranks.distributed(), what, "<", Proj::pre_name(), ", ", Proj::post_name(),
+            ">: over ", config_.ranks.size, " MPI ranks each rank stores the synapses into its "
+            "own targets only (this one ", proj.columns.first, "..",
             proj.columns.first + proj.columns.count, " of ", proj.n_post,
-            " only (a network over MPI ranks): gather_weights gives all the weights on every "
-            "rank (each rank calls it), stored_weights this rank's");
+            "): gather_weights gives all the weights on every rank (each rank calls it), "
+            "stored_weights this rank's");
   }
 
   void check_connected() const {

@@ -97,6 +97,34 @@ T make_topology(std::size_t n_pre, std::size_t n_post, const typename T::params&
     return T(n_pre, n_post, p, stream, columns);
   }
 }
+/// Where each source's stored synapses start, here and in the whole projection: the synapses of
+/// one source in a share are consecutive in both (topology::column_range), so stored synapse k
+/// of the run starting at (local, global) is synapse global + k - local of the projection. Two
+/// numbers per source instead of one per synapse.
+struct row_runs {
+  std::vector<std::size_t> local;
+  std::vector<std::uint64_t> global_first;
+  row_runs() = default;
+  template <class Topo>
+  explicit row_runs(const Topo& topo) {
+    bool any = false;
+    index_t source = 0;
+    topo.for_each_synapse([&](index_t i, index_t, std::size_t k) {
+      if (!any || i != source) {
+        local.push_back(k);
+        global_first.push_back(topo.global_synapse(i, k));
+        any = true;
+        source = i;
+      }
+    });
+  }
+  /// The index in the whole projection of stored synapse k, for k increasing from one call to
+  /// the next (`at` keeps the run).
+  std::uint64_t global(std::size_t k, std::size_t& at) const {
+    while (at + 1 < local.size() && local[at + 1] <= k) ++at;
+    return global_first[at] + (k - local[at]);
+  }
+};
 }  // namespace detail
 
 template <class P>
@@ -166,17 +194,12 @@ struct projection_state {
       }
     }
     topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream, columns_);
-    // Each stored synapse takes the draws of its index in the whole projection (a table of
-    // them for a share only: one process stores them in that order).
+    // Each stored synapse takes the draws of its index in the whole projection (one process
+    // stores them in that order).
     const bool whole = columns_.first == 0 && columns_.count == n_post;
-    std::vector<std::uint64_t> share_index;
-    if (!whole) {
-      share_index.resize(topo.n_synapses());
-      topo.for_each_synapse(
-          [&](index_t i, index_t, std::size_t k) { share_index[k] = topo.global_synapse(i, k); });
-    }
-    const auto global = [&](std::size_t k) -> std::uint64_t {
-      return whole ? k : share_index[k];
+    const detail::row_runs runs = whole ? detail::row_runs{} : detail::row_runs(topo);
+    auto global = [&, at = std::size_t(0)](std::size_t k) mutable -> std::uint64_t {
+      return whole ? k : runs.global(k, at);
     };
     auto w = topo.weights();
     if (wi.distribution == weight_distribution::uniform) {
@@ -199,7 +222,10 @@ struct projection_state {
     std::size_t max_delay = 0;
     min_delay = 0;
     if constexpr (delay_type::has_delays) {
-      delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream, global);
+      delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream,
+                                     [&, at = std::size_t(0)](std::size_t k) mutable {
+                                       return whole ? std::uint64_t(k) : runs.global(k, at);
+                                     });
       min_delay = delays::max_steps;
       for (auto d : delay_steps) {
         max_delay = std::max<std::size_t>(max_delay, d);
@@ -269,18 +295,20 @@ struct projection_state {
     // Each table with a column per target, whole: ours at our columns, then the others'.
     const auto whole_table = [&](const void* data, std::size_t bytes, std::size_t rows) {
       std::vector<unsigned char> t(rows * n_post * bytes, 0);
-      for (std::size_t r = 0; r < rows; ++r)
-        std::memcpy(t.data() + (r * n_post + columns.first) * bytes,
-                    static_cast<const unsigned char*>(data) + r * columns.count * bytes,
-                    columns.count * bytes);
+      if (columns.count > 0)  // (an empty share's arrays may have no storage at all)
+        for (std::size_t r = 0; r < rows; ++r)
+          std::memcpy(t.data() + (r * n_post + columns.first) * bytes,
+                      static_cast<const unsigned char*>(data) + r * columns.count * bytes,
+                      columns.count * bytes);
       merge(static_cast<void*>(t.data()), t.size());
       return t;
     };
     const auto cut_table = [&](const std::vector<unsigned char>& t, void* data, std::size_t bytes,
                                std::size_t rows) {
-      for (std::size_t r = 0; r < rows; ++r)
-        std::memcpy(static_cast<unsigned char*>(data) + r * to.count * bytes,
-                    t.data() + (r * n_post + to.first) * bytes, to.count * bytes);
+      if (to.count > 0)
+        for (std::size_t r = 0; r < rows; ++r)
+          std::memcpy(static_cast<unsigned char*>(data) + r * to.count * bytes,
+                      t.data() + (r * n_post + to.first) * bytes, to.count * bytes);
     };
     std::vector<unsigned char> ring_all;
     const std::size_t head = ring.head();

@@ -22,6 +22,10 @@
 // So every connection has an effective latency of one step, as in Brian's update order
 // (state update, threshold, propagate) that the Diehl & Cook code ran on; input -> excitatory
 // -> inhibitory -> excitatory takes three steps plus delays.
+// Over MPI ranks (distributed/distributed_execution.hpp) the ranks learn each other's spikes
+// once per exchange interval (network::exchange_interval): stages 3-5 of the spikes of the
+// steps since the last exchange then run one step after the other, the delay rings drain every
+// step and the state recorders take every step, which gives the same sums in the same order.
 #pragma once
 
 #include "spiketorch/config.hpp"
@@ -98,7 +102,7 @@ void run_steps_exchanging(const Policy& pol, const network_view<Desc>& v,
           else
             stages::scatter_stored(proj, pre.emitted(e), static_cast<std::size_t>(t - e));
         });
-        // exchange_interval is one step while learning is on.
+        // network::exchange_interval is one step while a plastic projection learns.
         if (v.learning) {
           static_for<Desc::n_projections>([&](auto ic) {
             constexpr std::size_t I = decltype(ic)::value;

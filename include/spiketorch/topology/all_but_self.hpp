@@ -65,13 +65,14 @@ class all_but_self : public visits_through_view<all_but_self> {
     w_.assign(n_ * (n_ - 1), real(0));
   }
   /// The synapses into targets c only.
-  all_but_self(std::size_t n_pre, std::size_t n_post, const params& p, random_stream,
+  all_but_self(std::size_t n_pre, std::size_t n_post, const params&, random_stream,
                column_range c)
-      : all_but_self(n_pre, n_post, p) {
+      : n_(n_pre), n_post_(c.count), col0_(c.first) {
+    require(n_pre > 1, "all_but_self topology: layers need at least 2 neurons, got ", n_pre);
+    require(n_pre == n_post, "all_but_self topology needs equal layer sizes, got ", n_pre, " and ",
+            n_post);
     require(c.first + c.count <= n_post, "all_but_self topology: targets ", c.first, "..",
             c.first + c.count, " outside the ", n_post, " of the layer");
-    col0_ = c.first;
-    n_post_ = c.count;
     w_.assign(n_ * c.count - c.count, real(0));  // each target's own source is left out
   }
 

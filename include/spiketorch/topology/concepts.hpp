@@ -22,9 +22,12 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/core/random.hpp"
 
 namespace spiketorch::topology {
 
@@ -35,7 +38,8 @@ inline constexpr std::size_t no_synapse = static_cast<std::size_t>(-1);
 /// ranks step a network together (distributed/). A topology built for a share holds the synapses
 /// into those targets only, numbered from there (its target j is target first + j of the whole
 /// projection), and names the index each stored synapse has in the whole projection
-/// (`global_synapse(i, k)`), whose random draws (weights, delays) it takes.
+/// (`global_synapse(i, k)`), whose random draws (weights, delays) it takes. A source's stored
+/// synapses have consecutive indices both in the share and in the whole projection.
 struct column_range {
   std::size_t first = 0;
   std::size_t count = 0;
@@ -56,8 +60,11 @@ struct visit_synapse {
 };
 }  // namespace detail
 
+/// A topology also builds the synapses into a share of its targets (the constructor taking a
+/// column_range) and names their indices in the whole projection, of which it has
+/// whole_synapses(): MPI ranks store a projection so (network/network.hpp, set_ranks).
 template <class T>
-concept Topology = requires(T t, const T ct, index_t i) {
+concept Topology = requires(T t, const T ct, index_t i, std::size_t k) {
   { ct.n_pre() } -> std::convertible_to<std::size_t>;
   { ct.n_post() } -> std::convertible_to<std::size_t>;
   { ct.n_synapses() } -> std::convertible_to<std::size_t>;
@@ -66,7 +73,10 @@ concept Topology = requires(T t, const T ct, index_t i) {
   t.for_each_source(i, detail::visit_target{});
   t.for_each_synapse(detail::visit_synapse{});
   { ct.find(i, i) } -> std::convertible_to<std::size_t>;
-};
+  { ct.global_synapse(i, k) } -> std::convertible_to<std::uint64_t>;
+  { ct.whole_synapses() } -> std::convertible_to<std::uint64_t>;
+} && std::is_constructible_v<T, std::size_t, std::size_t, const typename T::params&,
+                             random_stream, column_range>;
 
 /// f(i, k) for every synapse onto target j of a view, in source order.
 template <class View, class F>

@@ -45,13 +45,11 @@ class dense : public visits_through_view<dense> {
     require(n_pre > 0 && n_post > 0, "dense topology: layer sizes must be > 0");
   }
   /// The synapses into targets c (topology/concepts.hpp, column_range) only.
-  dense(std::size_t n_pre, std::size_t n_post, const params& p, random_stream, column_range c)
-      : dense(n_pre, n_post, p) {
+  dense(std::size_t n_pre, std::size_t n_post, const params&, random_stream, column_range c)
+      : n_pre_(n_pre), n_post_(c.count), first_(c.first), n_whole_(n_post) {
+    require(n_pre > 0 && n_post > 0, "dense topology: layer sizes must be > 0");
     require(c.first + c.count <= n_post, "dense topology: targets ", c.first, "..",
             c.first + c.count, " outside the ", n_post, " of the layer");
-    n_post_ = c.count;
-    first_ = c.first;
-    n_whole_ = n_post;
     w_.assign(n_pre * c.count, real(0));
   }
 

@@ -46,11 +46,13 @@ class one_to_one : public visits_through_view<one_to_one> {
             n_post);
   }
   /// The synapses into targets c only.
-  one_to_one(std::size_t n_pre, std::size_t n_post, const params& p, random_stream, column_range c)
-      : one_to_one(n_pre, n_post, p) {
+  one_to_one(std::size_t n_pre, std::size_t n_post, const params&, random_stream, column_range c)
+      : n_pre_(n_pre), col0_(c.first) {
+    require(n_pre > 0, "one_to_one topology: layer sizes must be > 0");
+    require(n_pre == n_post, "one_to_one topology needs equal layer sizes, got ", n_pre, " and ",
+            n_post);
     require(c.first + c.count <= n_post, "one_to_one topology: targets ", c.first, "..",
             c.first + c.count, " outside the ", n_post, " of the layer");
-    col0_ = c.first;
     w_.assign(c.count, real(0));
   }
 
