@@ -749,7 +749,7 @@ class network<layers<L...>, projections<P...>, Backend> {
     return proj.topo.weights();
   }
   /// The synapses this process stores: all of them, or over MPI ranks those into its share of
-  /// the targets (`columns()`: targets [first, first + count) of the projection, numbered from
+  /// the targets (stored_columns: targets [first, first + count) of the projection, numbered from
   /// `first` in the topology), with their weights.
   template <fixed_string Pre, fixed_string Post>
   const auto& stored_synapses() const {
