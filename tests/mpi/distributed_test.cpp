@@ -269,29 +269,10 @@ using plastic_net = network<
                 projection<"E", "E", topology::all_but_self, learning::none, delays::none,
                            receptor::inhibitory>>>;
 
-std::vector<real> run_plastic(const rank_group& ranks, std::uint64_t& spikes) {
-  plastic_net net({.dt_ms = 0.5, .seed = 42, .ranks = ranks}, {100, 37});
-  net.set_params<"E">({.tau_m_ms = 20,
-                       .v_rest_mv = -65,
-                       .v_reset_mv = -65,
-                       .v_thresh_mv = -55,
-                       .refractory_ms = 2,
-                       .v_init_mv = -65});
-  net.connect<"X", "E">({.weights = {0.5, 2.5},
-                         .rule = {.nu_pre = 2e-3, .nu_post = 1e-2, .w_max = 3.0},
-                         .delays = {.min_ms = 0, .max_ms = 5}});
-  net.connect<"E", "E">({.weights = {2.0, 2.0}});
-  std::vector<float> rates(100);
-  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = 5.0f + 0.5f * float(i);
-  net.run(rates, 150.0);
-  net.run(rates, 100.0);
-  spikes = net.total_spikes<"E">();
-  return net.gather_weights<"X", "E">();
-}
-
-// The same, its first run on `first` and its second on `second` (set_ranks between them).
+// Two runs of STDP with delays and lateral inhibition, the first on `first`, the second on
+// `second` (set_ranks between them); the learned weights, and the spikes in `spikes`.
 std::vector<real> run_plastic_moved(const rank_group& first, const rank_group& second,
-                                    std::size_t n_e = 37) {
+                                    std::size_t n_e = 37, std::uint64_t* spikes = nullptr) {
   plastic_net net({.dt_ms = 0.5, .seed = 42, .ranks = first}, {100, n_e});
   net.set_params<"E">({.tau_m_ms = 20,
                        .v_rest_mv = -65,
@@ -308,7 +289,12 @@ std::vector<real> run_plastic_moved(const rank_group& first, const rank_group& s
   net.run(rates, 150.0);
   net.set_ranks(second);
   net.run(rates, 100.0);
+  if (spikes) *spikes = net.total_spikes<"E">();
   return net.gather_weights<"X", "E">();
+}
+
+std::vector<real> run_plastic(const rank_group& ranks, std::uint64_t& spikes) {
+  return run_plastic_moved(ranks, ranks, 37, &spikes);
 }
 
 }  // namespace
