@@ -27,30 +27,23 @@ namespace {
 rank_group world() { return rank_group::of(MPI_COMM_WORLD); }
 
 // Brette et al.'s CUBA network, small, with axonal delays on the excitatory connections (0-2 ms)
-// and none on the inhibitory ones.
-using recurrent_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
-                                     population<"I", neurons::lif, synapses::exp_current>>,
-                              projections<projection<"E", "E", topology::sparse, learning::none,
-                                                     delays::uniform, receptor::excitatory>,
-                                          projection<"E", "I", topology::sparse, learning::none,
-                                                     delays::uniform, receptor::excitatory>,
-                                          projection<"I", "E", topology::sparse, learning::none,
-                                                     delays::none, receptor::inhibitory>,
-                                          projection<"I", "I", topology::sparse, learning::none,
-                                                     delays::none, receptor::inhibitory>>>;
-
-// The same with delays of 0.5-2 ms on every projection: the ranks exchange the spikes of 6 steps
-// at once (network::exchange_interval: the shortest delay, 5 steps, + 1).
-using delayed_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
-                                   population<"I", neurons::lif, synapses::exp_current>>,
-                            projections<projection<"E", "E", topology::sparse, learning::none,
-                                                   delays::uniform, receptor::excitatory>,
-                                        projection<"E", "I", topology::sparse, learning::none,
-                                                   delays::uniform, receptor::excitatory>,
-                                        projection<"I", "E", topology::sparse, learning::none,
-                                                   delays::uniform, receptor::inhibitory>,
-                                        projection<"I", "I", topology::sparse, learning::none,
-                                                   delays::uniform, receptor::inhibitory>>>;
+// and InhibitoryDelays on the inhibitory ones.
+template <class InhibitoryDelays>
+using ei_net = network<layers<population<"E", neurons::lif, synapses::exp_current>,
+                              population<"I", neurons::lif, synapses::exp_current>>,
+                       projections<projection<"E", "E", topology::sparse, learning::none,
+                                              delays::uniform, receptor::excitatory>,
+                                   projection<"E", "I", topology::sparse, learning::none,
+                                              delays::uniform, receptor::excitatory>,
+                                   projection<"I", "E", topology::sparse, learning::none,
+                                              InhibitoryDelays, receptor::inhibitory>,
+                                   projection<"I", "I", topology::sparse, learning::none,
+                                              InhibitoryDelays, receptor::inhibitory>>>;
+// No delays on the inhibitory connections.
+using recurrent_net = ei_net<delays::none>;
+// Delays of 0.5-2 ms on every projection: the ranks exchange the spikes of 6 steps at once
+// (network::exchange_interval: the shortest delay, 5 steps, + 1).
+using delayed_net = ei_net<delays::uniform>;
 
 struct recurrent_run {
   std::vector<index_t> neurons;

@@ -80,6 +80,26 @@ SPIKETORCH_HD void for_each_projection(const network_view<Desc>& v, F&& f) {
   });
 }
 
+/// 4. learn: each plastic projection's rule for step t, in declaration order; over MPI ranks the
+/// rule of the synapses a rank stores.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class Desc>
+SPIKETORCH_HD void learn_all(const Policy& pol, const network_view<Desc>& v, std::uint64_t t) {
+  static_for<Desc::n_projections>([&](auto ic) {
+    constexpr std::size_t I = decltype(ic)::value;
+    using P = typename Desc::template projection_t<I>;
+    if constexpr (P::rule_type::is_plastic) {
+      const auto& proj = tuple_at<I>(v.projections);
+      const spike_list pre = tuple_at<P::pre_index>(v.layers).emitted(t);
+      const spike_list post = tuple_at<P::post_index>(v.layers).emitted(t);
+      if constexpr (stages::distributed_policy<Policy>)
+        stages::learn_stored(pol, proj, pre, post, t);
+      else
+        stages::learn(pol, proj, pre, post, t);
+    }
+  });
+}
+
 /// The steps over MPI ranks (distributed/distributed_execution.hpp): each rank updates its own
 /// neurons every step, and every `pol.steps_per_exchange()` steps (and at the end of the run)
 /// the ranks exchange the spikes of those steps. Then each rank delivers them, step after step,
@@ -103,16 +123,7 @@ void run_steps_exchanging(const Policy& pol, const network_view<Desc>& v,
             stages::scatter_stored(proj, pre.emitted(e), static_cast<std::size_t>(t - e));
         });
         // network::exchange_interval is one step while a plastic projection learns.
-        if (v.learning) {
-          static_for<Desc::n_projections>([&](auto ic) {
-            constexpr std::size_t I = decltype(ic)::value;
-            using P = typename Desc::template projection_t<I>;
-            if constexpr (P::rule_type::is_plastic)
-              stages::learn_stored(pol, tuple_at<I>(v.projections),
-                                   tuple_at<P::pre_index>(v.layers).emitted(e),
-                                   tuple_at<P::post_index>(v.layers).emitted(e), e);
-          });
-        }
+        if (v.learning) learn_all(pol, v, e);
         static_for<Desc::n_layers>([&](auto ic) {
           constexpr std::size_t I = decltype(ic)::value;
           if constexpr (!Desc::template layer_t<I>::is_subgroup)
@@ -157,14 +168,7 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
       if (v.learning) {
         if constexpr (owner_computes<Policy, Desc> && Desc::has_plastic_projection)
           pol.barrier();  // the rules read and write any weight
-        static_for<Desc::n_projections>([&](auto ic) {
-          constexpr std::size_t I = decltype(ic)::value;
-          using P = typename Desc::template projection_t<I>;
-          if constexpr (P::rule_type::is_plastic)
-            stages::learn(pol, tuple_at<I>(v.projections),
-                          tuple_at<P::pre_index>(v.layers).emitted(t),
-                          tuple_at<P::post_index>(v.layers).emitted(t), t);
-        });
+        detail::learn_all(pol, v, t);
       }
       // 5. record (a subgroup's spikes are counted and recorded by its parent)
       static_for<Desc::n_layers>([&](auto ic) {
