@@ -13,6 +13,10 @@
 //                                   weights, same spikes) with a hand-written loop: one call of a
 //                                   non-inlined unit-stride row add per spike. It is what the
 //                                   library kernel should reach; see README.md for why it differs.
+//   BM_deliver<conv2d | local2d, Delays>/maps:C     the MNIST input spikes as a 1x28x28 map
+//                                               into C maps of 5x5 windows (24x24 each; 25 C
+//                                               events per spike away from the border), as
+//                                               Kheradpisheh et al.'s first layer.
 // Counters: synaptic_events/s, spikes/step, and bytes/event (what the kernel must move per event
 // from wherever the weights live: 4 for the weight, +1 for the delay byte).
 #include <type_traits>
@@ -27,6 +31,7 @@
 #include "spiketorch/topology/dense.hpp"
 #include "spiketorch/topology/one_to_one.hpp"
 #include "spiketorch/topology/sparse.hpp"
+#include "spiketorch/topology/window2d.hpp"
 
 namespace {
 
@@ -41,13 +46,23 @@ const bench::spike_trains& input_trains() {
   return t;
 }
 
+template <class Topo>
+constexpr bool windowed = topology::shares_weights_v<Topo> || std::is_same_v<Topo, topology::local2d>;
+
 template <class Topo, class Delays>
 void BM_deliver(benchmark::State& state) {
-  const auto n = static_cast<std::size_t>(state.range(0));
-  const std::size_t n_pre = from_input<Topo> ? bench::n_input : n;
+  const auto arg = static_cast<std::size_t>(state.range(0));
   using proj_t = projection<"X", "E", Topo, learning::none, Delays>;
-  projection_state<proj_t> proj;
   connection_options<proj_t> options;
+  std::size_t n_pre = arg, n = arg;
+  if constexpr (windowed<Topo>) {
+    options.topology = {.input = {1, 28, 28}, .out_channels = arg, .kernel = 5};
+    n_pre = bench::n_input;
+    n = Topo::output_of(options.topology).size();
+  } else if constexpr (from_input<Topo>) {
+    n_pre = bench::n_input;
+  }
+  projection_state<proj_t> proj;
   options.weights = {0.0, 0.3};
   if constexpr (std::is_same_v<Topo, topology::sparse>) options.topology.probability = 0.1;
   if constexpr (Delays::has_delays) options.delays = {.min_ms = 0.0, .max_ms = 10.0};
@@ -59,7 +74,7 @@ void BM_deliver(benchmark::State& state) {
     proj.topo.for_each_target(i, [&](index_t, std::size_t) { ++fan_out[i]; });
 
   const bench::spike_trains trains =
-      from_input<Topo> ? input_trains() : bench::random_trains(n, 3.0, 5600);
+      from_input<Topo> || windowed<Topo> ? input_trains() : bench::random_trains(n, 3.0, 5600);
   std::vector<real> channel(n, real(0));
   std::size_t t = 0;
   std::uint64_t events = 0, spikes = 0;
@@ -126,6 +141,13 @@ ST_DELIVER(one_to_one, delays::none);
 ST_DELIVER(one_to_one, delays::uniform);
 ST_DELIVER(all_but_self, delays::none);
 ST_DELIVER(all_but_self, delays::uniform);
+
+#define ST_DELIVER_WINDOW(TOPO, DELAYS) \
+  BENCHMARK_TEMPLATE(BM_deliver, TOPO, DELAYS)->ArgName("maps")->Arg(8)->Arg(32)
+
+ST_DELIVER_WINDOW(topology::conv2d, delays::none);
+ST_DELIVER_WINDOW(topology::conv2d, delays::uniform);
+ST_DELIVER_WINDOW(topology::local2d, delays::none);
 
 }  // namespace
 

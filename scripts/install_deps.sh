@@ -11,9 +11,10 @@ set -euo pipefail
 # libclang-rt-dev: the fuzz targets of ./test.sh (clang -fsanitize=fuzzer links the
 # libFuzzer runtime of libclang-rt-dev, which clang only recommends). libopenmpi-dev and
 # openmpi-bin: networks and experiments over MPI ranks (-Dmpi=auto) and their mpirun tests.
+# liblinear-dev: the linear SVM readout of examples/conv_mnist.
 packages=(meson ninja-build pkg-config g++ libeigen3-dev xtensor-dev nlohmann-json3-dev
           libcli11-dev catch2 libbenchmark-dev libstb-dev zlib1g-dev clang libclang-rt-dev cmake
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin liblinear-dev)
 for option in "$@"; do
   case "$option" in
     --python)

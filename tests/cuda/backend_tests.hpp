@@ -29,6 +29,7 @@
 #include "spiketorch/backend/cuda/batch.cuh"
 #include "spiketorch/spiketorch.hpp"
 #include "spiketorch/models/diehl_cook_2015_cuda.cuh"
+#include "spiketorch/models/kheradpisheh_2018.hpp"
 
 namespace st_cuda_test {
 
@@ -379,6 +380,100 @@ TEST_CASE("cuda backend: uniform delays through dense, sparse, one_to_one and al
     require_same(delayed_activity<topology::one_to_one, cpu>(30),
                  delayed_activity<topology::one_to_one, cuda>(30), "one_to_one + all_but_self, delays");
   }
+}
+
+/// A convolutional stack: X (1x10x10 Poisson) --conv2d 4 maps 3x3, padding 1, delays--> C (LIF)
+/// --pool2d 2x2--> P (fire_once: the earliest spike of each window) --local2d 2 maps 3x3,
+/// padding 1--> E (integrate-and-fire).
+template <class Backend>
+using conv_net =
+    network<layers<input<"X", encoding::poisson>,
+                   population<"C", neurons::lif, synapses::exp_current>,
+                   population<"P", neurons::fire_once, synapses::delta_current>,
+                   population<"E", neurons::integrate_and_fire, synapses::delta_current>>,
+            projections<projection<"X", "C", topology::conv2d, learning::none, delays::uniform>,
+                        projection<"C", "P", topology::pool2d>,
+                        projection<"P", "E", topology::local2d>>,
+            Backend>;
+
+template <class Backend>
+std::pair<observation, std::vector<std::uint32_t>> conv_activity() {
+  const topology::conv_params conv{.input = {1, 10, 10}, .out_channels = 4, .kernel = 3,
+                                   .padding = 1};
+  const topology::pool_params pool{.input = topology::conv2d::output_of(conv)};
+  const topology::conv_params local{.input = topology::pool2d::output_of(pool), .out_channels = 2,
+                                    .kernel = 3, .padding = 1};
+  conv_net<Backend> net({.dt_ms = 0.5, .seed = 21},
+                        {100, topology::conv2d::output_of(conv).size(),
+                         topology::pool2d::output_of(pool).size(),
+                         topology::local2d::output_of(local).size()});
+  net.template set_params<"P">(neurons::fire_once::params{.v_thresh_mv = 0.5});
+  net.template set_params<"E">(neurons::integrate_and_fire::params{.v_thresh_mv = 1.5});
+  net.template connect<"X", "C">(
+      {.topology = conv, .weights = {2.0, 9.0}, .delays = {.min_ms = 0.0, .max_ms = 3.0}});
+  net.template connect<"C", "P">({.topology = pool, .weights = {1.0, 1.0}});
+  net.template connect<"P", "E">({.topology = local, .weights = {0.2, 1.0}});
+  net.template record_spikes<"E">(1000);
+  net.template record_state<"E">("v", {0, 49}, 2, 1000);
+  std::vector<float> rates(100);
+  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = float(50 + 7 * (i % 50));
+  for (int r = 0; r < 2; ++r) {
+    net.reset_state();  // fire_once: each presentation afresh
+    net.run(rates, 30.0);
+  }
+  std::vector<std::uint32_t> counts = to_vector(net.template spike_counts<"C">());
+  const auto p = to_vector(net.template spike_counts<"P">());
+  counts.insert(counts.end(), p.begin(), p.end());
+  return {observe(net), counts};
+}
+
+TEST_CASE("cuda backend: conv2d, pool2d and local2d give the CPU's spikes and state",
+          "[cuda][conv]") {
+  const auto [a, a_hidden] = conv_activity<cpu>();
+  const auto [b, b_hidden] = conv_activity<cuda>();
+  CHECK(a.total > 20);
+  CHECK(std::count_if(a_hidden.begin(), a_hidden.end(), [](auto c) { return c > 0; }) > 100);
+  require_same(a_hidden, b_hidden, "conv2d + pool2d: spike counts of C and P");
+  require_same(a, b, "conv2d + pool2d + local2d");
+}
+
+/// Kheradpisheh et al.'s network: a few images of layer-1 and layer-2 training and the features
+/// of a few more give the same kernels and features on both backends.
+TEST_CASE("cuda backend: the convolutional STDP model learns the CPU's kernels and features",
+          "[cuda][conv]") {
+  // Strokes on a dark background, a different one per image.
+  auto image = [](std::size_t n) {
+    std::vector<std::uint8_t> im(784, 0);
+    for (std::size_t k = 0; k < 40; ++k) {
+      const std::size_t y = 4 + (k * (n + 3)) % 20, x = 4 + (k * 7 + n * 5) % 20;
+      im[y * 28 + x] = 255;
+      im[y * 28 + x + 1] = 180;
+    }
+    return im;
+  };
+  models::kheradpisheh_params p;
+  p.conv2.maps = 20;  // small enough for the emulation
+  p.seed = 3;
+  models::kheradpisheh_2018<cpu> a(p);
+  models::kheradpisheh_2018<cuda> b(p);
+  for (int layer : {1, 2})
+    for (std::size_t n = 0; n < 3; ++n) {
+      const auto im = image(n + 10 * std::size_t(layer));
+      REQUIRE(a.train(im, layer) == b.train(im, layer));
+    }
+  for (int layer : {1, 2}) {
+    const auto ka = a.kernels(layer), kb = b.kernels(layer);
+    require_same(std::vector<real>(ka.begin(), ka.end()), std::vector<real>(kb.begin(), kb.end()),
+                 "kernels of layer " + std::to_string(layer));
+  }
+  std::size_t active = 0;
+  for (std::size_t n = 0; n < 3; ++n) {
+    const auto im = image(100 + n);
+    const auto fa = a.features(im);
+    active += fa.size();
+    require_same(fa, b.features(im), "features of image " + std::to_string(n));
+  }
+  CHECK(active > 0);
 }
 
 // ---- STDP -----------------------------------------------------------------------------------------

@@ -458,7 +458,7 @@ TEST_CASE(
   }
   // 7 examples from the third: blocks of 3 and 4 on 2 ranks, of 1 and 2 on 4; one example:
   // ranks without any.
-  for (const auto [first, count] : {std::pair{2, 7}, std::pair{0, 1}}) {
+  for (const auto& [first, count] : {std::pair{2, 7}, std::pair{0, 1}}) {
     INFO("examples " << first << " + " << count << ", rank " << g.rank << " of " << g.size);
     std::uint64_t spikes_a = 0, pres_a = 0, spikes_s = 0, pres_s = 0;
     const auto none = [](std::uint64_t) {};

@@ -224,6 +224,45 @@ TEST_CASE("threads: STDP with delays and lateral inhibition learns the same weig
   CHECK(*std::max_element(one.begin(), one.end()) > 2.5f);
 }
 
+using conv_stack = network<
+    layers<input<"X", encoding::poisson>, population<"C", neurons::lif, synapses::exp_current>,
+           population<"P", neurons::fire_once, synapses::delta_current>>,
+    projections<projection<"X", "C", topology::conv2d, learning::none, delays::uniform>,
+                projection<"C", "C", topology::local2d, learning::none, delays::none,
+                           receptor::inhibitory>,
+                projection<"C", "P", topology::pool2d>>>;
+
+// Conv layer spikes and V, and the pooled first spikes, of a two-channel 16x16 input.
+std::pair<std::vector<real>, std::vector<std::uint32_t>> run_conv(std::size_t threads) {
+  const topology::conv_params conv{.input = {2, 16, 16}, .out_channels = 6, .kernel = 5,
+                                   .stride = 1, .padding = 2};
+  const auto c = topology::conv2d::output_of(conv);
+  const topology::conv_params lateral{.input = c, .out_channels = 6, .kernel = 3, .padding = 1};
+  const topology::pool_params pool{.input = c, .kernel = 3, .stride = 2};
+  conv_stack net({.dt_ms = 0.5, .seed = 5, .threads = threads},
+                 {conv.input.size(), c.size(), topology::pool2d::output_of(pool).size()});
+  net.set_params<"P">(neurons::fire_once::params{.v_thresh_mv = 0.5});
+  net.connect<"X", "C">({.topology = conv, .weights = {0.5, 3.0}, .delays = {0.0, 2.0}});
+  net.connect<"C", "C">({.topology = lateral, .weights = {0.0, 2.0}});
+  net.connect<"C", "P">({.topology = pool, .weights = {1.0, 1.0}});
+  std::vector<float> rates(conv.input.size());
+  for (std::size_t i = 0; i < rates.size(); ++i) rates[i] = float(20 * (i % 17));
+  net.run(rates, 40.0);
+  const auto v = net.state<"C", "v">();
+  std::vector<std::uint32_t> counts(net.spike_counts<"C">().begin(), net.spike_counts<"C">().end());
+  counts.insert(counts.end(), net.spike_counts<"P">().begin(), net.spike_counts<"P">().end());
+  REQUIRE(net.threads_used() == threads);
+  return {std::vector<real>(v.begin(), v.end()), counts};
+}
+
+TEST_CASE("threads: conv2d, local2d and pool2d give the same spikes and potentials on 2 threads",
+          "[network][threads][conv]") {
+  const auto one = run_conv(1), two = run_conv(2);
+  REQUIRE(std::count_if(one.second.begin(), one.second.end(), [](auto n) { return n > 0; }) > 500);
+  CHECK(two.first == one.first);
+  CHECK(two.second == one.second);
+}
+
 #endif
 
 TEST_CASE("threads: at least one; more than one needs OpenMP", "[network][threads]") {

@@ -20,6 +20,9 @@ struct normalize_incoming {
   /// `sums` is scratch space (resized to n_post) so repeated calls do not allocate.
   template <topology::Topology T>
   void apply(T& topo, std::vector<double>& sums) const {
+    static_assert(!topology::shares_weights_v<T>,
+                  "normalize_incoming rescales each target's own weights: shared kernels "
+                  "(conv2d, pool2d) have none");
     require(std::isfinite(target_sum) && target_sum >= 0,
             "normalize_incoming: target_sum must be finite and >= 0, got ", target_sum);
     const std::size_t n_post = topo.n_post();

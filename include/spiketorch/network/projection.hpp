@@ -40,6 +40,9 @@ struct projection {
   using topology_type = Topo;
   using rule_type = Rule;
   using delay_type = Delays;
+  static_assert(!(Rule::is_plastic && topology::shares_weights_v<Topo>),
+                "a per-synapse learning rule cannot train shared weights (conv2d, pool2d): each "
+                "kernel entry would take the updates of every position at once");
 };
 
 template <class... P>
@@ -196,11 +199,23 @@ struct projection_state {
     topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream, columns_);
     // Each stored synapse takes the draws of its index in the whole projection (one process
     // stores them in that order).
+    // A topology whose weights are not a synapse's own each (topology/window2d.hpp) names the
+    // whole projection's index of each stored weight itself.
+    constexpr bool names_weights =
+        requires(const topology_type& t) { t.global_weight(std::size_t(0)); };
     const bool whole = columns_.first == 0 && columns_.count == n_post;
-    const detail::row_runs runs = whole ? detail::row_runs{} : detail::row_runs(topo);
-    auto global = [&, at = std::size_t(0)](std::size_t k) mutable -> std::uint64_t {
-      return whole ? k : runs.global(k, at);
+    const detail::row_runs runs =
+        whole || names_weights ? detail::row_runs{} : detail::row_runs(topo);
+    // Each pass over the stored synapses (in increasing k) takes a fresh one.
+    const auto global_index = [&] {
+      return [&, at = std::size_t(0)](std::size_t k) mutable -> std::uint64_t {
+        if constexpr (names_weights)
+          return topo.global_weight(k);
+        else
+          return whole ? k : runs.global(k, at);
+      };
     };
+    auto global = global_index();
     auto w = topo.weights();
     if (wi.distribution == weight_distribution::uniform) {
       indexed_uniforms u(stream, 0, 0);
@@ -222,10 +237,7 @@ struct projection_state {
     std::size_t max_delay = 0;
     min_delay = 0;
     if constexpr (delay_type::has_delays) {
-      delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream,
-                                     [&, at = std::size_t(0)](std::size_t k) mutable {
-                                       return whole ? std::uint64_t(k) : runs.global(k, at);
-                                     });
+      delay_steps = delay_type::draw(topo.n_synapses(), o.delays, dt_ms, stream, global_index());
       min_delay = delays::max_steps;
       for (auto d : delay_steps) {
         max_delay = std::max<std::size_t>(max_delay, d);

@@ -137,6 +137,24 @@ SPIKETORCH_HD void for_each_target_in(const View& topo, index_t i, std::size_t l
   }
 }
 
+/// Topologies whose spikes reach few targets of a block quickly (topology/window2d.hpp): a
+/// device thread per block of targets scatters every spike into its block, instead of a thread
+/// per target asking each spike for its synapse (find). Each target still adds in spike order.
+template <class View>
+concept scatters_in_blocks = has_target_range<View> && requires { requires View::scatters_in_blocks; };
+
+/// f(lo, hi) for the blocks of `block_targets` consecutive targets of [0, n), over the policy's
+/// threads.
+SPIKETORCH_EXEC_CHECK_DISABLE
+template <class Policy, class View, class F>
+SPIKETORCH_HD void for_each_target_block(const Policy& pol, const View&, std::size_t n, F&& f) {
+  constexpr std::size_t block = View::block_targets;
+  pol.for_each((n + block - 1) / block, [&](std::size_t b) {
+    const std::size_t lo = b * block, hi = lo + block < n ? lo + block : n;
+    f(lo, hi);
+  });
+}
+
 /// Deliver: the weights of this step's presynaptic spikes go into the target's receptor
 /// channel, directly or through the delay ring (into the slot d steps ahead; then the slot due
 /// now is drained into the channel and the ring moves on).
@@ -174,6 +192,13 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
     } else if constexpr (disjoint) {
       pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });
       pol.barrier();
+    } else if constexpr (scatters_in_blocks<topo_t>) {
+      for_each_target_block(pol, topo, n_post, [&](std::size_t lo, std::size_t hi) {
+        for (index_t i : pre)
+          topo.for_each_target_between(i, lo, hi,
+                                       [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
+      });
+      pol.barrier();  // slot 0 is drained below by each target's own thread
     } else {
       pol.for_each(n_post, [&](std::size_t j) {
         for (index_t i : pre) {
@@ -210,6 +235,13 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
       for (index_t i : pre) scatter(i);
     } else if constexpr (disjoint) {
       pol.for_each(pre.size, [&](std::size_t s) { scatter(pre[s]); });
+    } else if constexpr (scatters_in_blocks<topo_t>) {
+      for_each_target_block(pol, topo, n_post, [&](std::size_t lo, std::size_t hi) {
+        for (index_t i : pre)
+          topo.for_each_target_between(i, lo, hi,
+                                       [&](index_t j, std::size_t k) { channel[j] += w[k]; });
+      });
+      pol.barrier();  // the next deliveries and the update take the targets by thread
     } else {
       pol.for_each(n_post, [&](std::size_t j) {
         real acc = channel[j];

@@ -78,6 +78,11 @@ concept Topology = requires(T t, const T ct, index_t i, std::size_t k) {
 } && std::is_constructible_v<T, std::size_t, std::size_t, const typename T::params&,
                              random_stream, column_range>;
 
+/// Whether the weights of topology T are shared among synapses (topology/window2d.hpp): a
+/// weight index k then joins many pairs.
+template <class T>
+inline constexpr bool shares_weights_v = requires { requires T::shares_weights; };
+
 /// f(i, k) for every synapse onto target j of a view, in source order.
 template <class View, class F>
 SPIKETORCH_HD SPIKETORCH_INLINE void for_each_source(const View& v, index_t j, F&& f) {
