@@ -198,9 +198,8 @@ struct projection_state {
     }
     topo = detail::make_topology<topology_type>(n_pre, n_post, o.topology, stream, columns_);
     // Each stored synapse takes the draws of its index in the whole projection (one process
-    // stores them in that order).
-    // A topology whose weights are not a synapse's own each (topology/window2d.hpp) names the
-    // whole projection's index of each stored weight itself.
+    // stores them in that order). A topology whose weights are not each a synapse's own
+    // (topology/window2d.hpp) names the whole projection's index of each stored weight itself.
     constexpr bool names_weights =
         requires(const topology_type& t) { t.global_weight(std::size_t(0)); };
     const bool whole = columns_.first == 0 && columns_.count == n_post;

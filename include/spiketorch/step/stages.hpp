@@ -141,7 +141,8 @@ SPIKETORCH_HD void for_each_target_in(const View& topo, index_t i, std::size_t l
 /// device thread per block of targets scatters every spike into its block, instead of a thread
 /// per target asking each spike for its synapse (find). Each target still adds in spike order.
 template <class View>
-concept scatters_in_blocks = has_target_range<View> && requires { requires View::scatters_in_blocks; };
+concept scatters_in_blocks =
+    has_target_range<View> && requires { requires View::scatters_in_blocks; };
 
 /// f(lo, hi) for the blocks of `block_targets` consecutive targets of [0, n), over the policy's
 /// threads.

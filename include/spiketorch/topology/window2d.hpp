@@ -42,8 +42,8 @@ struct conv_params {
   std::size_t padding = 0;
   std::size_t dilation = 1;
 };
-/// pool2d: windows of each channel of `input` into the same channel (PyTorch's defaults but for
-/// stride, which has no "same as the kernel" value here: give it).
+/// pool2d: windows of each channel of `input` into the same channel; 2x2 windows, 2 apart, by
+/// default (a stride has no "same as the kernel" value here: give both).
 struct pool_params {
   grid3 input{};
   std::size_t kernel = 2;
