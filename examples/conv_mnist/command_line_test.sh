@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The convolutional MNIST program: --help documents every option; bad values exit 2 naming the
-# option; output paths that could only fail after the work exit 1 before it; and, on MNIST (the
-# repository's data/mnist or ../shared/data/mnist; skipped without it), a short run's checkpoint
-# gives the same accuracy when tested, on 1 or 2 threads, while a checkpoint of another
-# architecture or another model is refused.
+# option; output paths that could only fail after the work exit 1 before it; and, on MNIST
+# ($SPIKETORCH_MNIST_DIR, else data/mnist or ../shared/data/mnist; skipped without it), a short
+# run's checkpoint gives the same accuracy when tested, on 1 or 2 threads, while a checkpoint of
+# another architecture or another model is refused.
 set -uo pipefail
 bin=$1
 fail=0
@@ -58,8 +58,8 @@ expect_status 1 "--plot $tmp/ck/p lies in the --save directory $tmp/ck" --save "
 expect_status 1 "checkpoint directory '$tmp/none' does not exist" --mode test --load "$tmp/none"
 
 data=""
-for d in data/mnist ../shared/data/mnist "$(dirname "$0")/../../data/mnist"; do
-  [ -d "$d" ] && { data=$d; break; }
+for d in "${SPIKETORCH_MNIST_DIR:-}" data/mnist ../shared/data/mnist "$(dirname "$0")/../../data/mnist"; do
+  [ -n "$d" ] && [ -d "$d" ] && { data=$d; break; }
 done
 if [ -z "$data" ]; then
   echo "skip: the runs on MNIST (no data/mnist)"
