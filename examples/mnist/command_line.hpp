@@ -11,12 +11,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../common/cli_checks.hpp"
 #include "options.hpp"
@@ -37,7 +41,11 @@ using spiketorch_examples::non_negative_integer;
 inline std::string option_of(std::string_view field) {
   for (const auto& [f, option] : {std::pair{"n_neurons", "--n_neurons"}, std::pair{"dt_ms", "--dt"},
                                   std::pair{"time_ms", "--time"}, std::pair{"rest_ms", "--rest"},
-                                  std::pair{"intensity", "--intensity"}})
+                                  std::pair{"intensity", "--intensity"},
+                                  std::pair{"improvements.inhibition_start", "--inhibition_start"},
+                                  std::pair{"improvements.homeostasis_mv", "--homeostasis"},
+                                  std::pair{"improvements.theta_floor_mv", "--theta_floor"},
+                                  std::pair{"improvements.eval_repeats", "--eval_repeats"}})
     if (field == f) return option;
   return std::string(field);
 }
@@ -144,10 +152,16 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
        "write a checkpoint directory after training (weights, theta,\nlabels)");
   text("--load", o.load, "DIR", "checkpoint to evaluate with --mode test");
   count("--threads", o.threads,
-        "CPU threads for labelling and testing, 1..4096 (training is\n"
-        "sequential; the results do not depend on T)")
+        "CPU threads for labelling and testing, 1..4096 (training: see\n"
+        "--train_threads); the results do not depend on T")
       ->type_name("T")
       ->default_str("all cores, shared by the MPI ranks on a machine");
+  count("--train_threads", o.train_threads,
+        "CPU threads that share each training step (population update,\n"
+        "delivery, learning), 1..4096; results bitwise as on one thread.\n"
+        "On this 2-core machine they gain little even at 6400 neurons\n"
+        "(benchmarks/README.md); not with MPI ranks")
+      ->type_name("T");
   text("--plot", o.plot, "DIR", "write figures (PNG) and their data (.npy) to DIR during the\n"
        "run (created if needed; checked before the run starts)");
   text("--json", o.json, "FILE",
@@ -166,8 +180,50 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
   app.add_flag("--quiet", o.quiet, "no progress bars");
+  text("--variant", o.variant, "NAME",
+       "faithful: the paper's network; improved: with the changes past\n"
+       "the paper that measured best (README.md, \"Past the paper\"); the\n"
+       "options below override single settings of either")
+      ->check(CLI::IsMember({"faithful", "improved"}))
+      ->capture_default_str();
+  // A setting of the improvements overrides the variant's value only when given.
+  std::vector<std::function<void()>> take_settings;
+  const auto setting = [&](const char* name, auto& slot, const char* meta, const char* what) {
+    using T = typename std::remove_reference_t<decltype(slot)>::value_type;
+    auto value = std::make_shared<T>();
+    auto* option = app.add_option(name, *value, what)->type_name(meta);
+    if constexpr (std::is_floating_point_v<T>)
+      option->check(detail::finite_number());
+    else
+      option->transform(detail::non_negative_integer());
+    take_settings.push_back([option, value, &slot] {
+      if (option->count() > 0) slot = *value;
+    });
+  };
+  setting("--inhibition_start", o.inhibition_start, "S",
+          "increasing inhibition (Hazan et al. 2018): inhibition between\n"
+          "grid neighbours starts at this fraction of the full 17, ramped\n"
+          "up by distance and over --inhibition_ramp examples; 1: off");
+  setting("--inhibition_ramp", o.inhibition_ramp, "N",
+          "training examples over which the inhibition reaches its full\n"
+          "strength everywhere (0: off)");
+  setting("--homeostasis", o.homeostasis, "MV",
+          "mV by which the threshold of each neuron that did not fire in a\n"
+          "training example drops (0: off), down to --theta_floor");
+  setting("--theta_floor", o.theta_floor, "MV",
+          "lowest effective threshold change of --homeostasis, mV (<= 0)");
+  setting("--recruit_window", o.recruit_window, "N",
+          "every N training examples, each neuron that fired in none of them\n"
+          "takes the next image as its weights (0: off)");
+  setting("--eval_repeats", o.eval_repeats, "K",
+          "labelling and testing present each digit K times (own input\n"
+          "spikes each) and sum the counts, 1..64 (1: the paper's one)");
+  count("--ngram", o.ngram,
+        "n of the n-gram vote reported beside all-activity and proportion\n"
+        "weighting, 1..3 (0: none; CPU, one process)");
 
   if (!spiketorch_examples::parse_or_help(app, argc, argv)) return std::nullopt;
+  for (const auto& take : take_settings) take();
 
   // Ranks started by mpirun on one machine share its cores, unless --threads says otherwise.
   if (app.count("--threads") == 0) {
@@ -187,8 +243,18 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   check(o.n_test <= 10000, "--n_test must be at most 10000");
   check(o.n_label <= 60000, "--n_label must be at most 60000");
   check(o.update_interval >= 1, "--update_interval must be at least 1");
+  check(o.ngram <= 3, "--ngram must be in 0..3, got ", o.ngram);
+  // Checked here too for --mode test, which takes it for the checkpoint's evaluation.
+  check(!o.eval_repeats || (*o.eval_repeats >= 1 && *o.eval_repeats <= 64),
+        "--eval_repeats must be in 1..64, got ", o.eval_repeats.value_or(0));
   check(o.threads >= 1, "--threads must be at least 1");
   check(o.threads <= max_threads, "--threads must be at most ", max_threads, ", got ", o.threads);
+  check(o.train_threads >= 1 && o.train_threads <= max_threads, "--train_threads must be in 1..",
+        max_threads, ", got ", o.train_threads);
+#if !defined(SPIKETORCH_USE_OPENMP)
+  check(o.train_threads <= 1, "--train_threads ", o.train_threads,
+        " needs a build with OpenMP; this one steps a network on one thread");
+#endif
   check(o.mode == "train" || o.synapse_decay == "exact",
         "--synapse_decay applies to training (a checkpoint is evaluated with exact decay)");
   // An option the mode would ignore is refused rather than silently dropped: a checkpoint
@@ -196,7 +262,9 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   if (o.mode == "test") {
     for (const char* name : {"--n_neurons", "--epochs", "--n_train", "--no-label-pass", "--dt",
                              "--time", "--rest", "--intensity", "--seed", "--update_interval",
-                             "--save"})
+                             "--save", "--train_threads", "--variant", "--inhibition_start",
+                             "--inhibition_ramp", "--homeostasis", "--theta_floor",
+                             "--recruit_window"})
       check(app.count(name) == 0, name,
             " does not apply to --mode test (the checkpoint brings its own network and protocol)");
   } else {

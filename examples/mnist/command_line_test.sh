@@ -17,7 +17,8 @@ if [ $status -ne 0 ] || [ -s "$err" ]; then
 fi
 for opt in --mode --n_neurons --epochs --n_train --n_label --no-label-pass --n_test --dt --time \
            --rest --intensity --seed --update_interval --data --save --load --threads --plot \
-           --json --synapse_decay --device --quiet; do
+           --json --synapse_decay --device --quiet --train_threads --variant --inhibition_start \
+           --inhibition_ramp --homeostasis --theta_floor --recruit_window --eval_repeats --ngram; do
   grep -q -- "$opt" "$out" || { echo "FAIL: --help does not mention $opt"; fail=1; }
 done
 
@@ -41,6 +42,21 @@ expect_error() {  # text the message must contain, arguments...
   fi
 }
 expect_error "--n_neurons: needs a non-negative integer, got '-5'" --n_neurons -5
+# Past the paper: the variant, its single settings (checked as the model's parameters, named by
+# their options) and the training threads.
+expect_error "--variant: best not in {faithful,improved}" --variant best
+expect_error "--inhibition_start must be in [0, 1]" --inhibition_start 1.5
+expect_error "--inhibition_start: needs a number, got 'nan'" --inhibition_start nan
+expect_error "--inhibition_ramp: needs a non-negative integer, got '-3'" --inhibition_ramp -3
+expect_error "--homeostasis must be in [0, 10] mV, got -0.5" --homeostasis=-0.5
+expect_error "--theta_floor must be in [-exc.theta_offset_mv = -20, 0] mV, got -30" --theta_floor=-30
+expect_error "--eval_repeats must be in 1..64, got 0" --eval_repeats 0
+expect_error "--eval_repeats must be in 1..64, got 99999999999" --eval_repeats 99999999999
+expect_error "--eval_repeats must be in 1..64, got 65" --mode test --load x --eval_repeats 65
+expect_error "--ngram must be in 0..3, got 4" --ngram 4
+expect_error "--train_threads must be in 1..4096, got 0" --train_threads 0
+expect_error "--variant does not apply to --mode test" --mode test --load x --variant improved
+expect_error "--homeostasis does not apply to --mode test" --mode test --load x --homeostasis 0.1
 expect_error "--n_train: needs a non-negative integer, got 'many'" --n_train many
 expect_error "--seed: needs a non-negative integer" --seed 99999999999999999999
 expect_error "--epochs: needs a non-negative integer, got '1.5'" --epochs 1.5

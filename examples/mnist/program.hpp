@@ -22,6 +22,7 @@
 #include "options.hpp"
 #include "spiketorch/datasets/idx.hpp"
 #include "spiketorch/evaluation/labels.hpp"
+#include "spiketorch/evaluation/voting.hpp"
 #include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/io/progress_bar.hpp"
@@ -137,8 +138,10 @@ int run(options o, const st::rank_group& ranks = {}) {
     // --synapse_decay), as before checkpoints recorded the scheme: results stay comparable.
     auto [loaded, info] = st::models::load_diehl_cook<Backend>(
         o.load,
-        [](st::models::diehl_cook_params& p) {
+        [&](st::models::diehl_cook_params& p) {
           p.exc_synapses.scheme = p.inh_synapses.scheme = st::synapses::decay_scheme::exact;
+          // An evaluation setting: a checkpoint can be tested with any.
+          if (o.eval_repeats) p.improvements.eval_repeats = eval_repeats_of(*o.eval_repeats);
         },
         ranks);
     params = info.params;
@@ -179,16 +182,36 @@ int run(options o, const st::rank_group& ranks = {}) {
   visualisation vis(plot_dir, params.n_neurons, !o.plot.empty());
   vis.attach(*model);
 
+  // n-gram voting needs the spikes' order, which the CPU keeps in one process.
+  const bool ngram_voting = o.ngram > 0 && !on_gpu && !ranks.distributed();
+  std::optional<st::evaluation::ngram_votes> ngrams;
+  std::vector<std::vector<st::index_t>> orders;
+  auto respond = [&](const xt::xtensor<std::uint8_t, 3>& images, std::size_t n,
+                     std::uint64_t ids, progress_bar& bar, std::uint64_t* input_spikes,
+                     std::uint64_t* presentations) {
+    const auto update = [&](std::uint64_t d) { bar.update(d); };
+    if constexpr (!on_gpu) {
+      if (ngram_voting)
+        return st::models::respond_all(*model, images, 0, n, o.threads, ids, update,
+                                       input_spikes, presentations, nullptr, &orders);
+    }
+    return st::models::respond_all(*model, images, 0, n, o.threads, ids, update, input_spikes,
+                                   presentations);
+  };
+
   // Labels from a frozen pass over the first n_label training examples.
   auto label_pass = [&](std::size_t n_label) {
     const double t1 = now_s();
     progress_bar lbar("labelling", n_label, o.quiet);
     const auto label_counts =
-        st::models::respond_all(*model, train->images, 0, n_label, o.threads, label_pass_ids,
-                                [&](std::uint64_t d) { lbar.update(d); });
+        respond(train->images, n_label, label_pass_ids, lbar, nullptr, nullptr);
     lbar.finish();
     assignment = st::evaluation::assign_labels(
         label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
+    if (ngram_voting) {
+      ngrams.emplace(o.ngram, params.n_neurons);
+      for (std::size_t e = 0; e < n_label; ++e) ngrams->learn(orders[e], train->labels(e));
+    }
     const double label_s = now_s() - t1;
     report["label"]["examples"] = n_label;
     report["label"]["seconds"] = label_s;
@@ -214,6 +237,14 @@ int run(options o, const st::rank_group& ranks = {}) {
     std::vector<std::uint8_t> window_labels(window);
     st::evaluation::label_assignment online;  // from the previous window
     window_score last{};
+    std::size_t train_threads = 1;
+    if constexpr (!on_gpu) {
+      st::require(!ranks.distributed() || o.train_threads <= 1, "--train_threads ",
+                  o.train_threads, ": over MPI ranks each rank steps its share on one thread");
+      train_threads = train_threads_for(o, ranks.distributed());
+      model->set_threads(train_threads);
+    }
+    report["train_threads"] = train_threads;
     progress_bar bar("training", total, o.quiet);
     const double t0 = now_s(), c0 = thread_cpu_s();
     for (std::uint64_t k = 0; k < total; ++k) {
@@ -244,21 +275,25 @@ int run(options o, const st::rank_group& ranks = {}) {
       bar.update(k + 1, status);
     }
     train_cpu_s = thread_cpu_s() - c0;
+    if constexpr (!on_gpu) model->set_threads(1);  // checkpoints and copies: one thread
     train_s = now_s() - t0;
     bar.finish();
     auto& j = report["train"];
     j["examples"] = trained;
     j["presentations"] = presentations;
     j["capped_examples"] = capped;
+    if (params.improvements.recruit_window > 0) j["recruited_neurons"] = model->recruited();
     j["seconds"] = train_s;
     j["seconds_per_example"] = train_s / double(trained);
     j["cpu_seconds_per_example"] = train_cpu_s / double(trained);
     j["input_spikes_per_example"] = double(input_spikes) / double(trained);
     j["exc_spikes_per_example"] = double(exc_spikes) / double(trained);
     std::printf(
-        "training: %llu examples in %.1f s: %.3f ms per example (%.3f ms CPU), %.0f examples/s; "
-        "%.3f presentations, %.0f input and %.1f excitatory spikes per example\n",
-        (unsigned long long)trained, train_s, 1e3 * train_s / trained, 1e3 * train_cpu_s / trained,
+        "training: %llu examples on %zu thread%s in %.1f s: %.3f ms per example (%.3f ms CPU of "
+        "the first thread), %.0f examples/s; %.3f presentations, %.0f input and %.1f excitatory "
+        "spikes per example\n",
+        (unsigned long long)trained, train_threads, train_threads == 1 ? "" : "s", train_s,
+        1e3 * train_s / trained, 1e3 * train_cpu_s / trained,
         trained / train_s, double(presentations) / trained, double(input_spikes) / trained,
         double(exc_spikes) / trained);
 
@@ -286,22 +321,31 @@ int run(options o, const st::rank_group& ranks = {}) {
     const double t2 = now_s();
     progress_bar tbar("testing", n_test, o.quiet);
     std::uint64_t test_input_spikes = 0, test_presentations = 0;
-    const auto counts = st::models::respond_all(
-        *model, test->images, 0, n_test, o.threads, test_pass_ids,
-        [&](std::uint64_t d) { tbar.update(d); }, &test_input_spikes, &test_presentations);
+    const auto counts = respond(test->images, n_test, test_pass_ids, tbar, &test_input_spikes,
+                                &test_presentations);
     tbar.finish();
     const double test_s = now_s() - t2;
-    std::vector<int> pa(n_test), pp(n_test);
-    std::uint64_t exc = 0;
+    std::vector<int> pa(n_test), pp(n_test), pc(n_test), pn(n_test), pl(n_test);
+    std::uint64_t exc = 0, ngram_fallbacks = 0;
     for (std::size_t e = 0; e < n_test; ++e) {
       auto row = xt::view(counts, e, xt::all());
       pa[e] = st::evaluation::classify_all_activity(row, assignment);
       pp[e] = st::evaluation::classify_proportion(row, assignment);
+      pc[e] = st::evaluation::classify_confidence(row, assignment);
+      if (assignment.means.size() > 0) pl[e] = st::evaluation::classify_likelihood(row, assignment);
+      if (ngrams) {
+        pn[e] = ngrams->classify(orders[e]);
+        if (pn[e] < 0) {
+          pn[e] = pa[e];
+          ++ngram_fallbacks;
+        }
+      }
       for (auto c : row) exc += c;
     }
     const std::span<const std::uint8_t> truth(test->labels.data(), n_test);
     const double acc_all = st::evaluation::accuracy(truth, pa);
     const double acc_prop = st::evaluation::accuracy(truth, pp);
+    const double acc_conf = st::evaluation::accuracy(truth, pc);
     const auto confusion = st::evaluation::confusion_matrix(truth, pa);
     auto& j = report["test"];
     j["examples"] = n_test;
@@ -312,12 +356,29 @@ int run(options o, const st::rank_group& ranks = {}) {
     j["exc_spikes_per_example"] = double(exc) / double(n_test);
     j["accuracy_all_activity"] = acc_all;
     j["accuracy_proportion"] = acc_prop;
+    j["accuracy_confidence"] = acc_conf;
+    if (assignment.means.size() > 0)
+      j["accuracy_likelihood"] = st::evaluation::accuracy(truth, pl);
+    if (ngrams) {
+      j["accuracy_ngram"] = st::evaluation::accuracy(truth, pn);
+      j["ngram_n"] = o.ngram;
+      j["ngram_fallbacks"] = ngram_fallbacks;
+    }
     j["confusion_all_activity"] = matrix_json(confusion);
     std::printf("testing: %zu examples (learning off, %s) in %.1f s: %.3f ms per example\n", n_test,
                 eval_how, test_s, 1e3 * test_s / n_test);
     std::printf(
         "test accuracy: %.2f%% (all-activity), %.2f%% (proportion weighting) on %zu digits\n",
         100 * acc_all, 100 * acc_prop, n_test);
+    std::printf("other votes: %.2f%% (confidence weighting)", 100 * acc_conf);
+    if (assignment.means.size() > 0)
+      std::printf(", %.2f%% (likelihood)", 100 * st::evaluation::accuracy(truth, pl));
+    if (ngrams)
+      std::printf(", %.2f%% (%zu-gram; %llu digits without a known %zu-gram took all-activity's "
+                  "class)",
+                  100 * st::evaluation::accuracy(truth, pn), o.ngram,
+                  (unsigned long long)ngram_fallbacks, o.ngram);
+    std::printf("\n");
     print_confusion(confusion);
     vis.test_done(confusion);
   }

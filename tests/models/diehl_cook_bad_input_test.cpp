@@ -196,6 +196,8 @@ struct throwing_model {
   static constexpr std::uint64_t max_example_id = models::diehl_cook_2015<>::max_example_id;
   models::diehl_cook_params p = small_params();
   const models::diehl_cook_params& params() const { return p; }
+  void set_threads(std::size_t) {}
+  void record_spike_order(std::size_t) {}
   models::example_result respond(std::span<const std::uint8_t>, std::uint64_t id) {
     throw invalid_argument("poisson encoder: rate of example " + std::to_string(id) +
                            " is not finite");

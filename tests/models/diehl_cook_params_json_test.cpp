@@ -74,6 +74,12 @@ diehl_cook_params changed() {
             .w_max = 0.9};
   p.encoder.sampler = spiketorch::encoding::poisson::method::per_step_bernoulli;
   p.seed = 18446744073709551615ull;
+  p.improvements = {.inhibition_start = 0.25,
+                    .inhibition_ramp_examples = 12345,
+                    .homeostasis_mv = 0.03,
+                    .theta_floor_mv = -2.5,
+                    .recruit_window = 777,
+                    .eval_repeats = 3};
   return p;
 }
 
@@ -90,6 +96,8 @@ TEST_CASE("diehl_cook_params: every field round trips", "[params_json]") {
   CHECK(j.at("inh").at("refractory") == "since_spike");
   CHECK(j.at("encoder").at("sampler") == "per_step_bernoulli");
   CHECK(j.at("seed") == 18446744073709551615ull);
+  CHECK(j.at("improvements").at("inhibition_ramp_examples") == 12345);
+  CHECK(j.at("improvements").at("eval_repeats") == 3);
   // Through text, and with ordered_json (the checkpoint's type) too.
   CHECK(nlohmann::json(nlohmann::json::parse(j.dump()).get<diehl_cook_params>()) == j);
   const nlohmann::ordered_json o = changed();

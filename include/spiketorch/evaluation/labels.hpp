@@ -26,6 +26,9 @@ struct label_assignment {
   std::vector<int> labels;            // [neurons], -1 = unassigned
   xt::xtensor<double, 2> proportions; // [neurons, classes]
   std::size_t n_classes = 10;
+  /// [neurons, classes]: the mean spike counts per class of the labelling pass (likelihood
+  /// voting, evaluation/voting.hpp); empty for an assignment read from a checkpoint.
+  xt::xtensor<double, 2> means;
 };
 
 /// counts: [examples, neurons] spike counts; labels: [examples].
@@ -61,6 +64,7 @@ label_assignment assign_labels(const Counts& counts, std::span<const std::uint8_
     if (total > 0)
       for (std::size_t c = 0; c < n_classes; ++c) out.proportions(n, c) = means(n, c) / total;
   }
+  out.means = std::move(means);
   return out;
 }
 

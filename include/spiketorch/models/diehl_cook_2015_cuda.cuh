@@ -40,6 +40,8 @@ xt::xtensor<std::uint32_t, 2> respond_all(const diehl_cook_2015<backend::cuda>& 
   using model_t = diehl_cook_2015<backend::cuda>;
   detail::check_respond_all(model, images, first, count, id_base);
   const auto& p = model.params();
+  require(p.improvements.eval_repeats == 1, "respond_all on CUDA: improvements.eval_repeats = ",
+          p.improvements.eval_repeats, " is evaluated on the CPU only (--device cpu)");
   const std::size_t n = p.n_neurons, pixels = p.n_input;
   xt::xtensor<std::uint32_t, 2> counts = xt::zeros<std::uint32_t>({count, n});
   std::uint64_t spikes = 0, runs = 0, done = 0;

@@ -158,6 +158,7 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
             ": theta ", theta.data()[j], " of neuron ", j, " is not a finite value >= 0");
   model.net().template set_weights<"X", "Ae">({w.data(), w.size()});
   std::copy(theta.begin(), theta.end(), model.theta().begin());
+  model.set_examples_trained(static_cast<std::uint64_t>(info.examples_trained));
   // The classifiers index their class scores with these labels and the proportions with
   // (neuron, label): a damaged file is refused here, by name, rather than read out of bounds.
   const std::size_t n_classes = info.assignment.n_classes;

@@ -88,6 +88,17 @@ requires std::same_as<std::remove_const_t<P>, encoding::poisson::params>
 constexpr void fields(P& p, F&& f) { f("sampler", p.sampler); }
 
 template <class P, class F>
+requires std::same_as<std::remove_const_t<P>, diehl_cook_improvements>
+constexpr void fields(P& p, F&& f) {
+  f("inhibition_start", p.inhibition_start);
+  f("inhibition_ramp_examples", p.inhibition_ramp_examples);
+  f("homeostasis_mv", p.homeostasis_mv);
+  f("theta_floor_mv", p.theta_floor_mv);
+  f("recruit_window", p.recruit_window);
+  f("eval_repeats", p.eval_repeats);
+}
+
+template <class P, class F>
 requires std::same_as<std::remove_const_t<P>, diehl_cook_params>
 constexpr void fields(P& p, F&& f) {
   f("n_input", p.n_input);
@@ -113,6 +124,7 @@ constexpr void fields(P& p, F&& f) {
   f("stdp", p.stdp);
   f("encoder", p.encoder);
   f("seed", p.seed);
+  f("improvements", p.improvements);
 }
 
 // Enum values by name, in the order of the enumerators.
@@ -142,7 +154,8 @@ constexpr bool all_listed = member_count<T>() == listed_count<T>();
 static_assert(all_listed<neurons::adaptive_lif::params> && all_listed<neurons::lif::params> &&
                   all_listed<synapses::exp_conductance::params> &&
                   all_listed<learning::stdp_triplet::params> &&
-                  all_listed<encoding::poisson::params> && all_listed<diehl_cook_params>,
+                  all_listed<encoding::poisson::params> && all_listed<diehl_cook_params> &&
+                  all_listed<diehl_cook_improvements>,
               "a parameter struct has a field that diehl_cook_params_json.hpp does not list: add "
               "it to the matching fields() so that checkpoints and reports record it");
 

@@ -13,6 +13,7 @@
 
 #include "spiketorch/backend/concepts.hpp"
 #include "spiketorch/backend/cpu/execution.hpp"
+#include "spiketorch/backend/cpu/flush_subnormals.hpp"
 #include "spiketorch/backend/cpu/shares.hpp"
 #include "spiketorch/backend/cpu/team_execution.hpp"
 #include "spiketorch/backend/cpu/thread_sanitizer.hpp"
@@ -31,6 +32,7 @@ struct runner<cpu> {
   template <class Net>
   static void run(Net& net, std::uint64_t n_steps) {
     const auto view = net.view(host_map{});
+    const subnormals_flushed flushed;  // this thread's (a team's threads set their own)
 #if defined(SPIKETORCH_USE_MPI)
     if (net.ranks().distributed()) {
       run_distributed(net, view, n_steps);
@@ -49,6 +51,7 @@ struct runner<cpu> {
       tsan_release(&shared);
 #pragma omp parallel num_threads(static_cast<int>(net.threads()))
       {
+        const subnormals_flushed flushed_here;
         tsan_acquire(&shared);
         // The team may be smaller than asked for (OMP_THREAD_LIMIT, nested parallelism).
         const auto size = static_cast<std::size_t>(omp_get_num_threads());
