@@ -289,9 +289,9 @@ int run(options o, const st::rank_group& ranks = {}) {
     j["input_spikes_per_example"] = double(input_spikes) / double(trained);
     j["exc_spikes_per_example"] = double(exc_spikes) / double(trained);
     std::printf(
-        "training: %llu examples on %zu thread%s in %.1f s: %.3f ms per example (%.3f ms CPU of "
-        "the first thread), %.0f examples/s; %.3f presentations, %.0f input and %.1f excitatory "
-        "spikes per example\n",
+        "training: %llu examples on %zu thread%s in %.1f s: %.3f ms per example (%.3f ms CPU), "
+        "%.0f examples/s; %.3f presentations, %.0f input and %.1f excitatory spikes per "
+        "example\n",
         (unsigned long long)trained, train_threads, train_threads == 1 ? "" : "s", train_s,
         1e3 * train_s / trained, 1e3 * train_cpu_s / trained,
         trained / train_s, double(presentations) / trained, double(input_spikes) / trained,
