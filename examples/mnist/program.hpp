@@ -186,12 +186,13 @@ int run(options o, const st::rank_group& ranks = {}) {
   const bool ngram_voting = o.ngram > 0 && !on_gpu && !ranks.distributed();
   std::optional<st::evaluation::ngram_votes> ngrams;
   std::vector<std::vector<st::index_t>> orders;
+  // `keep_order`: the firing orders into `orders` as well (the n-gram table's passes only).
   auto respond = [&](const xt::xtensor<std::uint8_t, 3>& images, std::size_t n,
                      std::uint64_t ids, progress_bar& bar, std::uint64_t* input_spikes,
-                     std::uint64_t* presentations) {
+                     std::uint64_t* presentations, bool keep_order) {
     const auto update = [&](std::uint64_t d) { bar.update(d); };
     if constexpr (!on_gpu) {
-      if (ngram_voting)
+      if (keep_order)
         return st::models::respond_all(*model, images, 0, n, o.threads, ids, update,
                                        input_spikes, presentations, nullptr, &orders);
     }
@@ -204,7 +205,7 @@ int run(options o, const st::rank_group& ranks = {}) {
     const double t1 = now_s();
     progress_bar lbar("labelling", n_label, o.quiet);
     const auto label_counts =
-        respond(train->images, n_label, label_pass_ids, lbar, nullptr, nullptr);
+        respond(train->images, n_label, label_pass_ids, lbar, nullptr, nullptr, ngram_voting);
     lbar.finish();
     assignment = st::evaluation::assign_labels(
         label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
@@ -321,8 +322,9 @@ int run(options o, const st::rank_group& ranks = {}) {
     const double t2 = now_s();
     progress_bar tbar("testing", n_test, o.quiet);
     std::uint64_t test_input_spikes = 0, test_presentations = 0;
+    // A test without an n-gram table (a checkpoint's labels) needs no firing order.
     const auto counts = respond(test->images, n_test, test_pass_ids, tbar, &test_input_spikes,
-                                &test_presentations);
+                                &test_presentations, ngrams.has_value());
     tbar.finish();
     const double test_s = now_s() - t2;
     std::vector<int> pa(n_test), pp(n_test), pc(n_test), pn(n_test), pl(n_test);
