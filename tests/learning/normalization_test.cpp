@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 using namespace spiketorch;
@@ -95,4 +97,69 @@ TEST_CASE("normalize_incoming: a target without any synapse is left alone; bad s
   // target_sum 0 is allowed and zeroes every non-zero column.
   learning::normalize_incoming{0.0}.apply(t);
   for (real x : t.weights()) CHECK(x == 0.0f);
+}
+
+TEST_CASE("rescale_is_identity: a factor within 2^-26 of 1 gives every float back",
+          "[learning][normalization]") {
+  const double tol = std::ldexp(1.0, -26);
+  const double factors[] = {1.0 - tol, 1.0 + tol, 1.0 - tol / 3, 1.0 + 0.7 * tol, 1.0};
+  sequential_uniforms u(random_stream(5, 5), 0, 0);
+  std::vector<float> xs = {0.0f, -0.0f, 1.0f, 0.5f, 2.0f, std::ldexp(1.0f, -126),
+                           std::ldexp(1.0f, -140), std::nextafter(1.0f, 2.0f),
+                           std::nextafter(1.0f, 0.0f), std::nextafter(2.0f, 0.0f), -1.0f};
+  for (int k = 0; k < 20000; ++k) {
+    // Every binade from 2^-149 to 2^20, both signs.
+    const float m = 1.0f + u.next();
+    xs.push_back((k % 2 ? -1.0f : 1.0f) * std::ldexp(m, int(k % 170) - 149));
+  }
+  for (double f : factors) {
+    REQUIRE(learning::rescale_is_identity(f));
+    for (float x : xs) {
+      INFO("x = " << x << ", factor - 1 = " << f - 1.0);
+      const float y = static_cast<float>(double(x) * f);
+      REQUIRE(std::memcmp(&x, &y, sizeof x) == 0);  // bits: -0.0f stays -0.0f
+    }
+  }
+  // Factors a little further out change some floats, and are not called identities.
+  for (double f : {1.0 + 4 * tol, 1.0 - 4 * tol, 1.0 + std::ldexp(1.0, -23)}) {
+    CHECK_FALSE(learning::rescale_is_identity(f));
+    std::size_t changed = 0;
+    for (float x : xs) changed += static_cast<float>(double(x) * f) != x;
+    CHECK(changed > 0);
+  }
+  CHECK_FALSE(learning::rescale_is_identity(0.0));
+  CHECK_FALSE(learning::rescale_is_identity(std::nan("")));
+}
+
+TEST_CASE("normalize_incoming on dense rows: the same floats as rescaling every column",
+          "[learning][normalization]") {
+  // The reference: every weight times its column's factor, whether or not it is 1.
+  auto reference = [](std::vector<real> w, std::size_t n_pre, std::size_t n_post, double sum) {
+    std::vector<double> s(n_post, 0.0);
+    for (std::size_t i = 0; i < n_pre; ++i)
+      for (std::size_t j = 0; j < n_post; ++j) s[j] += w[i * n_post + j];
+    for (double& x : s) x = x > 0 ? sum / x : 1.0;
+    for (std::size_t i = 0; i < n_pre; ++i)
+      for (std::size_t j = 0; j < n_post; ++j)
+        w[i * n_post + j] = static_cast<real>(w[i * n_post + j] * s[j]);
+    return w;
+  };
+  const std::size_t n_pre = 784, n_post = 200;
+  topology::dense t(n_pre, n_post);
+  randomise(t, 3);
+  sequential_uniforms u(random_stream(8, 8), 0, 0);
+  // Round 0 rescales every column; then a few columns change (the column walk), then many
+  // (the row walk), then none.
+  for (std::size_t changed : {std::size_t(0), std::size_t(3), std::size_t(60), std::size_t(0)}) {
+    INFO(changed << " changed columns");
+    auto w = t.weights();
+    for (std::size_t c = 0; c < changed; ++c) {
+      const std::size_t j = (c * 37 + 11) % n_post;
+      for (std::size_t i = 0; i < n_pre; i += 7) w[i * n_post + j] += 0.01f * u.next();
+    }
+    const std::vector<real> expected = reference({w.begin(), w.end()}, n_pre, n_post, 78.0);
+    learning::normalize_incoming{78.0}.apply(t);
+    auto after = t.weights();
+    REQUIRE(std::memcmp(after.data(), expected.data(), expected.size() * sizeof(real)) == 0);
+  }
 }

@@ -17,6 +17,7 @@
 
 #include "spiketorch/core/soa.hpp"
 #include "spiketorch/neurons/concepts.hpp"
+#include "spiketorch/step/delayed_rows.hpp"
 #include "spiketorch/step/views.hpp"
 #include "spiketorch/topology/concepts.hpp"
 
@@ -183,7 +184,15 @@ SPIKETORCH_HD void deliver(const Policy& pol, const projection_view<Topology, Ru
         topo.for_each_target(i, [&](index_t j, std::size_t k) { buf[off[d[k]] + j] += w[k]; });
       }
     };
-    if constexpr (Policy::partitions_targets) {
+    if constexpr (topo_t::contiguous_rows && (Policy::partitions_targets || !Policy::gathers)) {
+      std::size_t lo = 0, hi = n_post;
+      if constexpr (Policy::partitions_targets) {
+        const auto share = pol.target_share(n_post);
+        lo = share.first;
+        hi = share.second;
+      }
+      scatter_rows_delayed(topo, pre, d, w, ring, lo, hi);
+    } else if constexpr (Policy::partitions_targets) {
       const auto share = pol.target_share(n_post);
       for (index_t i : pre)
         for_each_target_in(topo, i, share.first, share.second,

@@ -52,6 +52,17 @@ enum class step_stage { inputs, update, deliver, learn, record };
 template <class Policy, class Desc>
 inline constexpr bool owner_computes = Policy::partitions_targets && !Desc::projects_into_subgroup;
 
+/// Whether one thread of the policy's team runs a step's learning while the others go on
+/// (backend/cpu/team_execution.hpp): spikes are sparse, so a step's rule touches few synapses,
+/// and splitting it costs more meetings than the work it shares. The thread's next update and
+/// the barriers after it order the weights it wrote before the next delivery reads them; the
+/// other stages do not read the rules' state.
+template <class Policy>
+concept learns_alone = requires(const Policy& p) {
+  requires Policy::learns_alone;
+  p.alone();
+};
+
 namespace detail {
 
 /// 2. update: each population, in declaration order.
@@ -168,7 +179,10 @@ SPIKETORCH_HD void run_steps(const Policy& pol, const network_view<Desc>& v, std
       if (v.learning) {
         if constexpr (owner_computes<Policy, Desc> && Desc::has_plastic_projection)
           pol.barrier();  // the rules read and write any weight
-        detail::learn_all(pol, v, t);
+        if constexpr (learns_alone<Policy>)
+          pol.single([&] { detail::learn_all(pol.alone(), v, t); });
+        else
+          detail::learn_all(pol, v, t);
       }
       // 5. record (a subgroup's spikes are counted and recorded by its parent)
       static_for<Desc::n_layers>([&](auto ic) {

@@ -13,7 +13,8 @@
 //   single, compact    thread 0 alone, between barriers; a count reaches the others through
 //                      `shared` (read by all before thread 0 can write it again: the next
 //                      compaction starts with a barrier);
-//   compact_flags      each thread its own share of the neurons, with one barrier (below).
+//   compact_flags      each thread its own share of the neurons, with one barrier (below);
+//   alone()            the one-thread policy, for thread 0's learning (learns_alone).
 // Each thread updates, resets and receives into the same share of a population, so the step
 // leaves out the barriers that would only order one thread's work on its own neurons
 // (step/step.hpp, owner_computes).
@@ -75,6 +76,10 @@ class team_barrier {
 struct cpu_team_execution {
   static constexpr bool gathers = true;
   static constexpr bool partitions_targets = true;
+  /// Thread 0 runs each step's learning alone (step/step.hpp, learns_alone): about eight
+  /// meetings fewer per step, which cost more than the few synapses a step's spikes change.
+  static constexpr bool learns_alone = true;
+  cpu_execution alone() const { return {}; }
 
   std::size_t thread = 0, n_threads = 1;
   std::uint32_t* shared = nullptr;  // one count handed from thread 0 to the team
