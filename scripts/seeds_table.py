@@ -12,7 +12,8 @@ after the other (each with --threads threads), keeping every report in --out as
 n{N}_{variant}_s{seed}.json; a report already there is not run again, so an interrupted sweep
 resumes. Then writes --out/table.md and prints it: per size and variant the mean ± sample
 standard deviation over the seeds of the test accuracy under each vote (all-activity,
-proportion weighting, confidence weighting, n-gram, likelihood) and of the training time.
+proportion weighting, confidence weighting, n-gram, likelihood, linear readout) and of the
+training time; a vote that some reports lack shows how many seeds it covers.
 --table-only makes the table from the reports there without running anything.
 Standard library only.
 """
@@ -26,7 +27,7 @@ import time
 
 VOTES = [("accuracy_all_activity", "all-activity"), ("accuracy_proportion", "proportion"),
          ("accuracy_confidence", "confidence"), ("accuracy_ngram", "n-gram"),
-         ("accuracy_likelihood", "likelihood")]
+         ("accuracy_likelihood", "likelihood"), ("accuracy_readout", "readout")]
 
 
 def report_path(out, n, variant, seed):
@@ -77,7 +78,10 @@ def table(args):
             cells = []
             for key, _ in VOTES:
                 vals = [r["test"][key] for r in reports if key in r.get("test", {})]
-                cells.append(mean_sd(vals, 100.0, 2))
+                cell = mean_sd(vals, 100.0, 2)
+                if 0 < len(vals) < len(reports):
+                    cell += f" ({len(vals)} seeds)"
+                cells.append(cell)
             secs = [r["train"]["seconds"] for r in reports]
             per = [r["train"]["seconds_per_example"] for r in reports]
             seeds = ",".join(str(r["params"]["seed"]) for r in reports)

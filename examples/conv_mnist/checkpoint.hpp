@@ -13,11 +13,13 @@
 
 #include <xtensor/xadapt.hpp>
 
-#include "readout.hpp"
+#include "../common/linear_readout.hpp"
 #include "spiketorch/io/checkpoint.hpp"
 #include "spiketorch/models/kheradpisheh_2018.hpp"
 
 namespace conv_mnist {
+
+using spiketorch_examples::linear_readout;
 
 inline constexpr const char* model_name = "kheradpisheh_2018";
 

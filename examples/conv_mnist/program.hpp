@@ -25,7 +25,7 @@
 #include "../common/paths.hpp"
 #include "checkpoint.hpp"
 #include "options.hpp"
-#include "readout.hpp"
+#include "../common/linear_readout.hpp"
 #include "spiketorch/datasets/idx.hpp"
 #include "spiketorch/io/atomic_file.hpp"
 #include "spiketorch/io/checkpoint.hpp"

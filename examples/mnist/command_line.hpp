@@ -222,6 +222,11 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
         "n of the n-gram vote reported beside all-activity and proportion\n"
         "weighting, 1..3 (0: none; CPU, one process)");
 
+  number("--readout_c", o.readout_c, "C",
+         "C of the linear readout reported beside the votes: logistic\n"
+         "regression on each neuron's share of a digit's spikes, fitted to\n"
+         "the labelling pass (liblinear; 0: none)");
+
   if (!spiketorch_examples::parse_or_help(app, argc, argv)) return std::nullopt;
   for (const auto& take : take_settings) take();
 
@@ -244,6 +249,7 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   check(o.n_label <= 60000, "--n_label must be at most 60000");
   check(o.update_interval >= 1, "--update_interval must be at least 1");
   check(o.ngram <= 3, "--ngram must be in 0..3, got ", o.ngram);
+  check(o.readout_c >= 0, "--readout_c must be >= 0, got ", o.readout_c);
   // Checked here too for --mode test, which takes it for the checkpoint's evaluation.
   check(!o.eval_repeats || (*o.eval_repeats >= 1 && *o.eval_repeats <= 64),
         "--eval_repeats must be in 1..64, got ", o.eval_repeats.value_or(0));

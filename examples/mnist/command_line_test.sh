@@ -18,7 +18,7 @@ fi
 for opt in --mode --n_neurons --epochs --n_train --n_label --no-label-pass --n_test --dt --time \
            --rest --intensity --seed --update_interval --data --save --load --threads --plot \
            --json --synapse_decay --device --quiet --train_threads --variant --inhibition_start \
-           --inhibition_ramp --homeostasis --theta_floor --recruit_window --eval_repeats --ngram; do
+           --inhibition_ramp --homeostasis --theta_floor --recruit_window --eval_repeats --ngram --readout_c; do
   grep -q -- "$opt" "$out" || { echo "FAIL: --help does not mention $opt"; fail=1; }
 done
 
@@ -54,6 +54,7 @@ expect_error "--eval_repeats must be in 1..64, got 0" --eval_repeats 0
 expect_error "--eval_repeats must be in 1..64, got 99999999999" --eval_repeats 99999999999
 expect_error "--eval_repeats must be in 1..64, got 65" --mode test --load x --eval_repeats 65
 expect_error "--ngram must be in 0..3, got 4" --ngram 4
+expect_error "--readout_c must be >= 0, got -1" --readout_c -1
 expect_error "--train_threads must be in 1..4096, got 0" --train_threads 0
 expect_error "--variant does not apply to --mode test" --mode test --load x --variant improved
 expect_error "--homeostasis does not apply to --mode test" --mode test --load x --homeostasis 0.1

@@ -53,6 +53,7 @@ struct options {
   std::optional<double> inhibition_start, homeostasis, theta_floor;
   std::optional<std::uint64_t> inhibition_ramp, recruit_window, eval_repeats;
   std::size_t ngram = 2;  // n of n-gram voting (0: off)
+  double readout_c = 10;  // C of the linear readout (0: off)
 
   std::size_t n_train_limit() const { return n_train; }
 };

@@ -30,6 +30,9 @@
 #include "spiketorch/models/diehl_cook_checkpoint.hpp"
 #include "spiketorch/models/diehl_cook_params_json.hpp"
 #include "visualisation.hpp"
+#if defined(SPIKETORCH_MNIST_READOUT)
+#include "../common/linear_readout.hpp"
+#endif
 
 namespace mnist_example {
 
@@ -106,6 +109,26 @@ inline double seconds_of(const report_json& report, const char* part) {
 /// options): they train one network together (its populations split over the ranks) and split
 /// the examples of the frozen passes; results, checkpoints and reports are those of one process.
 /// Rank 0 prints and writes the files.
+#if defined(SPIKETORCH_MNIST_READOUT)
+/// The linear readout's features of each example: each neuron's share of the example's spikes,
+/// so that the readout sees which neurons fired rather than how many spikes the input's retries
+/// produced (an example without spikes has none: the readout's bias decides it). On the faithful
+/// network (N = 100, seed 0) the share, its square root and the raw counts, under logistic
+/// regression or a linear SVM with C from 0.1 to 100, all gave 84.1-86.6 %; the share with
+/// logistic regression at C = 10 gave 86.40 % and fits in seconds.
+inline spiketorch_examples::sparse_rows spike_shares(const xt::xtensor<std::uint32_t, 2>& counts) {
+  spiketorch_examples::sparse_rows x;
+  for (std::size_t e = 0; e < counts.shape(0); ++e) {
+    double total = 0;
+    for (std::size_t j = 0; j < counts.shape(1); ++j) total += counts(e, j);
+    for (std::size_t j = 0; j < counts.shape(1); ++j)
+      if (counts(e, j) > 0) x.add(st::index_t(j), counts(e, j) / total);
+    x.end_row();
+  }
+  return x;
+}
+#endif
+
 template <class Backend>
 int run(options o, const st::rank_group& ranks = {}) {
   using namespace detail;
@@ -200,6 +223,29 @@ int run(options o, const st::rank_group& ranks = {}) {
                                    presentations);
   };
 
+  // The linear readout, fitted to the labelling responses of this process (a checkpoint's labels
+  // come without one, as without an n-gram table).
+#if defined(SPIKETORCH_MNIST_READOUT)
+  std::optional<spiketorch_examples::linear_readout> readout;
+#endif
+  double readout_s = 0;
+  const auto fit_readout = [&](const xt::xtensor<std::uint32_t, 2>& counts,
+                               std::span<const std::uint8_t> labels) {
+#if defined(SPIKETORCH_MNIST_READOUT)
+    if (o.readout_c <= 0) return;
+    const double t = now_s();
+    readout = spiketorch_examples::linear_readout::train(
+        spike_shares(counts), labels, params.n_neurons, o.readout_c,
+        spiketorch_examples::linear_readout::kind::logistic);
+    readout_s = now_s() - t;
+#else
+    (void)counts, (void)labels;
+    static bool said = false;
+    if (o.readout_c > 0 && !said)
+      std::printf("readout: not built (liblinear missing; Debian: liblinear-dev)\n");
+    said = true;
+#endif
+  };
   // Labels from a frozen pass over the first n_label training examples.
   auto label_pass = [&](std::size_t n_label) {
     const double t1 = now_s();
@@ -209,6 +255,7 @@ int run(options o, const st::rank_group& ranks = {}) {
     lbar.finish();
     assignment = st::evaluation::assign_labels(
         label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
+    fit_readout(label_counts, std::span<const std::uint8_t>(train->labels.data(), n_label));
     if (ngram_voting) {
       ngrams.emplace(o.ngram, params.n_neurons);
       for (std::size_t e = 0; e < n_label; ++e) ngrams->learn(orders[e], train->labels(e));
@@ -303,6 +350,7 @@ int run(options o, const st::rank_group& ranks = {}) {
       label_pass(std::min<std::size_t>(o.n_label ? o.n_label : n_train, n_train));
     } else {
       assignment = st::evaluation::assign_labels(last_window, last_window_labels);
+      fit_readout(last_window, last_window_labels);
       std::printf(
           "labelling: from the training responses of the last %zu examples (--no-label-pass)\n",
           last_window_labels.size());
@@ -345,6 +393,15 @@ int run(options o, const st::rank_group& ranks = {}) {
       for (auto c : row) exc += c;
     }
     const std::span<const std::uint8_t> truth(test->labels.data(), n_test);
+    std::optional<double> acc_readout;
+#if defined(SPIKETORCH_MNIST_READOUT)
+    if (readout) {
+      const auto x = spike_shares(counts);
+      std::vector<int> pr(n_test);
+      for (std::size_t e = 0; e < n_test; ++e) pr[e] = readout->predict(x, e);
+      acc_readout = st::evaluation::accuracy(truth, pr);
+    }
+#endif
     const double acc_all = st::evaluation::accuracy(truth, pa);
     const double acc_prop = st::evaluation::accuracy(truth, pp);
     const double acc_conf = st::evaluation::accuracy(truth, pc);
@@ -366,6 +423,11 @@ int run(options o, const st::rank_group& ranks = {}) {
       j["ngram_n"] = o.ngram;
       j["ngram_fallbacks"] = ngram_fallbacks;
     }
+    if (acc_readout) {
+      j["accuracy_readout"] = *acc_readout;
+      j["readout_c"] = o.readout_c;
+      j["readout_seconds"] = readout_s;
+    }
     j["confusion_all_activity"] = matrix_json(confusion);
     std::printf("testing: %zu examples (learning off, %s) in %.1f s: %.3f ms per example\n", n_test,
                 eval_how, test_s, 1e3 * test_s / n_test);
@@ -380,6 +442,8 @@ int run(options o, const st::rank_group& ranks = {}) {
                   "class)",
                   100 * st::evaluation::accuracy(truth, pn), o.ngram,
                   (unsigned long long)ngram_fallbacks, o.ngram);
+    if (acc_readout)
+      std::printf(", %.2f%% (linear readout, C = %g)", 100 * *acc_readout, o.readout_c);
     std::printf("\n");
     print_confusion(confusion);
     vis.test_done(confusion);
