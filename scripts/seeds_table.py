@@ -13,7 +13,7 @@ n{N}_{variant}_s{seed}.json; a report already there is not run again, so an inte
 resumes. Then writes --out/table.md and prints it: per size and variant the mean ± sample
 standard deviation over the seeds of the test accuracy under each vote (all-activity,
 proportion weighting, confidence weighting, n-gram, likelihood, linear readout) and of the
-training time; a vote that some reports lack shows how many seeds it covers.
+training time; a vote that some reports lack says how many of the seeds it covers.
 --table-only makes the table from the reports there without running anything.
 Standard library only.
 """
@@ -80,7 +80,7 @@ def table(args):
                 vals = [r["test"][key] for r in reports if key in r.get("test", {})]
                 cell = mean_sd(vals, 100.0, 2)
                 if 0 < len(vals) < len(reports):
-                    cell += f" ({len(vals)} seeds)"
+                    cell += f" ({len(vals)} of {len(reports)} seeds)"
                 cells.append(cell)
             secs = [r["train"]["seconds"] for r in reports]
             per = [r["train"]["seconds_per_example"] for r in reports]
