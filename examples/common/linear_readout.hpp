@@ -8,13 +8,19 @@
 
 #include <linear.h>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include <xtensor/xadapt.hpp>
+
 #include "spiketorch/config.hpp"
 #include "spiketorch/core/errors.hpp"
+#include "spiketorch/io/checkpoint.hpp"
 
 namespace spiketorch_examples {
 
@@ -38,11 +44,14 @@ struct linear_readout {
   std::size_t n_features = 0;
   std::vector<int> classes;  // liblinear's order of the labels
   std::vector<double> w;     // [n_features + 1 (bias)][decision functions]
+  double C = 0;              // the regularisation it was fitted with
 
   std::size_t n_functions() const { return classes.size() == 2 ? 1 : classes.size(); }
 
   /// The class of an example with features `f` of values `v` (1 where `v` is empty).
   int predict(std::span<const spiketorch::index_t> f, std::span<const double> v = {}) const {
+    // Fitted to examples of one class only, it knows no other.
+    if (classes.size() == 1) return classes[0];
     const std::size_t m = n_functions();
     std::vector<double> score(m, 0.0);
     for (std::size_t k = 0; k < m; ++k) score[k] = w[n_features * m + k];  // bias (value 1)
@@ -112,6 +121,7 @@ struct linear_readout {
     model* m = ::train(&prob, &param);
     linear_readout r;
     r.n_features = n_features;
+    r.C = C;
     r.classes.assign(m->label, m->label + m->nr_class);
     const std::size_t fns = r.n_functions();
     r.w.assign(m->w, m->w + (n_features + 1) * fns);
@@ -119,5 +129,48 @@ struct linear_readout {
     return r;
   }
 };
+
+/// Adds the readout to a checkpoint being written: arrays `readout` [n_features + 1, functions]
+/// and `readout_classes`, parameters `readout_features` and `readout_c`.
+inline void write_readout(spiketorch::checkpoint_writer& w, const linear_readout& r) {
+  w.set("readout_features", std::uint64_t(r.n_features));
+  w.set("readout_c", r.C);
+  w.add_array("readout", xt::adapt(r.w.data(), r.w.size(), xt::no_ownership(),
+                                   std::vector<std::size_t>{r.n_features + 1, r.n_functions()}));
+  std::vector<std::int32_t> classes(r.classes.begin(), r.classes.end());
+  w.add_array("readout_classes", xt::adapt(classes.data(), classes.size(), xt::no_ownership(),
+                                           std::vector<std::size_t>{classes.size()}));
+}
+
+/// The readout a checkpoint holds (none if it holds none), checked against the `n_features` its
+/// network gives: a readout that does not fit, or with a weight that is not finite, is an
+/// io_error naming the checkpoint.
+inline std::optional<linear_readout> read_readout(const spiketorch::checkpoint_reader& r,
+                                                  std::size_t n_features) {
+  using spiketorch::io_error;
+  using spiketorch::detail::concat;
+  if (!r.has_array("readout")) return std::nullopt;
+  const std::string dir = r.directory().string();
+  linear_readout ro;
+  const std::int64_t features = r.get_int("readout_features");
+  if (features < 0 || std::uint64_t(features) != n_features)
+    throw io_error(concat("checkpoint '", dir, "': the readout takes ", features,
+                          " features, the network gives ", n_features));
+  ro.n_features = n_features;
+  ro.C = r.get_double("readout_c", 0.0);
+  const auto cls = r.array<std::int32_t>("readout_classes");
+  ro.classes.assign(cls.begin(), cls.end());
+  const auto w = r.array<double>("readout");
+  if (ro.classes.empty() || w.size() != (ro.n_features + 1) * ro.n_functions())
+    throw io_error(concat("checkpoint '", dir, "': the readout's ", w.size(),
+                          " weights do not fit ", ro.n_features, " features and ",
+                          ro.classes.size(), " classes"));
+  ro.w.assign(w.begin(), w.end());
+  for (std::size_t k = 0; k < ro.w.size(); ++k)
+    if (!std::isfinite(ro.w[k]))
+      throw io_error(concat("checkpoint '", dir, "': readout.npy: weight ", ro.w[k], " at ", k,
+                            " is not finite"));
+  return ro;
+}
 
 }  // namespace spiketorch_examples

@@ -75,15 +75,7 @@ void save_checkpoint(const std::filesystem::path& dir, Model& model,
                 xt::adapt(k.data(), k.size(), xt::no_ownership(),
                           std::vector<std::size_t>{l.kernel, l.kernel, in, l.maps}));
   }
-  if (readout) {
-    w.set("readout_features", std::uint64_t(readout->n_features));
-    w.add_array("readout", xt::adapt(readout->w.data(), readout->w.size(), xt::no_ownership(),
-                                     std::vector<std::size_t>{readout->n_features + 1,
-                                                              readout->n_functions()}));
-    std::vector<std::int32_t> classes(readout->classes.begin(), readout->classes.end());
-    w.add_array("readout_classes", xt::adapt(classes.data(), classes.size(), xt::no_ownership(),
-                                             std::vector<std::size_t>{classes.size()}));
-  }
+  if (readout) spiketorch_examples::write_readout(w, *readout);
   w.commit();
 }
 
@@ -136,22 +128,7 @@ inline loaded_checkpoint load_checkpoint(const std::filesystem::path& dir) {
     const auto a = r.array<float>(name);
     (layer == 1 ? c.conv1 : c.conv2).assign(a.begin(), a.end());
   }
-  if (r.has_array("readout")) {
-    linear_readout ro;
-    ro.n_features = std::size_t(r.get_int("readout_features"));
-    if (ro.n_features != s.p2.size())
-      throw io_error(concat("checkpoint '", dir.string(), "': the readout takes ", ro.n_features,
-                            " features, the network gives ", s.p2.size()));
-    const auto cls = r.array<std::int32_t>("readout_classes");
-    ro.classes.assign(cls.begin(), cls.end());
-    const auto w = r.array<double>("readout");
-    if (ro.classes.size() < 2 || w.size() != (ro.n_features + 1) * ro.n_functions())
-      throw io_error(concat("checkpoint '", dir.string(), "': the readout's ", w.size(),
-                            " weights do not fit ", ro.n_features, " features and ",
-                            ro.classes.size(), " classes"));
-    ro.w.assign(w.begin(), w.end());
-    c.readout = std::move(ro);
-  }
+  c.readout = spiketorch_examples::read_readout(r, s.p2.size());
   return c;
 }
 

@@ -225,7 +225,8 @@ inline std::optional<options> parse_options(int argc, const char* const* argv) {
   number("--readout_c", o.readout_c, "C",
          "C of the linear readout reported beside the votes: logistic\n"
          "regression on each neuron's share of a digit's spikes, fitted to\n"
-         "the labelling pass (liblinear; 0: none)");
+         "the labelling pass (liblinear; 0: none); --save keeps it, and\n"
+         "--mode test uses a checkpoint's own unless --n_label labels anew");
 
   if (!spiketorch_examples::parse_or_help(app, argc, argv)) return std::nullopt;
   for (const auto& take : take_settings) take();

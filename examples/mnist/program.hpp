@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -223,10 +224,12 @@ int run(options o, const st::rank_group& ranks = {}) {
                                    presentations);
   };
 
-  // The linear readout, fitted to the labelling responses of this process (a checkpoint's labels
-  // come without one, as without an n-gram table).
+  // The linear readout, fitted to the labelling responses of this process, or the one a
+  // checkpoint keeps with its labels (written by a build with liblinear).
 #if defined(SPIKETORCH_MNIST_READOUT)
   std::optional<spiketorch_examples::linear_readout> readout;
+  if (o.mode == "test" && !relabel && o.readout_c > 0)
+    readout = spiketorch_examples::read_readout(st::checkpoint_reader(o.load), params.n_neurons);
 #endif
   double readout_s = 0;
   const auto fit_readout = [&](const xt::xtensor<std::uint32_t, 2>& counts,
@@ -359,7 +362,12 @@ int run(options o, const st::rank_group& ranks = {}) {
     for (int l : assignment.labels) unassigned += l < 0;
     report["label"]["unassigned_neurons"] = unassigned;
     if (!o.save.empty()) {
-      st::models::save_diehl_cook(o.save, *model, assignment, trained);
+      std::function<void(st::checkpoint_writer&)> also;
+#if defined(SPIKETORCH_MNIST_READOUT)
+      if (readout)
+        also = [&](st::checkpoint_writer& w) { spiketorch_examples::write_readout(w, *readout); };
+#endif
+      st::models::save_diehl_cook(o.save, *model, assignment, trained, also);
       std::printf("checkpoint written to %s\n", o.save.c_str());
     }
   }
@@ -394,8 +402,10 @@ int run(options o, const st::rank_group& ranks = {}) {
     }
     const std::span<const std::uint8_t> truth(test->labels.data(), n_test);
     std::optional<double> acc_readout;
+    double readout_c = 0;
 #if defined(SPIKETORCH_MNIST_READOUT)
     if (readout) {
+      readout_c = readout->C;
       const auto x = spike_shares(counts);
       std::vector<int> pr(n_test);
       for (std::size_t e = 0; e < n_test; ++e) pr[e] = readout->predict(x, e);
@@ -425,7 +435,7 @@ int run(options o, const st::rank_group& ranks = {}) {
     }
     if (acc_readout) {
       j["accuracy_readout"] = *acc_readout;
-      j["readout_c"] = o.readout_c;
+      j["readout_c"] = readout_c;
       j["readout_seconds"] = readout_s;
     }
     j["confusion_all_activity"] = matrix_json(confusion);
@@ -443,7 +453,7 @@ int run(options o, const st::rank_group& ranks = {}) {
                   100 * st::evaluation::accuracy(truth, pn), o.ngram,
                   (unsigned long long)ngram_fallbacks, o.ngram);
     if (acc_readout)
-      std::printf(", %.2f%% (linear readout, C = %g)", 100 * *acc_readout, o.readout_c);
+      std::printf(", %.2f%% (linear readout, C = %g)", 100 * *acc_readout, readout_c);
     std::printf("\n");
     print_confusion(confusion);
     vis.test_done(confusion);

@@ -545,8 +545,10 @@ def checkpoint_cases(corpus, ckpt, data):
         w_min=1.0, w_max=0.0)), "w_m")
 
     # The arrays. Each replaced .npy is the program's own, changed in one respect.
+    # The readout is there where the program was built with liblinear.
+    optional = [name for name in ("readout", "readout_classes") if (ckpt / f"{name}.npy").is_file()]
     arrays = {name: read_npy(ckpt / f"{name}.npy")
-              for name in ("weights", "theta", "assignments", "proportions")}
+              for name in ["weights", "theta", "assignments", "proportions", "means"] + optional}
 
     def with_value(name, index, value, fmt):
         descr, shape, payload = arrays[name]
@@ -656,6 +658,33 @@ def checkpoint_cases(corpus, ckpt, data):
     add("proportions.npy float32, manifest agreeing", replace(
         "proportions", npy("<f4", p_shape, floats([0.1] * (n * 10))), dtype="float32"),
         "proportions")
+
+    # Class means of the likelihood vote: (N, 10), finite counts >= 0.
+    m_descr, m_shape, m_payload = arrays["means"]
+    for shape in ((n, 9), (n + 1, 10), (n * 10,)):
+        size = 1
+        for s in shape:
+            size *= s
+        add(f"means.npy shape {shape}, manifest agreeing", replace(
+            "means", npy(m_descr, shape, floats([0.5] * size, "d")), shape=shape), "means.npy")
+    for value in (nan, inf, -1.0):
+        add(f"means.npy holds {value}", replace("means", with_value("means", 4, value, "d")),
+            "means.npy")
+
+    # The linear readout: weights that fit the network's neurons, finite.
+    if "readout" in arrays:
+        r_descr, r_shape, r_payload = arrays["readout"]
+        for value in (nan, inf):
+            add(f"readout.npy holds {value}",
+                replace("readout", with_value("readout", 2, value, "d")), "readout")
+        add("readout.npy with one row less, manifest agreeing", replace(
+            "readout", npy(r_descr, (r_shape[0] - 1,) + r_shape[1:],
+                           r_payload[: len(r_payload) - 8 * r_shape[1]]),
+            shape=(r_shape[0] - 1,) + r_shape[1:]), "readout")
+        add("readout_features of another network", manifest(
+            lambda m: m["parameters"].update(readout_features=n + 5)), "readout")
+        add("readout_classes.npy empty, manifest agreeing", replace(
+            "readout_classes", npy("<i4", (0,), b""), shape=(0,)), "readout")
 
     # The folder given to --load.
     def load(name, make, expect):

@@ -6,6 +6,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <string>
 #include <vector>
 
 using spiketorch_examples::linear_readout;
@@ -32,6 +37,31 @@ struct three_groups {
     }
   }
 };
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    path = std::filesystem::temp_directory_path() /
+           ("spiketorch-readout-" + std::to_string(std::random_device{}()) + "-" +
+            std::to_string(counter++));
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A checkpoint holding only `r` (and whatever `edit` adds before it is published).
+template <class Edit>
+std::filesystem::path write_checkpoint(const temp_dir& t, const linear_readout& r, Edit edit) {
+  const auto dir = t.path / "ckpt";
+  spiketorch::checkpoint_writer w(dir);
+  edit(w, r);
+  w.commit();
+  return dir;
+}
 
 double accuracy(const linear_readout& r, const three_groups& d) {
   std::size_t right = 0;
@@ -78,4 +108,63 @@ TEST_CASE("linear_readout: binary features and bad input", "[examples][readout]"
   CHECK_THROWS(linear_readout::train(x, y, 4, 0.0));
   x[0] = {7};  // beyond n_features
   CHECK_THROWS(linear_readout::train(x, y, 4, 1.0));
+}
+
+TEST_CASE("linear_readout: a checkpoint keeps it, and refuses one that does not fit",
+          "[examples][readout]") {
+  const three_groups fit(300, 0.4, 4), held_out(200, 0.4, 5);
+  const auto r = linear_readout::train(fit.x, fit.y, 12, 3.0, linear_readout::kind::logistic);
+  CHECK(r.C == 3.0);
+  using spiketorch_examples::read_readout;
+  using spiketorch_examples::write_readout;
+  {
+    temp_dir t;
+    const auto dir = write_checkpoint(t, r, write_readout);
+    const auto back = read_readout(spiketorch::checkpoint_reader(dir), 12);
+    REQUIRE(back.has_value());
+    CHECK(back->C == 3.0);
+    CHECK(back->classes == r.classes);
+    CHECK(back->w == r.w);  // every double as written
+    for (std::size_t e = 0; e < held_out.x.size(); ++e)
+      CHECK(back->predict(held_out.x, e) == r.predict(held_out.x, e));
+    // Another network's features.
+    CHECK_THROWS_AS(read_readout(spiketorch::checkpoint_reader(dir), 13), spiketorch::io_error);
+  }
+  {
+    temp_dir t;  // no readout: none read
+    const auto dir = write_checkpoint(t, r, [](auto& w, auto&) { w.set("x", 1.0); });
+    CHECK_FALSE(read_readout(spiketorch::checkpoint_reader(dir), 12).has_value());
+  }
+  {
+    temp_dir t;  // a weight that is not a number
+    auto bad = r;
+    bad.w[5] = std::numeric_limits<double>::quiet_NaN();
+    const auto dir = write_checkpoint(t, bad, write_readout);
+    CHECK_THROWS_AS(read_readout(spiketorch::checkpoint_reader(dir), 12), spiketorch::io_error);
+  }
+  {
+    temp_dir t;  // one class more than the weights have decision functions for
+    const auto dir = write_checkpoint(t, r, [](auto& w, const linear_readout& ro) {
+      w.set("readout_features", std::uint64_t(12));
+      w.add_array("readout", xt::adapt(ro.w.data(), ro.w.size(), xt::no_ownership(),
+                                       std::vector<std::size_t>{13, ro.n_functions()}));
+      std::vector<std::int32_t> cls(ro.classes.begin(), ro.classes.end());
+      cls.push_back(7);
+      w.add_array("readout_classes", xt::adapt(cls.data(), cls.size(), xt::no_ownership(),
+                                               std::vector<std::size_t>{cls.size()}));
+    });
+    CHECK_THROWS_AS(read_readout(spiketorch::checkpoint_reader(dir), 12), spiketorch::io_error);
+  }
+}
+
+TEST_CASE("linear_readout: fitted to one class, it predicts that class", "[examples][readout]") {
+  sparse_rows x;
+  for (int e = 0; e < 5; ++e) {
+    x.add(static_cast<spiketorch::index_t>(e % 3), 1.0);
+    x.end_row();
+  }
+  const std::vector<std::uint8_t> y(5, 6);
+  const auto r = linear_readout::train(x, y, 3, 1.0, linear_readout::kind::logistic);
+  REQUIRE(r.classes.size() == 1);
+  for (std::size_t e = 0; e < x.size(); ++e) CHECK(r.predict(x, e) == 6);
 }

@@ -1,5 +1,6 @@
 // Checkpoints of a trained Diehl & Cook network: a directory with weights [n_input, N], theta [N],
-// assignments [N] (int32, -1 = unassigned) and proportions [N, 10] as .npy, plus the manifest
+// assignments [N] (int32, -1 = unassigned), proportions [N, 10] and the class means [N, 10] of
+// the likelihood vote (absent from older checkpoints) as .npy, plus the manifest
 // with the parameters needed to rebuild the network (io/checkpoint.hpp: format and atomicity).
 // The parameters are the object "params", every field of diehl_cook_params as
 // models/diehl_cook_params_json.hpp writes it. Checkpoints of format version 1 (and those of
@@ -30,7 +31,8 @@ template <class Weights, class Theta>
 void write_diehl_cook(const std::filesystem::path& dir, const diehl_cook_params& p,
                       const Weights& weights, const Theta& theta,
                       const evaluation::label_assignment& assignment,
-                      std::uint64_t examples_trained) {
+                      std::uint64_t examples_trained,
+                      const std::function<void(checkpoint_writer&)>& also) {
   checkpoint_writer w(dir);
   w.set("model", std::string("diehl_cook_2015"));
   w.set("params", p);
@@ -43,6 +45,9 @@ void write_diehl_cook(const std::filesystem::path& dir, const diehl_cook_params&
   for (std::size_t n = 0; n < p.n_neurons; ++n) labels(n) = assignment.labels[n];
   w.add_array("assignments", labels);
   w.add_array("proportions", assignment.proportions);
+  // The likelihood vote's class means; an assignment built otherwise may have none.
+  if (assignment.means.size() > 0) w.add_array("means", assignment.means);
+  if (also) also(w);
   w.commit();
 }
 }  // namespace detail
@@ -51,11 +56,14 @@ void write_diehl_cook(const std::filesystem::path& dir, const diehl_cook_params&
 /// on each after every run (distributed/gather_state.hpp), so the checkpoint is the one a
 /// single process writes and loads on any number of ranks. Then every rank calls this: each
 /// checks the model, the leading rank writes, and all return once it is written, or all throw
-/// if it could not be (no rank is left waiting for one that failed).
+/// if it could not be (no rank is left waiting for one that failed). `also` may add parameters
+/// and arrays of the program's own (the MNIST program's linear readout) before the checkpoint
+/// is published, so that they appear with the rest or not at all.
 template <class Model>
 void save_diehl_cook(const std::filesystem::path& dir, Model& model,
                      const evaluation::label_assignment& assignment,
-                     std::uint64_t examples_trained) {
+                     std::uint64_t examples_trained,
+                     const std::function<void(checkpoint_writer&)>& also = nullptr) {
   const auto& p = model.params();
   require(assignment.labels.size() == p.n_neurons, "save_diehl_cook: ", assignment.labels.size(),
           " assignments for ", p.n_neurons, " neurons");
@@ -74,7 +82,7 @@ void save_diehl_cook(const std::filesystem::path& dir, Model& model,
   std::exception_ptr failed;
   if (ranks.leads()) {
     try {
-      detail::write_diehl_cook(dir, p, weights, theta, assignment, examples_trained);
+      detail::write_diehl_cook(dir, p, weights, theta, assignment, examples_trained, also);
     } catch (...) {
       failed = std::current_exception();
     }
@@ -183,6 +191,22 @@ std::pair<diehl_cook_2015<Backend>, loaded_diehl_cook> load_diehl_cook(
             proportions_file, ": value ", proportions.data()[i], " at neuron ", i / n_classes,
             ", class ", i % n_classes, " is not a fraction in [0, 1]");
   info.assignment.proportions = proportions;
+  // Checkpoints written before the class means were kept have none: no likelihood vote.
+  if (r.has_array("means")) {
+    const auto means = r.array<double>("means");
+    const auto means_file = (dir / "means.npy").string();
+    require(means.dimension() == 2 && means.shape()[0] == p.n_neurons &&
+                means.shape()[1] == n_classes,
+            "checkpoint ", means_file, ": shape ",
+            spiketorch::detail::shape_string({means.shape().begin(), means.shape().end()}),
+            ", expected (", p.n_neurons, ", ", n_classes, ") (neurons, classes)");
+    // Mean spike counts per example: a negative one would make the likelihood's log undefined.
+    for (std::size_t i = 0; i < means.size(); ++i)
+      require(std::isfinite(means.data()[i]) && means.data()[i] >= 0, "checkpoint ", means_file,
+              ": value ", means.data()[i], " at neuron ", i / n_classes, ", class ",
+              i % n_classes, " is not a finite count >= 0");
+    info.assignment.means = means;
+  }
   return {std::move(model), std::move(info)};
 }
 
